@@ -1,0 +1,1 @@
+"""The flashcard core: store, scheduling, review log, deck formats. No Qt here."""

@@ -1,0 +1,150 @@
+"""Opening a store file: checks, pragmas and versioned migrations.
+
+`PRAGMA user_version` holds the schema version; each migration takes the store
+from version N-1 to N inside one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from .errors import StoreError
+
+APPLICATION_ID = 0x53504C4E  # "SPLN": marks a SQLite file as a Study Planner store
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): on Python 3.11 it commits first, which would break
+    # the migration's transaction.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE deck (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            options TEXT NOT NULL DEFAULT '{}',
+            created_ms INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE card (
+            id INTEGER PRIMARY KEY,
+            deck_id INTEGER NOT NULL REFERENCES deck(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT ' ',
+            position INTEGER NOT NULL DEFAULT 0,
+            state INTEGER NOT NULL DEFAULT 0,
+            queue INTEGER NOT NULL DEFAULT 0,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due_ms INTEGER,
+            last_review_ms INTEGER,
+            buried_until_ms INTEGER,
+            reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL DEFAULT 0,
+            modified_ms INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (deck_id, key)
+        );
+        -- The study queue's three lookups each read one small index range,
+        -- so their cost does not grow with the collection.
+        CREATE INDEX card_due ON card (queue, due_ms);
+        CREATE INDEX card_deck_due ON card (deck_id, queue, due_ms);
+        CREATE INDEX card_deck_new ON card (deck_id, position) WHERE queue = 0;
+        CREATE INDEX card_buried ON card (buried_until_ms) WHERE queue = -2;
+        CREATE TABLE review (
+            id INTEGER PRIMARY KEY,
+            card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            state_before INTEGER NOT NULL,
+            step_before INTEGER,
+            stability_before REAL,
+            difficulty_before REAL,
+            due_before_ms INTEGER,
+            last_review_before_ms INTEGER,
+            state_after INTEGER NOT NULL,
+            step_after INTEGER,
+            stability_after REAL NOT NULL,
+            difficulty_after REAL NOT NULL,
+            due_after_ms INTEGER NOT NULL
+        );
+        CREATE INDEX review_card ON review (card_id, id);
+        CREATE TABLE setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+# MIGRATIONS[i] upgrades a store from version i to version i + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def open_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    if "unable to open" in str(exc):
+        return StoreError(f"cannot create or open the store {path}: its folder is read-only or missing")
+    return StoreError(f"{path} is not a readable store: {exc}")
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before touching it, a file that is not an SQLite database."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a store file")
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            if fh.read(16) != SQLITE_HEADER:
+                raise StoreError(f"{path} is not a Study Planner store (not an SQLite file)")
+
+
+def prepare(db: sqlite3.Connection, path: Path) -> bool:
+    """Set pragmas and bring the schema up to date. Returns True for a new store."""
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise open_error(path, exc) from None
+    if has_tables and app_id != APPLICATION_ID:
+        raise StoreError(f"{path} is an SQLite file of another program, not a Study Planner store")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer Study Planner (schema {version}, this one knows "
+            f"up to {SCHEMA_VERSION}); update the app to open it"
+        )
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode: a commit survives a killed process; only a power
+        # cut can lose the last commits, and never corrupts the file.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        for target in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[target](db)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {target + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            raise StoreError(f"cannot write the store {path}: the file or its folder is read-only") from None
+        raise StoreError(f"cannot open the store {path}: {exc}") from None
+    return version == 0

@@ -1,0 +1,76 @@
+"""Scheduling settings: global values, optionally overridden per deck."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .errors import SettingsError
+
+# Settings a deck may override; the rest (day start hour) only exist globally.
+DECK_OVERRIDABLE = (
+    "desired_retention",
+    "learning_steps",
+    "relearning_steps",
+    "maximum_interval",
+    "new_per_day",
+    "reviews_per_day",
+)
+
+
+@dataclass(frozen=True)
+class SchedulingSettings:
+    desired_retention: float = 0.9
+    learning_steps: tuple[float, ...] = (1.0, 10.0)  # minutes
+    relearning_steps: tuple[float, ...] = (10.0,)  # minutes
+    maximum_interval: int = 36500  # days
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    day_start_hour: int = 4
+    fuzz: bool = True
+    # FSRS model weights; None means the fsrs package's defaults.
+    parameters: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        _check(0.7 <= self.desired_retention <= 0.99, "desired retention must be between 0.70 and 0.99")
+        for name in ("learning_steps", "relearning_steps"):
+            steps = getattr(self, name)
+            _check(
+                all(isinstance(s, (int, float)) and 0 < s <= 60 * 24 * 7 for s in steps),
+                f"{name.replace('_', ' ')} must be minutes between 0 and 10080",
+            )
+        _check(1 <= self.maximum_interval <= 36500, "maximum interval must be 1 to 36500 days")
+        _check(0 <= self.new_per_day <= 9999, "new cards per day must be 0 to 9999")
+        _check(0 <= self.reviews_per_day <= 99999, "reviews per day must be 0 to 99999")
+        _check(0 <= self.day_start_hour <= 23, "the day must start at an hour from 0 to 23")
+        _check(self.parameters is None or len(self.parameters) in (19, 21), "FSRS parameters must be 21 numbers")
+
+    def replace(self, **changes: Any) -> SchedulingSettings:
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise SettingsError(f"unknown setting {sorted(unknown)[0]!r}")
+        for name in ("learning_steps", "relearning_steps", "parameters"):
+            if changes.get(name) is not None:
+                changes[name] = tuple(float(x) for x in changes[name])
+        try:
+            return dataclasses.replace(self, **changes)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(str(exc)) from None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> SchedulingSettings:
+        return cls().replace(**json.loads(text)) if text else cls()
+
+
+def overrides_from_json(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise SettingsError(message)

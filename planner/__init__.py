@@ -1,0 +1,1 @@
+"""Study plans, their placement on dates, progress. No Qt here."""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from cards.deckfile import parse_deck_bytes
+from cards.store import Store
+from cards.timeutil import FixedClock
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Keep every test away from the learner's real store and settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("STUDYPLANNER_DB", raising=False)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    """A store with the three-card test deck, fuzz off, in UTC."""
+    s = Store.open(tmp_path / "store.db", clock=clock, tz=timezone.utc, load_builtin=False)
+    s.update_settings(fuzz=False)
+    s.load_deck(parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
+    yield s
+    s.close()
+
+
+def add_deck_with_cards(store: Store, name: str, count: int) -> int:
+    deck = store.add_deck(name)
+    for i in range(count):
+        store.add_card(deck.id, f"{name} question {i}", f"answer {i}")
+    return deck.id

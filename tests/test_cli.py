@@ -1,0 +1,133 @@
+"""The command line, end to end through a subprocess on a temp store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cards import schema
+from cards.deckfile import parse_deck_bytes
+from cards.store import Store
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "cli.db"
+    with Store.open(path, load_builtin=False) as store:
+        store.load_deck(parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
+    return path
+
+
+def review_count(path: Path) -> int:
+    return sqlite3.connect(path).execute("SELECT count(*) FROM review").fetchone()[0]
+
+
+def test_decks_json(db):
+    result = run("--db", str(db), "decks", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"name": "Small test deck", "total": 3, "new": 3, "learning": 0, "due": 0}]
+
+
+def test_decks_table(db):
+    result = run("--db", str(db), "decks")
+    assert "Small test deck" in result.stdout and "New" in result.stdout
+
+
+def test_db_from_environment(db):
+    result = run("decks", "--json", env={"STUDYPLANNER_DB": str(db)})
+    assert json.loads(result.stdout)[0]["total"] == 3
+
+
+def test_review_piped_answers_undo_and_quit(db):
+    # Show, Good; show, Again; undo (the Again); Easy; quit.
+    result = run("--db", str(db), "review", stdin="\n3\n\n1\nu\n4\nq\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "What is 2 + 2?" in out
+    assert "1 Again (1m)" in out and "3 Good (10m)" in out  # intervals shown with the answer
+    assert "x = torch.ones(2, 3)" in out  # code shown as text, fences dropped
+    assert "```" not in out
+    assert out.rstrip().endswith("Reviewed 2 cards.")
+    assert review_count(db) == 2
+
+
+def test_review_to_the_end_reports_what_is_next(db):
+    result = run("--db", str(db), "review", "--deck", "small", stdin="4\n4\n4\n")
+    assert result.returncode == 0
+    assert "Nothing more to study now. Next card due" in result.stdout
+    assert result.stdout.rstrip().endswith("Reviewed 3 cards.")
+
+
+def test_review_limit(db):
+    result = run("--db", str(db), "review", "--limit", "1", stdin="3\n3\n3\n")
+    assert result.stdout.rstrip().endswith("Reviewed 1 card.")
+    assert review_count(db) == 1
+
+
+def test_stats_json(db):
+    run("--db", str(db), "review", stdin="3\nq\n")
+    stats = json.loads(run("--db", str(db), "stats", "--json").stdout)
+    assert stats["reviews_total"] == 1 and stats["reviews_today"] == 1
+    assert stats["cards_total"] == 3 and stats["streak_days"] == 1
+    assert stats["due_today"] == 3  # two new cards and one in learning
+
+
+def expect_clean_failure(result: subprocess.CompletedProcess, message: str) -> None:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_deck(db):
+    expect_clean_failure(run("--db", str(db), "review", "--deck", "nope"), "no deck named 'nope'")
+
+
+def test_bad_rating_changes_nothing(db):
+    result = run("--db", str(db), "review", stdin="7\n3\n")
+    assert result.returncode == 1
+    assert "'7' is not a rating" in result.stderr and "Traceback" not in result.stderr
+    assert review_count(db) == 0
+
+
+def test_not_sqlite(tmp_path):
+    path = tmp_path / "text.db"
+    path.write_text("hello")
+    expect_clean_failure(run("--db", str(path), "decks"), "not an SQLite file")
+    assert path.read_text() == "hello"
+
+
+def test_newer_schema(db):
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 5}")
+    con.close()
+    before = db.read_bytes()
+    expect_clean_failure(run("--db", str(db), "decks"), "newer Study Planner")
+    assert db.read_bytes() == before
+
+
+def test_read_only_location(tmp_path):
+    from tests.test_schema import read_only_folder
+
+    expect_clean_failure(run("--db", str(read_only_folder(tmp_path) / "x.db"), "decks"), "read-only")

@@ -1,0 +1,139 @@
+"""Opening stores: versioned migrations, and files that must be refused untouched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from datetime import timezone
+
+import pytest
+
+from cards import schema
+from cards.errors import StoreError
+from cards.models import Card, Deck, Review, Setting
+from cards.store import Store
+
+
+def open_store(path, clock):
+    return Store.open(path, clock=clock, tz=timezone.utc, load_builtin=False)
+
+
+def test_new_store_is_at_the_current_version_with_wal_and_foreign_keys(tmp_path, clock):
+    store = open_store(tmp_path / "s.db", clock)
+    db = store._db
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
+
+
+def test_models_match_the_migrated_schema(tmp_path, clock):
+    store = open_store(tmp_path / "s.db", clock)
+    for model in (Deck, Card, Review, Setting):
+        table = model.__table__
+        columns = [row[1] for row in store._db.execute(f"PRAGMA table_info({table.name})")]
+        assert columns == [c.name for c in table.columns], table.name
+    store.close()
+
+
+def test_empty_file_is_upgraded_from_version_zero(tmp_path, clock):
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()  # a valid, empty SQLite file at user_version 0
+    store = open_store(path, clock)
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    store.close()
+
+
+def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatch):
+    path = tmp_path / "s.db"
+    store = open_store(path, clock)
+    deck = store.add_deck("Kept")
+    store.add_card(deck.id, "q", "a")
+    store.close()
+
+    def broken_v2(db):
+        db.execute("ALTER TABLE card ADD COLUMN extra INTEGER")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken_v2])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    with pytest.raises(StoreError):
+        open_store(path, clock)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "extra" not in [r[1] for r in db.execute("PRAGMA table_info(card)")]
+    assert db.execute("SELECT question FROM card").fetchall() == [("q",)]
+
+
+def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypatch):
+    path = tmp_path / "s.db"
+    open_store(path, clock).close()
+
+    def v2(db):
+        db.execute("ALTER TABLE deck ADD COLUMN colour TEXT NOT NULL DEFAULT '#888'")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    store = open_store(path, clock)
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "colour" in [r[1] for r in store._db.execute("PRAGMA table_info(deck)")]
+    store.close()
+
+
+def test_store_from_a_newer_version_is_refused_untouched(tmp_path, clock):
+    path = tmp_path / "future.db"
+    open_store(path, clock).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer Study Planner"):
+        open_store(path, clock)
+    assert path.read_bytes() == before
+
+
+def test_file_that_is_not_sqlite_is_refused_untouched(tmp_path, clock):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n")
+    with pytest.raises(StoreError, match="not an SQLite file"):
+        open_store(path, clock)
+    assert path.read_text() == "these are my notes, not a database\n"
+
+
+def test_sqlite_file_of_another_program_is_refused(tmp_path, clock):
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE photos (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="another program"):
+        open_store(path, clock)
+
+
+def read_only_folder(tmp_path):
+    """A folder this process cannot write to (root ignores permissions: use sysfs)."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder
+
+
+def test_read_only_folder_gives_a_clear_error(tmp_path, clock):
+    with pytest.raises(StoreError, match="read-only"):
+        open_store(read_only_folder(tmp_path) / "s.db", clock)
+
+
+def test_new_store_gets_the_builtin_decks(tmp_path, clock):
+    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=timezone.utc)
+    decks = store.decks()
+    assert decks, "a new store starts with the built-in decks"
+    assert all(d.source.startswith("builtin:") for d in decks)
+    assert sum(c.total for c in store.deck_counts()) > 0
+    store.close()
+    # Opening again does not load them twice.
+    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=timezone.utc)
+    assert len(store.decks()) == len(decks)
+    store.close()
