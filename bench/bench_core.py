@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from datetime import timedelta, timezone
+from datetime import timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,7 +43,7 @@ def run(cards: int, reviews: int) -> dict:
         for _ in range(300):
             undos += timed(store.undo, 1)
         result["undo"] = summary(undos)
-        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         result["bytes_per_card"] = round(path.stat().st_size / cards)
         return result

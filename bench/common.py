@@ -8,7 +8,7 @@ import random
 import shutil
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cards.store import Store
@@ -16,8 +16,10 @@ from cards.timeutil import FixedClock, to_ms
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
-WORDS = ("attention gradient tensor layer batch token embedding retrieval latency memory "
-         "shard cache softmax residual norm loss optimizer schedule query vector").split()
+WORDS = (
+    "attention gradient tensor layer batch token embedding retrieval latency memory "
+    "shard cache softmax residual norm loss optimizer schedule query vector"
+).split()
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -31,7 +33,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
         RESULTS.mkdir(exist_ok=True)
         rng = random.Random(seed)
         store = Store.open(cached, clock=FixedClock(NOW), tz=timezone.utc, load_builtin=False)
-        db = store._db  # bulk load straight into the tables
+        db = store.db  # bulk load straight into the tables
         now_ms = to_ms(NOW)
         day = 86_400_000
         db.execute("BEGIN")
@@ -52,21 +54,59 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
             difficulty = rng.uniform(1, 10)
             due = now_ms + int(rng.uniform(-20, 120) * day) if state == 2 else now_ms + rng.randint(-600_000, 3_600_000)
             n = max(1, int(rng.expovariate(1 / per_card)))
-            card_rows.append((i, deck_id, f"k{i}", q, a, " tag ", i, state, state, 0 if state == 1 else None,
-                              stability, difficulty, due, due - day, n, 0))
+            card_rows.append(
+                (
+                    i,
+                    deck_id,
+                    f"k{i}",
+                    q,
+                    a,
+                    " tag ",
+                    i,
+                    state,
+                    state,
+                    0 if state == 1 else None,
+                    stability,
+                    difficulty,
+                    due,
+                    due - day,
+                    n,
+                    0,
+                )
+            )
             for _ in range(n):
                 review_id += rng.randint(1, 2000)
-                review_rows.append((review_id, i, rng.choice((1, 3, 3, 3, 3, 4)), rng.randint(2000, 20000),
-                                    2, None, stability, difficulty, due - day, due - 2 * day,
-                                    2, None, stability, difficulty, due))
+                review_rows.append(
+                    (
+                        review_id,
+                        i,
+                        rng.choice((1, 3, 3, 3, 3, 4)),
+                        rng.randint(2000, 20000),
+                        2,
+                        None,
+                        stability,
+                        difficulty,
+                        due - day,
+                        due - 2 * day,
+                        2,
+                        None,
+                        stability,
+                        difficulty,
+                        due,
+                    )
+                )
         db.executemany(
             "INSERT INTO card (id, deck_id, key, question, answer, tags, position, state, queue, step, "
             "stability, difficulty, due_ms, last_review_ms, reps, lapses) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            card_rows,
+        )
         # Review ids must stay below "now": squeeze them into the past year.
         shift = review_id - (now_ms - day)
-        db.executemany("INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [(r[0] - shift, *r[1:]) for r in review_rows[:reviews]])
+        db.executemany(
+            "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0] - shift, *r[1:]) for r in review_rows[:reviews]],
+        )
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
@@ -92,8 +132,12 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 def save(name: str, results: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
-    results = {"date": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
-               "python": platform.python_version(), **results}
+    results = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        **results,
+    }
     out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(results, indent=2))
     return out

@@ -114,7 +114,9 @@ def _parse_card(lines: list[str], start: int, deck_key: str, path: str) -> DeckC
         if line.startswith("key:"):
             key = line[4:].strip()
             if not KEY_RE.match(key):
-                raise FileFormatError(path, start + offset, f"bad card key {key!r}: use letters, digits, '-', '_' or '.'")
+                raise FileFormatError(
+                    path, start + offset, f"bad card key {key!r}: use letters, digits, '-', '_' or '.'"
+                )
         elif line.startswith("tags:"):
             tags = line[5:].replace(",", " ").split()
             bad = [t for t in tags if not TAG_RE.match(t)]
@@ -124,7 +126,9 @@ def _parse_card(lines: list[str], start: int, deck_key: str, path: str) -> DeckC
             break
         body_start = offset + 1
     try:
-        mark = next(i for i in range(body_start, len(lines)) if lines[i].rstrip() == ANSWER_MARK and _outside_fence(lines, i))
+        mark = next(
+            i for i in range(body_start, len(lines)) if lines[i].rstrip() == ANSWER_MARK and _outside_fence(lines, i)
+        )
     except StopIteration:
         raise FileFormatError(path, start, f"the card {first[:50]!r} has no '{ANSWER_MARK}' line") from None
     question = "\n".join([first, *lines[body_start:mark]]).strip()

@@ -1,15 +1,136 @@
-"""Card Markdown as text for a terminal (the window renders HTML; see ui/)."""
+"""Card Markdown rendered for people: sanitized HTML for the window, plain text for a terminal.
+
+Math between $...$ (inline) or $$...$$ (display) is typeset by matplotlib's
+mathtext into PNG images, which the HTML refers to as `math:<id>`; the window
+registers those images with its document, so nothing is ever fetched from a URL.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import html
+import io
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import markdown
+import nh3
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+# Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
+_PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
+_PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
+    "code", "pre", "span", "div", "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr",
+    "th", "td", "a", "img", "sub", "sup", "dl", "dt", "dd",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "span": {"style"}, "div": {"style", "class"}, "pre": {"style"}, "code": {"class"},
+    "td": {"align", "style"}, "th": {"align", "style"}, "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "class"}, "ol": {"start"},
+}  # fmt: skip
 
 
-def to_terminal_text(markdown: str) -> str:
+class MathError(ValueError):
+    """A formula mathtext cannot typeset."""
+
+
+@dataclass
+class RenderedCard:
+    html: str
+    # Image resources the HTML names as math:<id> or media:<name>, as PNG bytes.
+    images: dict[str, bytes] = field(default_factory=dict)
+
+
+def render_html(text: str, *, color: str = "#1d1d1f", strict_math: bool = False) -> RenderedCard:
+    """Markdown to sanitized HTML: highlighted code, tables, math as images.
+
+    With strict_math, a formula mathtext cannot typeset raises MathError; otherwise
+    it is shown as its TeX source.
+    """
+    formulas: list[tuple[str, bool]] = []
+
+    def stash(tex: str, display: bool) -> str:
+        formulas.append((tex.strip(), display))
+        return _PLACEHOLDER.format(len(formulas) - 1)
+
+    def protect_math(part: str) -> str:
+        part = _DISPLAY_MATH.sub(lambda m: "\n\n" + stash(m.group(1), True) + "\n\n", part)
+        return _INLINE_MATH.sub(lambda m: stash(m.group(1), False), part)
+
+    source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math))
+    body = markdown.markdown(
+        source,
+        extensions=["fenced_code", "tables", "sane_lists", "codehilite"],
+        extension_configs={"codehilite": {"noclasses": True, "guess_lang": False, "pygments_style": "friendly"}},
+        output_format="html",
+    )
+    body = nh3.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"math", "media"},  # no http(s), no data: nothing is fetched from anywhere
+        link_rel=None,
+    )
+    images: dict[str, bytes] = {}
+
+    def place(match: re.Match) -> str:
+        tex, display = formulas[int(match.group(1))]
+        try:
+            png = typeset(tex, color, display)
+        except MathError:
+            if strict_math:
+                raise
+            return f"<code>{html.escape(tex)}</code>"
+        ident = hashlib.sha1(f"{tex}|{color}|{display}".encode()).hexdigest()[:16]
+        images[f"math:{ident}"] = png
+        img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" class="math">'
+        return f'<div align="center">{img}</div>' if display else img
+
+    body = _PLACEHOLDER_RE.sub(place, body)
+    body = re.sub(r"<p>\s*(<div align=\"center\">.*?</div>)\s*</p>", r"\1", body)
+    return RenderedCard(html=body, images=images)
+
+
+@lru_cache(maxsize=2048)
+def typeset(tex: str, color: str, display: bool) -> bytes:
+    """PNG bytes of one formula (matplotlib is imported only when a card has math)."""
+    from matplotlib import mathtext
+    from matplotlib.font_manager import FontProperties
+
+    tex = tex.replace("\\!", "").replace("\\tfrac", "\\frac").replace("\\dfrac", "\\frac")
+    buffer = io.BytesIO()
+    try:
+        mathtext.math_to_image(
+            f"${tex}$", buffer, prop=FontProperties(size=15 if display else 12), dpi=120, format="png", color=color
+        )
+    except Exception as exc:  # mathtext raises parser and layout errors of several kinds
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise MathError(f"cannot typeset ${tex}$: {first}") from None
+    return buffer.getvalue()
+
+
+def _outside(text: str, pattern: re.Pattern, transform) -> str:
+    """Apply transform to the parts of text that the pattern does not match."""
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(transform(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(transform(text[last:]))
+    return "".join(out)
+
+
+def to_terminal_text(markdown_text: str) -> str:
     """Markdown is made to be read as text: drop only the marks that get in the way.
 
     Code blocks are indented and kept verbatim; headings lose their #; bold loses
@@ -17,7 +138,7 @@ def to_terminal_text(markdown: str) -> str:
     """
     out: list[str] = []
     in_code = False
-    for line in markdown.splitlines():
+    for line in markdown_text.splitlines():
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_code = not in_code

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -26,7 +25,6 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
 from . import schema
-from .deckfile import DeckFile, parse_deck_bytes
 from .errors import NothingToUndo, StoreError, StudyPlannerError, UnknownCard, UnknownDeck
 from .models import Card, Deck
 from .scheduling import (
@@ -46,7 +44,6 @@ from .timeutil import Clock, SystemClock, day_bounds, from_ms, study_day, to_ms
 
 ENV_DB = "STUDYPLANNER_DB"
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card due this soon is shown when nothing else is left
-REMOVED_TAG = "removed-from-deck-file"
 _CARD_COLUMNS = [c.name for c in Card.__table__.columns]  # type: ignore[attr-defined]
 _CARD_SELECT = "SELECT " + ", ".join(_CARD_COLUMNS) + " FROM card"
 
@@ -80,21 +77,13 @@ class DeckCounts:
 
 
 @dataclass(frozen=True)
-class LoadSummary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0  # no longer in the file: suspended and tagged, history kept
-
-
-@dataclass(frozen=True)
 class Undone:
     kind: str  # "answer", "bury", "suspend" or "unsuspend"
     card: Card
 
 
 @dataclass(frozen=True)
-class _Day:
+class StudyDay:
     day: date
     start_ms: int
     end_ms: int
@@ -107,7 +96,7 @@ class Store:
         self.path = path
         self.clock = clock
         self.tz = tz
-        self._db = db
+        self.db = db  # for the core's own modules (loading, stats); others use the methods
         self._lock = threading.RLock()
         self._engine = create_engine("sqlite://", creator=lambda: db, poolclass=StaticPool)
         event.listen(self._engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -142,7 +131,9 @@ class Store:
             is_new = schema.prepare(db, path)
             store = cls(db, path, clock or SystemClock(), tz)
             if is_new and load_builtin:
-                store.load_builtin_decks()
+                from .loading import load_builtin_decks
+
+                load_builtin_decks(store)
         except BaseException:
             db.close()
             raise
@@ -151,7 +142,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._engine.dispose()
-            self._db.close()
+            self.db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -160,21 +151,21 @@ class Store:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One transaction: everything inside commits together or not at all."""
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                self.db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise _store_error(self.path, exc) from None
             try:
-                yield self._db
-                self._db.execute("COMMIT")
+                yield self.db
+                self.db.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self._db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK")
                 raise _store_error(self.path, exc) from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK")
                 raise
 
     def _session(self) -> Session:
@@ -186,7 +177,7 @@ class Store:
         """The settings in force for a deck (its overrides over the global ones)."""
         if deck_id in self._settings_cache:
             return self._settings_cache[deck_id]
-        row = self._db.execute("SELECT value FROM setting WHERE key = 'scheduling'").fetchone()
+        row = self.db.execute("SELECT value FROM setting WHERE key = 'scheduling'").fetchone()
         result = SchedulingSettings.from_json(row[0] if row else None)
         if deck_id is not None:
             result = result.replace(**self.deck_overrides(deck_id))
@@ -194,7 +185,7 @@ class Store:
         return result
 
     def deck_overrides(self, deck_id: int) -> dict:
-        row = self._db.execute("SELECT options FROM deck WHERE id = ?", (deck_id,)).fetchone()
+        row = self.db.execute("SELECT options FROM deck WHERE id = ?", (deck_id,)).fetchone()
         if row is None:
             raise StudyPlannerError(f"no deck with id {deck_id}")
         return json.loads(row[0] or "{}")
@@ -202,7 +193,7 @@ class Store:
     def update_settings(self, **changes: object) -> SchedulingSettings:
         """Change global settings; validated as a whole before anything is written."""
         new = self.settings().replace(**changes)
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO setting (key, value) VALUES ('scheduling', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -220,27 +211,26 @@ class Store:
         current.update(overrides)
         current = {k: v for k, v in current.items() if v is not None}
         result = self.settings().replace(**current)  # validates
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE deck SET options = ? WHERE id = ?", (json.dumps(current), deck_id))
         self._settings_cache.clear()
         return result
 
     def get_value(self, key: str, default: object = None) -> object:
         """A free-form preference (window geometry, theme...), stored as JSON."""
-        row = self._db.execute("SELECT value FROM setting WHERE key = ?", (f"pref:{key}",)).fetchone()
+        row = self.db.execute("SELECT value FROM setting WHERE key = ?", (f"pref:{key}",)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_value(self, key: str, value: object) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (f"pref:{key}", json.dumps(value)),
             )
 
     # ----------------------------------------------------------------- time
 
-    def _today(self) -> _Day:
+    def today(self) -> StudyDay:
         now = self.clock.now()
         hour = self.settings().day_start_hour
         day = study_day(now, hour, self.tz)
@@ -248,14 +238,13 @@ class Store:
         if self._unburied_day != day:
             self._unbury(to_ms(start))
             self._unburied_day = day
-        return _Day(day, to_ms(start), to_ms(end))
-
-    def today(self) -> date:
-        return self._today().day
+        return StudyDay(day, to_ms(start), to_ms(end))
 
     def _unbury(self, day_start_ms: int) -> None:
-        if self._db.execute("SELECT 1 FROM card WHERE queue = -2 AND buried_until_ms <= ? LIMIT 1", (day_start_ms,)).fetchone():
-            with self._write() as db:
+        if self.db.execute(
+            "SELECT 1 FROM card WHERE queue = -2 AND buried_until_ms <= ? LIMIT 1", (day_start_ms,)
+        ).fetchone():
+            with self.transaction() as db:
                 db.execute(
                     "UPDATE card SET queue = CASE state WHEN 0 THEN 0 WHEN 2 THEN 2 ELSE 1 END, "
                     "buried_until_ms = NULL WHERE queue = -2 AND buried_until_ms <= ?",
@@ -298,13 +287,15 @@ class Store:
 
     def deck_counts(self) -> list[DeckCounts]:
         """Every deck with its total and today's new / learning / due counts (limits applied)."""
-        today = self._today()
+        today = self.today()
         # Two reads of the (deck, queue, due) index: totals per queue, and what is due today.
         per_queue: dict[int, dict[int, int]] = {}
-        for deck_id, queue, count in self._db.execute("SELECT deck_id, queue, count(*) FROM card GROUP BY deck_id, queue"):
+        for deck_id, queue, count in self.db.execute(
+            "SELECT deck_id, queue, count(*) FROM card GROUP BY deck_id, queue"
+        ):
             per_queue.setdefault(deck_id, {})[queue] = count
         due_today: dict[int, dict[int, int]] = {}
-        for deck_id, queue, count in self._db.execute(
+        for deck_id, queue, count in self.db.execute(
             "SELECT deck_id, queue, count(*) FROM card WHERE queue IN (1, 2) AND due_ms < ? GROUP BY deck_id, queue",
             (today.end_ms,),
         ):
@@ -329,11 +320,11 @@ class Store:
             )
         return result
 
-    def _done_today(self, today: _Day) -> dict[int, tuple[int, int]]:
+    def _done_today(self, today: StudyDay) -> dict[int, tuple[int, int]]:
         """Per deck: new cards introduced and review cards answered today."""
         return {
             row[0]: (row[1], row[2])
-            for row in self._db.execute(
+            for row in self.db.execute(
                 "SELECT c.deck_id, sum(r.state_before = 0), sum(r.state_before = 2) "
                 "FROM review r JOIN card c ON c.id = r.card_id WHERE r.id >= ? GROUP BY c.deck_id",
                 (today.start_ms,),
@@ -343,7 +334,7 @@ class Store:
     # ----------------------------------------------------------------- cards
 
     def card(self, card_id: int) -> Card:
-        row = self._db.execute(_CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
+        row = self.db.execute(_CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
         if row is None:
             raise UnknownCard(card_id)
         return _card(row)
@@ -352,21 +343,25 @@ class Store:
         sql, args = _CARD_SELECT, ()
         if deck_id is not None:
             sql, args = sql + " WHERE deck_id = ?", (deck_id,)
-        return [_card(row) for row in self._db.execute(sql + " ORDER BY deck_id, position, id", args)]
+        return [_card(row) for row in self.db.execute(sql + " ORDER BY deck_id, position, id", args)]
 
-    def add_card(self, deck_id: int, question: str, answer: str, tags: Iterable[str] = (), key: str | None = None) -> Card:
+    def add_card(
+        self, deck_id: int, question: str, answer: str, tags: Iterable[str] = (), key: str | None = None
+    ) -> Card:
         question, answer = question.strip(), answer.strip()
         if not question or not answer:
             raise StudyPlannerError("a card needs a question and an answer")
         self.deck(deck_id)
         now_ms = to_ms(self.clock.now())
-        with self._write() as db:
-            position = db.execute("SELECT coalesce(max(position), 0) + 1 FROM card WHERE deck_id = ?", (deck_id,)).fetchone()[0]
+        with self.transaction() as db:
+            position = db.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM card WHERE deck_id = ?", (deck_id,)
+            ).fetchone()[0]
             key = key or "c-" + uuid.uuid4().hex[:12]
             cur = db.execute(
                 "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (deck_id, key, question, answer, _tags(tags), position, now_ms, now_ms),
+                (deck_id, key, question, answer, tags_text(tags), position, now_ms, now_ms),
             )
         return self.card(cur.lastrowid)
 
@@ -386,13 +381,13 @@ class Store:
             raise StudyPlannerError("a card needs a question and an answer")
         if deck_id is not None:
             self.deck(deck_id)
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE card SET question = ?, answer = ?, tags = ?, deck_id = ?, modified_ms = ? WHERE id = ?",
                 (
                     question,
                     answer,
-                    card.tags if tags is None else _tags(tags),
+                    card.tags if tags is None else tags_text(tags),
                     card.deck_id if deck_id is None else deck_id,
                     to_ms(self.clock.now()),
                     card_id,
@@ -403,7 +398,7 @@ class Store:
     def delete_cards(self, card_ids: Iterable[int]) -> int:
         """Delete cards and their review history. Returns how many were deleted."""
         ids = list(card_ids)
-        with self._write() as db:
+        with self.transaction() as db:
             deleted = sum(db.execute("DELETE FROM card WHERE id = ?", (i,)).rowcount for i in ids)
         self._undo.clear()  # earlier steps may name the deleted cards
         return deleted
@@ -419,17 +414,17 @@ class Store:
         due = sum(c.due for c in counts)
         if deck_id is None:
             settings = self.settings()
-            done = self._done_today(self._today()).values()
+            done = self._done_today(self.today()).values()
             new = min(new, max(0, settings.new_per_day - sum(d[0] for d in done)))
             due = min(due, max(0, settings.reviews_per_day - sum(d[1] for d in done)))
         return QueueCounts(new=new, learning=sum(c.learning for c in counts), due=due)
 
     def next_card(self, deck_id: int | None = None) -> Card | None:
         """The card to study now: learning due now, then reviews due today, then new cards."""
-        today = self._today()
+        today = self.today()
         now_ms = to_ms(self.clock.now())
         scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
-        row = self._db.execute(
+        row = self.db.execute(
             _CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1", (now_ms, *args)
         ).fetchone()
         if row:
@@ -440,7 +435,7 @@ class Store:
             # Walk the due index in order; name the decks only when some are over their limit.
             limited = len(review_decks) < len(quotas) or deck_id is not None
             marks = f"AND deck_id IN ({','.join('?' * len(review_decks))})" if limited else ""
-            row = self._db.execute(
+            row = self.db.execute(
                 _CARD_SELECT + f" WHERE queue = 2 AND due_ms < ? {marks} ORDER BY due_ms LIMIT 1",
                 (today.end_ms, *(review_decks if limited else ())),
             ).fetchone()
@@ -448,21 +443,23 @@ class Store:
                 return _card(row)
         for deck, (new, _) in quotas.items():
             if new > 0:
-                row = self._db.execute(
+                row = self.db.execute(
                     _CARD_SELECT + " WHERE deck_id = ? AND queue = 0 ORDER BY position LIMIT 1", (deck,)
                 ).fetchone()
                 if row:
                     return _card(row)
-        row = self._db.execute(
+        row = self.db.execute(
             _CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1",
             (now_ms + LEARN_AHEAD // timedelta(milliseconds=1), *args),
         ).fetchone()
         return _card(row) if row else None
 
-    def _quotas(self, today: _Day, deck_id: int | None) -> dict[int, tuple[int, int]]:
+    def _quotas(self, today: StudyDay, deck_id: int | None) -> dict[int, tuple[int, int]]:
         """Per deck in study order: new cards and reviews still allowed today."""
         done = self._done_today(today)
-        deck_ids = [deck_id] if deck_id is not None else [r[0] for r in self._db.execute("SELECT id FROM deck ORDER BY id")]
+        deck_ids = (
+            [deck_id] if deck_id is not None else [r[0] for r in self.db.execute("SELECT id FROM deck ORDER BY id")]
+        )
         quotas = {}
         for d in deck_ids:
             s = self.settings(d)
@@ -478,7 +475,7 @@ class Store:
     def next_due(self, deck_id: int | None = None) -> datetime | None:
         """When the next card of a deck (or any deck) becomes due after today's are done."""
         scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
-        row = self._db.execute(
+        row = self.db.execute(
             f"SELECT min(due_ms) FROM card WHERE queue IN (1, 2) AND due_ms > ? {scope}",
             (to_ms(self.clock.now()), *args),
         ).fetchone()
@@ -495,7 +492,7 @@ class Store:
         if rating not in (1, 2, 3, 4):
             raise StudyPlannerError(f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating!r}")
         duration_ms = max(0, min(int(duration_ms), 3_600_000))
-        with self._write() as db:
+        with self.transaction() as db:
             row = db.execute(_CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
             if row is None:
                 raise UnknownCard(card_id)
@@ -536,7 +533,7 @@ class Store:
         if not self._undo:
             raise NothingToUndo()
         kind, data = self._undo[-1]
-        with self._write() as db:
+        with self.transaction() as db:
             if kind == "answer":
                 row = db.execute(
                     "SELECT card_id, rating, state_before, step_before, stability_before, difficulty_before, "
@@ -567,7 +564,7 @@ class Store:
 
     def bury(self, card_ids: Iterable[int]) -> None:
         """Hide cards until the next study day starts."""
-        self._set_queue("bury", card_ids, QUEUE_BURIED, buried_until_ms=self._today().end_ms)
+        self._set_queue("bury", card_ids, QUEUE_BURIED, buried_until_ms=self.today().end_ms)
 
     def suspend(self, card_ids: Iterable[int]) -> None:
         """Take cards out of study until unsuspended (scheduling state is kept)."""
@@ -581,7 +578,7 @@ class Store:
     ) -> None:
         ids = list(card_ids)
         before = []
-        with self._write() as db:
+        with self.transaction() as db:
             for card_id in ids:
                 row = db.execute("SELECT queue, buried_until_ms, state FROM card WHERE id = ?", (card_id,)).fetchone()
                 if row is None:
@@ -602,7 +599,7 @@ class Store:
         settings = self.settings(card.deck_id)
         scheduler = make_scheduler(settings, fuzz=False)
         state, reps, lapses = None, 0, 0
-        for review_id, rating, due_after in self._db.execute(
+        for review_id, rating, due_after in self.db.execute(
             "SELECT id, rating, due_after_ms FROM review WHERE card_id = ? ORDER BY id", (card_id,)
         ):
             when = from_ms(review_id)
@@ -634,118 +631,6 @@ class Store:
             )
         )
 
-    # ----------------------------------------------------------------- summary
-
-    def summary(self) -> dict[str, int]:
-        today = self._today()
-        counts = self.queue_counts()
-        (reviews_total,) = self._db.execute("SELECT count(*) FROM review").fetchone()
-        (reviews_today,) = self._db.execute("SELECT count(*) FROM review WHERE id >= ?", (today.start_ms,)).fetchone()
-        (cards_total,) = self._db.execute("SELECT count(*) FROM card").fetchone()
-        return {
-            "reviews_total": reviews_total,
-            "reviews_today": reviews_today,
-            "due_today": counts.total,
-            "new_today": counts.new,
-            "learning_today": counts.learning,
-            "review_today": counts.due,
-            "cards_total": cards_total,
-            "streak_days": self.streak_days(),
-        }
-
-    def streak_days(self) -> int:
-        """Consecutive study days with at least one review, ending today (or yesterday,
-        when nothing has been studied yet today: the streak is not broken before the day ends)."""
-        today = self._today()
-        hour = self.settings().day_start_hour
-        day, streak = today.day, 0
-        if not self._reviewed_on(day, hour):
-            day -= timedelta(days=1)
-        while self._reviewed_on(day, hour):
-            streak += 1
-            day -= timedelta(days=1)
-        return streak
-
-    def _reviewed_on(self, day: date, hour: int) -> bool:
-        start, end = day_bounds(day, hour, self.tz)
-        return self._db.execute(
-            "SELECT 1 FROM review WHERE id >= ? AND id < ? LIMIT 1", (to_ms(start), to_ms(end))
-        ).fetchone() is not None
-
-    # ----------------------------------------------------------------- deck files
-
-    def load_builtin_decks(self) -> dict[str, LoadSummary]:
-        """Load (or reload) every deck shipped in the `decks` package."""
-        result = {}
-        for item in sorted(resources.files("decks").iterdir(), key=lambda p: p.name):
-            if item.name.endswith(".md"):
-                deck = parse_deck_bytes(item.read_bytes(), f"decks/{item.name}")
-                result[deck.name] = self.load_deck(deck, source=f"builtin:{item.name}")
-        return result
-
-    def load_deck(self, parsed: DeckFile, source: str = "") -> LoadSummary:
-        """Create or update a deck from a parsed deck file, matching cards by key.
-
-        Cards keep their review history when their text changes. Cards no longer
-        in the file are suspended and tagged, never deleted.
-        """
-        now_ms = to_ms(self.clock.now())
-        added = updated = unchanged = removed = 0
-        with self._write() as db:
-            row = db.execute("SELECT id FROM deck WHERE key = ?", (parsed.key,)).fetchone()
-            if row:
-                deck_id = row[0]
-                clash = db.execute("SELECT 1 FROM deck WHERE name = ? AND id != ?", (parsed.name, deck_id)).fetchone()
-                if clash:
-                    raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
-                db.execute(
-                    "UPDATE deck SET name = ?, description = ?, source = ? WHERE id = ?",
-                    (parsed.name, parsed.description, source, deck_id),
-                )
-            else:
-                if db.execute("SELECT 1 FROM deck WHERE name = ?", (parsed.name,)).fetchone():
-                    raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
-                deck_id = db.execute(
-                    "INSERT INTO deck (key, name, description, source, created_ms) VALUES (?, ?, ?, ?, ?)",
-                    (parsed.key, parsed.name, parsed.description, source, now_ms),
-                ).lastrowid
-            existing = {
-                r[0]: r[1:]
-                for r in db.execute("SELECT key, id, question, answer, tags, position, queue, state FROM card WHERE deck_id = ?", (deck_id,))
-            }
-            for position, card in enumerate(parsed.cards, start=1):
-                tags = _tags(card.tags)
-                old = existing.pop(card.key, None)
-                if old is None:
-                    db.execute(
-                        "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms),
-                    )
-                    added += 1
-                    continue
-                card_id, question, answer, old_tags, old_position, queue, state = old
-                was_removed = f" {REMOVED_TAG} " in old_tags
-                if (question, answer, old_tags, old_position) == (card.question, card.answer, tags, position):
-                    unchanged += 1
-                    continue
-                db.execute(
-                    "UPDATE card SET question = ?, answer = ?, tags = ?, position = ?, modified_ms = ?, queue = ? WHERE id = ?",
-                    (card.question, card.answer, tags, position, now_ms,
-                     queue_for_state(state) if was_removed else queue, card_id),
-                )  # fmt: skip
-                updated += 1
-            for card_id, question, answer, old_tags, position, queue, state in existing.values():
-                if f" {REMOVED_TAG} " in old_tags:
-                    continue
-                db.execute(
-                    "UPDATE card SET queue = ?, tags = ?, modified_ms = ? WHERE id = ?",
-                    (QUEUE_SUSPENDED, old_tags + REMOVED_TAG + " ", now_ms, card_id),
-                )
-                removed += 1
-        self._settings_cache.clear()
-        return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed)
-
 
 # --------------------------------------------------------------------- helpers
 
@@ -755,10 +640,12 @@ def _card(row: tuple) -> Card:
 
 
 def _fsrs(card: Card, now: datetime):
-    return fsrs_card(card.id, card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, now)
+    return fsrs_card(
+        card.id, card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, now
+    )
 
 
-def _tags(tags: Iterable[str]) -> str:
+def tags_text(tags: Iterable[str]) -> str:
     unique = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
     return " " + " ".join(unique) + " " if unique else " "
 
@@ -780,4 +667,4 @@ def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
     return StoreError(f"cannot write to the store {path}: {text}")
 
 
-__all__ = ["Store", "QueueCounts", "DeckCounts", "LoadSummary", "default_path"]
+__all__ = ["Store", "QueueCounts", "DeckCounts", "StudyDay", "Undone", "default_path"]

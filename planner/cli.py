@@ -16,6 +16,7 @@ from typing import TextIO
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
+from cards.stats import summary
 from cards.store import Store
 
 PROG = "studyplanner"
@@ -23,7 +24,9 @@ PROG = "studyplanner"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Flashcards with FSRS and study plans.")
-    parser.add_argument("--db", metavar="PATH", help="the store file (default: $STUDYPLANNER_DB or the user data folder)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="the store file (default: $STUDYPLANNER_DB or the user data folder)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     decks = sub.add_parser("decks", help="decks with total/new/learning/due for today")
@@ -75,12 +78,12 @@ def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
 
 
 def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
-    summary = store.summary()
+    figures = summary(store)
     if args.json:
-        json.dump(summary, out, indent=2)
+        json.dump(figures, out, indent=2)
         out.write("\n")
     else:
-        for key, value in summary.items():
+        for key, value in figures.items():
             out.write(f"{key.replace('_', ' ')}: {value}\n")
     return 0
 
@@ -134,7 +137,9 @@ def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextI
                 (store.bury if command == "b" else store.suspend)([card.id])
                 card = store.next_card(deck_id)
                 break
-            message = f"{PROG}: {line.strip()!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q"
+            message = (
+                f"{PROG}: {line.strip()!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q"
+            )
             print(message, file=sys.stderr)
             if not interactive:
                 _end_review(say, reviewed)

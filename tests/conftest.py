@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cards.deckfile import parse_deck_bytes
+from cards.loading import load_deck
 from cards.store import Store
 from cards.timeutil import FixedClock
 
@@ -34,7 +35,7 @@ def store(tmp_path, clock):
     """A store with the three-card test deck, fuzz off, in UTC."""
     s = Store.open(tmp_path / "store.db", clock=clock, tz=timezone.utc, load_builtin=False)
     s.update_settings(fuzz=False)
-    s.load_deck(parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
+    load_deck(s, parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
     yield s
     s.close()
 

@@ -13,6 +13,7 @@ import pytest
 
 from cards import schema
 from cards.deckfile import parse_deck_bytes
+from cards.loading import load_deck
 from cards.store import Store
 from tests.conftest import DATA
 
@@ -35,7 +36,7 @@ def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.Comp
 def db(tmp_path) -> Path:
     path = tmp_path / "cli.db"
     with Store.open(path, load_builtin=False) as store:
-        store.load_deck(parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
+        load_deck(store, parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
     return path
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 from datetime import timezone
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +21,7 @@ def open_store(path, clock):
 
 def test_new_store_is_at_the_current_version_with_wal_and_foreign_keys(tmp_path, clock):
     store = open_store(tmp_path / "s.db", clock)
-    db = store._db
+    db = store.db
     assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -32,7 +32,7 @@ def test_models_match_the_migrated_schema(tmp_path, clock):
     store = open_store(tmp_path / "s.db", clock)
     for model in (Deck, Card, Review, Setting):
         table = model.__table__
-        columns = [row[1] for row in store._db.execute(f"PRAGMA table_info({table.name})")]
+        columns = [row[1] for row in store.db.execute(f"PRAGMA table_info({table.name})")]
         assert columns == [c.name for c in table.columns], table.name
     store.close()
 
@@ -41,7 +41,7 @@ def test_empty_file_is_upgraded_from_version_zero(tmp_path, clock):
     path = tmp_path / "empty.db"
     sqlite3.connect(path).close()  # a valid, empty SQLite file at user_version 0
     store = open_store(path, clock)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     store.close()
 
 
@@ -76,8 +76,8 @@ def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypat
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
     store = open_store(path, clock)
-    assert store._db.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert "colour" in [r[1] for r in store._db.execute("PRAGMA table_info(deck)")]
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "colour" in [r[1] for r in store.db.execute("PRAGMA table_info(deck)")]
     store.close()
 
 

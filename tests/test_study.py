@@ -9,11 +9,12 @@ import pytest
 
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.scheduling import QUEUE_BURIED, QUEUE_SUSPENDED
+from cards.stats import streak_days, summary
 from tests.conftest import add_deck_with_cards
 
 
 def review_rows(store):
-    return store._db.execute("SELECT * FROM review ORDER BY id").fetchall()
+    return store.db.execute("SELECT * FROM review ORDER BY id").fetchall()
 
 
 def test_new_cards_come_in_deck_order(store):
@@ -52,7 +53,7 @@ def test_learning_card_waits_until_due_then_learn_ahead(store, clock):
 def test_day_starts_at_four_and_limits_reset(store, clock):
     store.update_settings(new_per_day=2)
     clock.set(datetime(2026, 3, 10, 3, 30, tzinfo=timezone.utc))  # still the study day of 9 March
-    assert store.today().isoformat() == "2026-03-09"
+    assert store.today().day.isoformat() == "2026-03-09"
     for _ in range(2):
         store.answer(store.next_card().id, 4)
     assert store.queue_counts().new == 0
@@ -60,7 +61,7 @@ def test_day_starts_at_four_and_limits_reset(store, clock):
     clock.set(datetime(2026, 3, 10, 3, 59, 59, tzinfo=timezone.utc))
     assert store.next_card() is None
     clock.set(datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc))  # a new study day
-    assert store.today().isoformat() == "2026-03-10"
+    assert store.today().day.isoformat() == "2026-03-10"
     assert store.queue_counts().new == 1
     assert store.next_card().key == "attention"
 
@@ -72,9 +73,9 @@ def test_day_boundary_in_local_time(tmp_path, clock):
 
     s = Store.open(tmp_path / "tz.db", clock=clock, tz=ZoneInfo("America/New_York"), load_builtin=False)
     clock.set(datetime(2026, 3, 10, 7, 59, tzinfo=timezone.utc))  # 03:59 in New York (EDT)
-    assert s.today().isoformat() == "2026-03-09"
+    assert s.today().day.isoformat() == "2026-03-09"
     clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc))  # 04:00 in New York
-    assert s.today().isoformat() == "2026-03-10"
+    assert s.today().day.isoformat() == "2026-03-10"
     s.close()
 
 
@@ -235,8 +236,8 @@ def test_streak_counts_study_days_across_the_day_boundary(store, clock):
         store.answer(card.id, 3)
     clock.set(datetime(2026, 3, 12, 10, 0, tzinfo=timezone.utc))
     # Study days 9, 10 and 11 March; nothing yet on the 12th, so the streak still stands.
-    assert store.streak_days() == 3
+    assert streak_days(store) == 3
     clock.set(datetime(2026, 3, 13, 10, 0, tzinfo=timezone.utc))
-    assert store.streak_days() == 0
-    summary = store.summary()
-    assert summary["reviews_total"] == 3 and summary["cards_total"] == 3
+    assert streak_days(store) == 0
+    figures = summary(store)
+    assert figures["reviews_total"] == 3 and figures["cards_total"] == 3

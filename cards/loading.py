@@ -1,0 +1,102 @@
+"""Loading deck files into the store: built-in decks on first start, and reloads.
+
+Cards are matched by their stable key, so a reload updates text in place and the
+review history stays. A card no longer in the file is suspended and tagged, never
+deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from .deckfile import DeckFile, parse_deck_bytes
+from .errors import StudyPlannerError
+from .scheduling import QUEUE_SUSPENDED, queue_for_state
+from .store import Store, tags_text
+from .timeutil import to_ms
+
+REMOVED_TAG = "removed-from-deck-file"
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0  # no longer in the file: suspended and tagged, history kept
+
+
+def load_builtin_decks(store: Store) -> dict[str, LoadSummary]:
+    """Load (or reload) every deck shipped in the `decks` package."""
+    result = {}
+    for item in sorted(resources.files("decks").iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".md"):
+            deck = parse_deck_bytes(item.read_bytes(), f"decks/{item.name}")
+            result[deck.name] = load_deck(store, deck, source=f"builtin:{item.name}")
+    return result
+
+
+def load_deck(store: Store, parsed: DeckFile, source: str = "") -> LoadSummary:
+    """Create or update a deck from a parsed deck file, matching cards by key.
+
+    Cards keep their review history when their text changes. Cards no longer
+    in the file are suspended and tagged, never deleted.
+    """
+    now_ms = to_ms(store.clock.now())
+    added = updated = unchanged = removed = 0
+    with store.transaction() as db:
+        row = db.execute("SELECT id FROM deck WHERE key = ?", (parsed.key,)).fetchone()
+        if row:
+            deck_id = row[0]
+            clash = db.execute("SELECT 1 FROM deck WHERE name = ? AND id != ?", (parsed.name, deck_id)).fetchone()
+            if clash:
+                raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+            db.execute(
+                "UPDATE deck SET name = ?, description = ?, source = ? WHERE id = ?",
+                (parsed.name, parsed.description, source, deck_id),
+            )
+        else:
+            if db.execute("SELECT 1 FROM deck WHERE name = ?", (parsed.name,)).fetchone():
+                raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+            deck_id = db.execute(
+                "INSERT INTO deck (key, name, description, source, created_ms) VALUES (?, ?, ?, ?, ?)",
+                (parsed.key, parsed.name, parsed.description, source, now_ms),
+            ).lastrowid
+        existing = {
+            r[0]: r[1:]
+            for r in db.execute(
+                "SELECT key, id, question, answer, tags, position, queue, state FROM card WHERE deck_id = ?", (deck_id,)
+            )
+        }
+        for position, card in enumerate(parsed.cards, start=1):
+            tags = tags_text(card.tags)
+            old = existing.pop(card.key, None)
+            if old is None:
+                db.execute(
+                    "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms),
+                )
+                added += 1
+                continue
+            card_id, question, answer, old_tags, old_position, queue, state = old
+            was_removed = f" {REMOVED_TAG} " in old_tags
+            if (question, answer, old_tags, old_position) == (card.question, card.answer, tags, position):
+                unchanged += 1
+                continue
+            db.execute(
+                "UPDATE card SET question = ?, answer = ?, tags = ?, position = ?, modified_ms = ?, queue = ? WHERE id = ?",
+                (card.question, card.answer, tags, position, now_ms,
+                 queue_for_state(state) if was_removed else queue, card_id),
+            )  # fmt: skip
+            updated += 1
+        for card_id, question, answer, old_tags, position, queue, state in existing.values():
+            if f" {REMOVED_TAG} " in old_tags:
+                continue
+            db.execute(
+                "UPDATE card SET queue = ?, tags = ?, modified_ms = ? WHERE id = ?",
+                (QUEUE_SUSPENDED, old_tags + REMOVED_TAG + " ", now_ms, card_id),
+            )
+            removed += 1
+    return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed)

@@ -1,0 +1,48 @@
+"""Figures over the review log: totals, today's work, streaks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .store import Store
+from .timeutil import day_bounds, to_ms
+
+
+def summary(store: Store) -> dict[str, int]:
+    today = store.today()
+    counts = store.queue_counts()
+    (reviews_total,) = store.db.execute("SELECT count(*) FROM review").fetchone()
+    (reviews_today,) = store.db.execute("SELECT count(*) FROM review WHERE id >= ?", (today.start_ms,)).fetchone()
+    (cards_total,) = store.db.execute("SELECT count(*) FROM card").fetchone()
+    return {
+        "reviews_total": reviews_total,
+        "reviews_today": reviews_today,
+        "due_today": counts.total,
+        "new_today": counts.new,
+        "learning_today": counts.learning,
+        "review_today": counts.due,
+        "cards_total": cards_total,
+        "streak_days": streak_days(store),
+    }
+
+
+def streak_days(store: Store) -> int:
+    """Consecutive study days with at least one review, ending today (or yesterday,
+    when nothing has been studied yet today: the streak is not broken before the day ends)."""
+    today = store.today()
+    hour = store.settings().day_start_hour
+    day, streak = today.day, 0
+    if not _reviewed_on(store, day, hour):
+        day -= timedelta(days=1)
+    while _reviewed_on(store, day, hour):
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def _reviewed_on(store: Store, day: date, hour: int) -> bool:
+    start, end = day_bounds(day, hour, store.tz)
+    return (
+        store.db.execute("SELECT 1 FROM review WHERE id >= ? AND id < ? LIMIT 1", (to_ms(start), to_ms(end))).fetchone()
+        is not None
+    )
