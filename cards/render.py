@@ -51,9 +51,12 @@ class RenderedCard:
     images: dict[str, bytes] = field(default_factory=dict)
 
 
-def render_html(text: str, *, color: str = "#1d1d1f", strict_math: bool = False) -> RenderedCard:
+def render_html(
+    text: str, *, color: str = "#1d1d1f", code_style: str = "friendly", strict_math: bool = False
+) -> RenderedCard:
     """Markdown to sanitized HTML: highlighted code, tables, math as images.
 
+    `color` is the text colour of typeset math, `code_style` a pygments style name.
     With strict_math, a formula mathtext cannot typeset raises MathError; otherwise
     it is shown as its TeX source.
     """
@@ -71,7 +74,7 @@ def render_html(text: str, *, color: str = "#1d1d1f", strict_math: bool = False)
     body = markdown.markdown(
         source,
         extensions=["fenced_code", "tables", "sane_lists", "codehilite"],
-        extension_configs={"codehilite": {"noclasses": True, "guess_lang": False, "pygments_style": "friendly"}},
+        extension_configs={"codehilite": {"noclasses": True, "guess_lang": False, "pygments_style": code_style}},
         output_format="html",
     )
     body = nh3.clean(

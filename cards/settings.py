@@ -74,3 +74,32 @@ def overrides_from_json(text: str | None) -> dict[str, Any]:
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise SettingsError(message)
+
+
+_UNITS = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
+
+
+def parse_steps(text: str) -> tuple[float, ...]:
+    """'1m 10m 1h' -> minutes (1.0, 10.0, 60.0); a bare number means minutes."""
+    steps = []
+    for part in text.replace(",", " ").split():
+        unit = part[-1].lower() if part[-1].lower() in _UNITS else "m"
+        number = part[:-1] if part[-1].lower() in _UNITS else part
+        try:
+            value = float(number) * _UNITS[unit]
+        except ValueError:
+            raise SettingsError(f"{part!r} is not a step: write steps like '1m 10m 1h'") from None
+        steps.append(value)
+    return tuple(steps)
+
+
+def format_steps(steps: tuple[float, ...]) -> str:
+    out = []
+    for minutes in steps:
+        if minutes >= 1440 and minutes % 1440 == 0:
+            out.append(f"{minutes / 1440:g}d")
+        elif minutes >= 60 and minutes % 60 == 0:
+            out.append(f"{minutes / 60:g}h")
+        else:
+            out.append(f"{minutes:g}m")
+    return " ".join(out)

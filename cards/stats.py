@@ -26,6 +26,22 @@ def summary(store: Store) -> dict[str, int]:
     }
 
 
+DEFAULT_SECONDS_PER_CARD = 8.0
+
+
+def seconds_per_card(store: Store) -> float:
+    """The learner's median answer time over their last 1,000 answers (8 s before any)."""
+    durations = sorted(
+        d for (d,) in store.db.execute("SELECT duration_ms FROM review ORDER BY id DESC LIMIT 1000") if d > 0
+    )
+    return durations[len(durations) // 2] / 1000 if durations else DEFAULT_SECONDS_PER_CARD
+
+
+def estimated_minutes(store: Store, cards: int) -> int:
+    """Minutes that many answers take at the learner's own pace (rounded up)."""
+    return -(-round(cards * seconds_per_card(store)) // 60)
+
+
 def streak_days(store: Store) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
     when nothing has been studied yet today: the streak is not broken before the day ends)."""

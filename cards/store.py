@@ -139,6 +139,11 @@ class Store:
             raise
         return store
 
+    def reader(self) -> sqlite3.Connection:
+        """A separate read-only connection, for reads off the GUI thread (WAL lets it
+        read while this connection writes)."""
+        return sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+
     def close(self) -> None:
         with self._lock:
             self._engine.dispose()

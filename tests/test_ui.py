@@ -1,0 +1,295 @@
+"""The real main window driven with pytest-qt on a temp store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from cards.errors import StoreError
+from cards.stats import summary
+from ui.browse import CardTableModel
+from ui.card_dialog import CardDialog
+from ui.main_window import MainWindow
+from ui.today import DeckTableModel
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screens"
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(qapp):
+    """Fail a test that leaves a window open or a worker thread running."""
+    before = set(QApplication.topLevelWidgets())
+    yield
+    assert QThreadPool.globalInstance().waitForDone(5000), "a worker thread is still running"
+    QApplication.processEvents()
+    left = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
+    assert not left, f"widgets left open: {left}"
+
+
+@pytest.fixture
+def window(qtbot, store):
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.resize(1100, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    QThreadPool.globalInstance().waitForDone(5000)
+    w.close()
+
+
+def review_count(store) -> int:
+    return summary(store)["reviews_total"]
+
+
+def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(widget, key, modifier)
+
+
+def test_today_lists_decks_with_counts(window):
+    model = window.today.model
+    assert model.rowCount() == 1
+    assert [model.data(model.index(0, c)) for c in range(4)] == ["Small test deck", 3, 0, 0]
+    assert "3 cards to study today" in window.today.summary.text()
+    assert window.due_label.text() == "3 due today"
+
+
+def test_study_a_deck_to_the_end_with_the_keyboard(window, qtbot, store):
+    window.today.table.setFocus()
+    press(qtbot, window.today.table, Qt.Key.Key_Return)
+    review = window.review
+    assert window.stack.currentWidget() is review and review.card is not None
+    seen = []
+    for _ in range(10):
+        if review.card is None:
+            break
+        seen.append(review.card.key)
+        press(qtbot, review, Qt.Key.Key_Space)
+        assert review.answer_shown
+        assert review.rating_buttons[4].text().startswith("Easy\n")
+        press(qtbot, review, Qt.Key.Key_4)
+    assert seen == ["two-plus-two", "transpose", "attention"]
+    assert review.pages.currentWidget() is review.done_page
+    assert "You answered 3 cards" in review.done_text.text()
+    assert "next card is due" in review.done_text.text()
+    assert review_count(store) == 3
+    assert window.due_label.text() == "Nothing due today"
+
+
+def test_rating_keys_do_nothing_before_the_answer_is_shown(window, qtbot, store):
+    window.start_review(-1)
+    press(qtbot, window.review, Qt.Key.Key_3)
+    assert review_count(store) == 0
+
+
+def test_undo_with_ctrl_z_and_u(window, qtbot, store):
+    window.start_review(-1)
+    review = window.review
+    first = review.card.id
+    press(qtbot, review, Qt.Key.Key_Space)
+    press(qtbot, review, Qt.Key.Key_3)
+    assert review_count(store) == 1 and review.card.id != first
+    press(qtbot, review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert review_count(store) == 0 and review.card.id == first
+    press(qtbot, review, Qt.Key.Key_Space)
+    press(qtbot, review, Qt.Key.Key_1)
+    press(qtbot, review, Qt.Key.Key_U)
+    assert review_count(store) == 0 and review.card.id == first
+
+
+def test_bury_and_suspend_from_the_review_screen(window, qtbot, store):
+    window.start_review(-1)
+    review = window.review
+    buried = review.card.id
+    press(qtbot, review, Qt.Key.Key_Minus)
+    assert store.card(buried).queue == -2 and review.card.id != buried
+    suspended = review.card.id
+    press(qtbot, review, Qt.Key.Key_At)
+    assert store.card(suspended).queue == -1
+    assert store.queue_counts().new == 1
+
+
+def test_a_failed_answer_stays_on_screen(window, qtbot, store, monkeypatch):
+    window.start_review(-1)
+    review = window.review
+    card = review.card
+    press(qtbot, review, Qt.Key.Key_Space)
+
+    def disk_full(*args, **kwargs):
+        raise StoreError("cannot write to the store: the disk is full")
+
+    warnings = []
+    monkeypatch.setattr(store, "answer", disk_full)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    press(qtbot, review, Qt.Key.Key_3)
+    assert warnings and "disk is full" in warnings[0]
+    assert review.card is card and review.answer_shown  # nothing lost from the screen
+
+
+def test_browse_search_and_filters(window, qtbot, store):
+    window.show_screen("Browse")
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 3)
+    browse.search_box.setText("formula")
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 1, timeout=3000)
+    assert browse.model.data(browse.model.index(0, 1)).startswith("Name the formula")
+    browse.search_box.clear()
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 3, timeout=3000)
+    browse.tag_filter.setCurrentIndex(browse.tag_filter.findData("pytorch"))
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 1, timeout=3000)
+    browse.tag_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 3, timeout=3000)
+    browse.table.selectRow(0)
+    browse.toggle_suspend()
+    browse.state_filter.setCurrentIndex(browse.state_filter.findData("suspended"))
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 1, timeout=3000)
+    assert browse.model.data(browse.model.index(0, 3)) == "suspended"
+
+
+def test_browse_sorts_by_column(window, qtbot):
+    window.show_screen("Browse")
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 3)
+    browse.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: browse.model.data(browse.model.index(0, 1)).startswith("Name the"), timeout=3000)
+    browse.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: browse.model.data(browse.model.index(0, 1)).startswith("What is 2"), timeout=3000)
+
+
+def test_delete_asks_first(window, qtbot, store, monkeypatch):
+    window.show_screen("Browse")
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 3)
+    browse.table.selectRow(0)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    browse.delete_selected()
+    assert len(store.cards()) == 3
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    browse.delete_selected()
+    assert len(store.cards()) == 2
+    qtbot.waitUntil(lambda: browse.model.rowCount() == 2, timeout=3000)
+
+
+def test_add_a_card_and_see_it_in_review(window, qtbot, store):
+    deck = store.deck_by_name("small")
+    for card in store.cards(deck.id):
+        store.suspend([card.id])
+    dialog = CardDialog(store, parent=window, deck_id=deck.id)
+    qtbot.addWidget(dialog)
+    dialog.question.setPlainText("What is the shape of the attention scores?")
+    dialog.answer.setPlainText("`(B, H, S, S)`")
+    dialog.tags.setText("attention shapes")
+    dialog.update_preview()
+    assert "(B, H, S, S)" in dialog.preview.toPlainText()
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    window.start_review(deck.id)
+    assert window.review.card.question == "What is the shape of the attention scores?"
+    assert window.review.card.tag_list == ["attention", "shapes"]
+
+
+def test_edit_a_card_and_see_the_change_in_review(window, qtbot, store):
+    card = store.next_card()
+    dialog = CardDialog(store, parent=window, card=card)
+    qtbot.addWidget(dialog)
+    dialog.answer.setPlainText("Four.")
+    dialog.save()
+    window.start_review(-1)
+    press(qtbot, window.review, Qt.Key.Key_Space)
+    assert "Four." in window.review.view.toPlainText()
+
+
+def test_settings_apply_at_once(window, qtbot, store):
+    window.show_screen("Settings")
+    window.settings_screen.new_per_day.setValue(1)
+    assert store.settings().new_per_day == 1
+    window.show_screen("Today")
+    assert window.today.model.decks[0].new == 1
+    window.settings_screen.learning_steps.setText("2m 30m")
+    window.settings_screen.learning_steps.editingFinished.emit()
+    assert store.settings().learning_steps == (2.0, 30.0)
+    window.settings_screen.learning_steps.setText("soon")
+    window.settings_screen.learning_steps.editingFinished.emit()
+    assert "not a step" in window.settings_screen.error.text()
+    assert store.settings().learning_steps == (2.0, 30.0)
+
+
+def test_theme_switch_is_stored(window, store):
+    window.show_screen("Settings")
+    combo = window.settings_screen.theme
+    combo.setCurrentIndex(combo.findData("dark"))
+    assert store.get_value("theme") == "dark"
+    assert window.review.colors.name == "dark"
+
+
+def test_geometry_is_restored(qtbot, store):
+    first = MainWindow(store)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(770, 560)
+    first.move(40, 30)
+    first.close()
+    second = MainWindow(store)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (770, 560)
+    second.close()
+
+
+def test_card_table_model_without_a_view(store):
+    model = CardTableModel(store)
+    ids = [c.id for c in store.cards()]
+    model.set_ids(ids)
+    assert model.rowCount() == 3 and model.columnCount() == 7
+    assert model.data(model.index(1, 0)) == "Small test deck"
+    assert model.data(model.index(1, 2)) == "pytorch"
+    assert model.data(model.index(1, 3)) == "new"
+    assert model.headerData(4, Qt.Orientation.Horizontal) == "Due"
+
+
+def test_card_table_model_pages_rows_lazily(store):
+    from tests.conftest import add_deck_with_cards
+
+    add_deck_with_cards(store, "Big", 1000)
+    model = CardTableModel(store)
+    model.set_ids([c.id for c in store.cards()])
+    model.data(model.index(500, 1))
+    assert len(model._rows) == 200  # one page, not the whole collection
+
+
+def test_deck_table_model_colours_nonzero_counts(store):
+    model = DeckTableModel()
+    model.set_decks(store.deck_counts())
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ForegroundRole).name() == model.colors.new
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.ForegroundRole).name() == model.colors.muted
+
+
+def test_card_html_is_sanitized(window, store):
+    deck = store.deck_by_name("small")
+    store.add_card(deck.id, 'Hi <script>alert(1)</script><img src="http://example.com/x.png" onerror="x()">', "a")
+    for card in store.cards(deck.id)[:3]:
+        store.suspend([card.id])
+    window.start_review(deck.id)
+    html = window.review.view.toHtml()
+    assert "script" not in html and "example.com" not in html and "onerror" not in html
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_screenshots_of_every_screen(window, qtbot, mode):
+    """Saved under test-artifacts/screens/ to be looked at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    window.apply_theme(mode)
+    for name in ("Today", "Calendar", "Browse", "Statistics", "Settings"):
+        window.show_screen(name)
+        QThreadPool.globalInstance().waitForDone(3000)
+        qtbot.wait(20)
+        assert not window.grab().isNull()
+        window.grab().save(str(ARTIFACTS / f"{name.lower()}-{mode}.png"))
+    window.start_review(-1)
+    window.grab().save(str(ARTIFACTS / f"review-question-{mode}.png"))
+    window.review.show_answer()
+    window.grab().save(str(ARTIFACTS / f"review-answer-{mode}.png"))
+    window.resize(800, 600)
+    window.grab().save(str(ARTIFACTS / f"review-800x600-{mode}.png"))

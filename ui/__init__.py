@@ -1,0 +1,1 @@
+"""The PySide6 window. Thin: it shows what the core computes and sends actions back."""

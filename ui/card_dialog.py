@@ -1,0 +1,113 @@
+"""Add or edit a card: deck, question and answer in Markdown with a live preview, tags."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards.errors import StudyPlannerError
+from cards.models import Card
+from cards.store import Store
+
+from .cardview import CardView
+from .theme import Colors
+
+
+class CardDialog(QDialog):
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        card: Card | None = None,
+        deck_id: int | None = None,
+        colors: Colors | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.card = card
+        self.saved: Card | None = None
+        self.setWindowTitle("Edit card" if card else "Add card")
+        self.resize(900, 560)
+
+        self.deck = QComboBox()
+        for deck in store.decks():
+            self.deck.addItem(deck.name, deck.id)
+        wanted = card.deck_id if card else deck_id
+        if wanted is not None:
+            self.deck.setCurrentIndex(max(0, self.deck.findData(wanted)))
+        self.question = QPlainTextEdit(card.question if card else "")
+        self.question.setPlaceholderText("The question, in Markdown")
+        self.answer = QPlainTextEdit(card.answer if card else "")
+        self.answer.setPlaceholderText("The answer, in Markdown: **bold**, `code`, ```python blocks, $math$, tables")
+        self.tags = QLineEdit(" ".join(card.tag_list) if card else "")
+        self.tags.setPlaceholderText("space-separated tags")
+        self.preview = CardView()
+        if colors is not None:
+            self.preview.set_colors(colors)
+
+        form = QFormLayout()
+        form.addRow("Deck", self.deck)
+        form.addRow("Question", self.question)
+        form.addRow("Answer", self.answer)
+        form.addRow("Tags", self.tags)
+        preview_box = QVBoxLayout()
+        heading = QLabel("Preview")
+        heading.setObjectName("muted")
+        preview_box.addWidget(heading)
+        preview_box.addWidget(self.preview, 1)
+        columns = QHBoxLayout()
+        columns.addLayout(form, 1)
+        columns.addLayout(preview_box, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.buttons)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.update_preview)
+        self.question.textChanged.connect(self._timer.start)
+        self.answer.textChanged.connect(self._timer.start)
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        question = self.question.toPlainText().strip()
+        answer = self.answer.toPlainText().strip()
+        self.preview.show_markdown(f"{question}\n\n<hr>\n\n{answer}" if answer else question)
+
+    def save(self) -> None:
+        deck_id = self.deck.currentData()
+        if deck_id is None:
+            QMessageBox.warning(self, "No deck", "Create or import a deck first.")
+            return
+        tags = self.tags.text().split()
+        try:
+            if self.card is None:
+                self.saved = self.store.add_card(deck_id, self.question.toPlainText(), self.answer.toPlainText(), tags)
+            else:
+                self.saved = self.store.edit_card(
+                    self.card.id,
+                    question=self.question.toPlainText(),
+                    answer=self.answer.toPlainText(),
+                    tags=tags,
+                    deck_id=deck_id,
+                )
+        except StudyPlannerError as exc:
+            QMessageBox.warning(self, "Card not saved", str(exc))
+            return
+        self.accept()

@@ -1,0 +1,49 @@
+"""A card shown as rendered Markdown: sanitized HTML, local images only."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from cards.render import render_html
+
+from .theme import LIGHT, Colors, card_css
+
+
+class CardView(QTextBrowser):
+    """Shows card Markdown. Images come only from the rendered card (math) — a
+    resource it was not given is never fetched."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        self.setFont(font)
+        self.document().setDocumentMargin(22)
+        self.colors: Colors = LIGHT
+        self._markdown = ""
+
+    def set_colors(self, colors: Colors) -> None:
+        self.colors = colors
+        self.document().setDefaultStyleSheet(card_css(colors))
+        if self._markdown:
+            self.show_markdown(self._markdown)
+
+    def show_markdown(self, text: str) -> None:
+        self._markdown = text
+        rendered = render_html(
+            text, color=self.colors.text, code_style="monokai" if self.colors.name == "dark" else "friendly"
+        )
+        document = self.document()
+        document.setDefaultStyleSheet(card_css(self.colors))
+        for name, png in rendered.images.items():
+            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), QImage.fromData(png))
+        self.setHtml(rendered.html)
+
+    def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)
+        # Anything not registered above (a remote or file URL in card HTML) loads as nothing.
+        return None

@@ -1,0 +1,188 @@
+"""The main window: a sidebar of screens, a status line with today's due count."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards.store import Store
+
+from . import theme
+from .browse import BrowseScreen
+from .review import ReviewScreen
+from .settings_screen import SettingsScreen
+from .today import TodayScreen
+
+SCREENS = ("Today", "Calendar", "Browse", "Statistics", "Settings")
+
+
+def app_icon() -> QIcon:
+    """A stack of two cards, drawn so no image file is needed."""
+    pixmap = QPixmap(128, 128)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#93b4ff"))
+    painter.drawRoundedRect(30, 14, 84, 96, 14, 14)
+    painter.setBrush(QColor("#3a6ff7"))
+    painter.drawRoundedRect(14, 28, 84, 96, 14, 14)
+    painter.setBrush(QColor("#ffffff"))
+    for y, width in ((52, 52), (68, 40), (84, 48)):
+        painter.drawRoundedRect(30, y, width, 7, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class PlaceholderScreen(QWidget):
+    """The place kept for a screen that arrives with its own feature."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        heading = QLabel(title)
+        heading.setObjectName("title")
+        body = QLabel(text)
+        body.setObjectName("subtitle")
+        body.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.setWindowTitle("Study Planner")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(760, 540)
+
+        self.today = TodayScreen(store)
+        self.review = ReviewScreen(store)
+        self.browse = BrowseScreen(store)
+        self.settings_screen = SettingsScreen(store)
+        self.calendar = PlaceholderScreen(
+            "Calendar", "Study plans laid out on a calendar will live here: each day's tasks and cards due."
+        )
+        self.statistics = PlaceholderScreen("Statistics", "Review history, forecast and retention will live here.")
+        self.stack = QStackedWidget()
+        self.pages = {
+            "Today": self.today,
+            "Calendar": self.calendar,
+            "Browse": self.browse,
+            "Statistics": self.statistics,
+            "Settings": self.settings_screen,
+        }
+        for page in (*self.pages.values(), self.review):
+            self.stack.addWidget(page)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(172)
+        for name in SCREENS:
+            self.sidebar.addItem(QListWidgetItem(name))
+        self.sidebar.currentRowChanged.connect(self._go)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.due_label = QLabel()
+        self.statusBar().addPermanentWidget(self.due_label)
+
+        self.today.study_requested.connect(self.start_review)
+        self.review.leave.connect(lambda: self.show_screen("Today"))
+        self.review.changed.connect(self.update_status)
+        self.review.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
+        self.browse.changed.connect(self.update_status)
+        self.settings_screen.changed.connect(self.update_status)
+        self.settings_screen.theme_changed.connect(self.apply_theme)
+        self._make_menus()
+
+        # The study day can roll over while the window stays open.
+        self._day_timer = QTimer(self)
+        self._day_timer.setInterval(60_000)
+        self._day_timer.timeout.connect(self.update_status)
+        self._day_timer.start()
+
+        self.apply_theme(str(store.get_value("theme", "system")))
+        self._restore_geometry()
+        self.sidebar.setCurrentRow(0)
+
+    def _make_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        add = QAction("&Add card…", self, shortcut=QKeySequence("Ctrl+N"))
+        add.triggered.connect(self.browse.add_card)
+        file_menu.addAction(add)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        go = self.menuBar().addMenu("&Go")
+        for number, name in enumerate(SCREENS, start=1):
+            action = QAction(name, self, shortcut=QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _=False, n=name: self.show_screen(n))
+            go.addAction(action)
+
+    # ------------------------------------------------------------------ screens
+
+    def show_screen(self, name: str) -> None:
+        self.sidebar.setCurrentRow(SCREENS.index(name))
+        self._go(SCREENS.index(name))
+
+    def _go(self, row: int) -> None:
+        page = self.pages[SCREENS[row]]
+        if page is self.today:
+            self.today.refresh()
+            self.today.table.setFocus()
+        elif page is self.browse:
+            self.browse.refresh()
+        elif page is self.settings_screen:
+            self.settings_screen.load()
+        self.stack.setCurrentWidget(page)
+        self.update_status()
+
+    def start_review(self, deck_id: int) -> None:
+        self.sidebar.blockSignals(True)  # studying belongs to Today
+        self.sidebar.setCurrentRow(SCREENS.index("Today"))
+        self.sidebar.blockSignals(False)
+        self.stack.setCurrentWidget(self.review)
+        self.review.start(None if deck_id < 0 else deck_id)
+        self.review.setFocus()
+
+    def update_status(self) -> None:
+        counts = self.store.queue_counts()
+        self.due_label.setText(f"{counts.total} due today" if counts.total else "Nothing due today")
+
+    def apply_theme(self, mode: str) -> None:
+        colors = theme.apply(QApplication.instance(), mode)
+        for screen in (self.today, self.review, self.browse):
+            screen.set_colors(colors)
+
+    # ------------------------------------------------------------------ geometry
+
+    def _restore_geometry(self) -> None:
+        saved = self.store.get_value("window_geometry")
+        if not (isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode()))):
+            self.resize(1100, 720)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._day_timer.stop()
+        self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
+        super().closeEvent(event)

@@ -1,0 +1,246 @@
+"""The review screen: question, answer, four ratings, undo, bury, suspend; all by keyboard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QElapsedTimer, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards.errors import NothingToUndo, StudyPlannerError
+from cards.models import Card
+from cards.scheduling import RATING_NAMES, format_interval
+from cards.stats import estimated_minutes
+from cards.store import Store
+
+from .cardview import CardView
+from .theme import LIGHT, Colors
+
+# Keys as data, in one place (as Anki's reviewer keeps them).
+SHOW_ANSWER_KEYS = ("Space", "Return", "Enter")
+RATING_KEYS = {1: "1", 2: "2", 3: "3", 4: "4"}
+UNDO_KEYS = ("Ctrl+Z", "U")
+BURY_KEYS = ("-", "B")
+SUSPEND_KEYS = ("@", "!")
+LEAVE_KEYS = ("Escape",)
+ANSWER_RULE = "\n\n<hr>\n\n"
+
+
+class ReviewScreen(QWidget):
+    """Emits leave when the learner is done, changed after every action, message for the status bar."""
+
+    leave = Signal()
+    changed = Signal()
+    message = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.colors: Colors = LIGHT
+        self.deck_id: int | None = None
+        self.card: Card | None = None
+        self.answer_shown = False
+        self.reviewed = 0
+        self.timer = QElapsedTimer()
+
+        self.deck_label = QLabel()
+        self.deck_label.setObjectName("subtitle")
+        self.counts_label = QLabel()
+        self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        top = QHBoxLayout()
+        top.addWidget(self.deck_label)
+        top.addStretch()
+        top.addWidget(self.counts_label)
+
+        self.view = CardView()
+        self.show_button = QPushButton("Show answer   (Space)")
+        self.show_button.setObjectName("primary")
+        self.show_button.clicked.connect(self.show_answer)
+        self.rating_buttons: dict[int, QPushButton] = {}
+        ratings = QWidget()
+        row = QHBoxLayout(ratings)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch()
+        for rating, name in RATING_NAMES.items():
+            button = QPushButton(name)
+            button.setObjectName(name.lower())
+            button.setMinimumWidth(110)
+            button.clicked.connect(lambda _=False, r=rating: self.rate(r))
+            self.rating_buttons[rating] = button
+            row.addWidget(button)
+        row.addStretch()
+        show_row = QWidget()
+        show_layout = QHBoxLayout(show_row)
+        show_layout.setContentsMargins(0, 0, 0, 0)
+        show_layout.addStretch()
+        show_layout.addWidget(self.show_button)
+        show_layout.addStretch()
+        self.bottom = QStackedWidget()
+        self.bottom.addWidget(show_row)
+        self.bottom.addWidget(ratings)
+        self.bottom.setFixedHeight(56)
+
+        self.study_page = QWidget()
+        study = QVBoxLayout(self.study_page)
+        study.setContentsMargins(28, 18, 28, 18)
+        study.addLayout(top)
+        study.addWidget(self.view, 1)
+        study.addWidget(self.bottom)
+
+        self.done_title = QLabel()
+        self.done_title.setObjectName("title")
+        self.done_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.done_text = QLabel()
+        self.done_text.setObjectName("subtitle")
+        self.done_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.done_text.setWordWrap(True)
+        back = QPushButton("Back to decks")
+        back.setObjectName("primary")
+        back.clicked.connect(self.leave.emit)
+        self.done_page = QWidget()
+        done = QVBoxLayout(self.done_page)
+        done.addStretch()
+        done.addWidget(self.done_title)
+        done.addWidget(self.done_text)
+        done.addSpacing(16)
+        done.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
+        done.addStretch()
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.study_page)
+        self.pages.addWidget(self.done_page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+
+        self._add_action("Show answer", SHOW_ANSWER_KEYS, self._space)
+        for rating, key in RATING_KEYS.items():
+            self._add_action(RATING_NAMES[rating], (key,), lambda _checked=False, r=rating: self.rate(r))
+        self.undo_action = self._add_action("Undo", UNDO_KEYS, self.undo)
+        self._add_action("Bury card", BURY_KEYS, self.bury)
+        self._add_action("Suspend card", SUSPEND_KEYS, self.suspend)
+        self._add_action("Back to decks", LEAVE_KEYS, self.leave.emit)
+
+    def _add_action(self, text: str, keys: tuple[str, ...], slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def set_colors(self, colors: Colors) -> None:
+        self.colors = colors
+        self.view.set_colors(colors)
+        if self.card is not None:
+            self._update_counts()
+
+    # ------------------------------------------------------------------ flow
+
+    def start(self, deck_id: int | None) -> None:
+        self.deck_id = deck_id
+        self.reviewed = 0
+        self.deck_label.setText(self.store.deck(deck_id).name if deck_id is not None else "All decks")
+        self._show(self.store.next_card(deck_id))
+
+    def _show(self, card: Card | None) -> None:
+        self.card = card
+        self.answer_shown = False
+        if card is None:
+            self._finished()
+            return
+        self.pages.setCurrentWidget(self.study_page)
+        self.view.show_markdown(card.question)
+        self.bottom.setCurrentIndex(0)
+        self._update_counts()
+        self.show_button.setFocus()
+        self.timer.start()
+
+    def _space(self) -> None:
+        if self.card is None:
+            return
+        if self.answer_shown:
+            self.rate(3)  # as in Anki: Space on the answer side means Good
+        else:
+            self.show_answer()
+
+    def show_answer(self) -> None:
+        if self.card is None or self.answer_shown:
+            return
+        self.answer_shown = True
+        self.view.show_markdown(self.card.question + ANSWER_RULE + self.card.answer)
+        for rating, delta in self.store.preview(self.card.id).items():
+            self.rating_buttons[rating].setText(f"{RATING_NAMES[rating]}\n{format_interval(delta)}")
+            self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")
+        self.bottom.setCurrentIndex(1)
+        self.rating_buttons[3].setFocus()
+
+    def rate(self, rating: int) -> None:
+        if self.card is None or not self.answer_shown:
+            return
+        try:
+            following = self.store.answer(self.card.id, rating, self.timer.elapsed(), deck_id=self.deck_id)
+        except StudyPlannerError as exc:
+            # The answer stays on screen; the learner can try again once the cause is fixed.
+            QMessageBox.warning(self, "Answer not saved", f"Your answer was not saved: {exc}")
+            return
+        self.reviewed += 1
+        self.changed.emit()
+        self._show(following)
+
+    def undo(self) -> None:
+        try:
+            undone = self.store.undo()
+        except NothingToUndo:
+            self.message.emit("Nothing to undo")
+            return
+        if undone.kind == "answer":
+            self.reviewed = max(0, self.reviewed - 1)
+        self.changed.emit()
+        self._show(undone.card if undone.kind == "answer" else self.store.next_card(self.deck_id))
+
+    def bury(self) -> None:
+        if self.card is not None and self.pages.currentWidget() is self.study_page:
+            self.store.bury([self.card.id])
+            self.changed.emit()
+            self._show(self.store.next_card(self.deck_id))
+
+    def suspend(self) -> None:
+        if self.card is not None and self.pages.currentWidget() is self.study_page:
+            self.store.suspend([self.card.id])
+            self.changed.emit()
+            self._show(self.store.next_card(self.deck_id))
+
+    def _update_counts(self) -> None:
+        counts = self.store.queue_counts(self.deck_id)
+        c = self.colors
+        self.counts_label.setText(
+            f"<span style='color:{c.new}'><b>{counts.new}</b> new</span>&nbsp;&nbsp;&nbsp;"
+            f"<span style='color:{c.learning}'><b>{counts.learning}</b> learning</span>&nbsp;&nbsp;&nbsp;"
+            f"<span style='color:{c.due}'><b>{counts.due}</b> due</span>"
+        )
+
+    def _finished(self) -> None:
+        self.pages.setCurrentWidget(self.done_page)
+        name = self.deck_label.text()
+        self.done_title.setText("All done for now" if self.reviewed else "Nothing to study right now")
+        lines = []
+        if self.reviewed:
+            lines.append(
+                f"You answered {self.reviewed} card{'s' if self.reviewed != 1 else ''} in {name}"
+                f" (about {estimated_minutes(self.store, self.reviewed)} min at your pace)."
+            )
+        following = self.store.next_due(self.deck_id)
+        if following is not None:
+            lines.append(f"The next card is due {following.astimezone():%A %d %B at %H:%M}.")
+        counts = self.store.queue_counts(self.deck_id)
+        if counts.new == 0 and self.reviewed:
+            lines.append("Today's new cards are done; more arrive tomorrow.")
+        self.done_text.setText("\n".join(lines) or "Add cards or import a deck to get started.")

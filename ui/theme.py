@@ -1,0 +1,132 @@
+"""Light and dark themes: a Fusion palette plus one small style sheet, and card colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+@dataclass(frozen=True)
+class Colors:
+    name: str
+    window: str
+    surface: str  # cards, tables
+    sidebar: str
+    text: str
+    muted: str
+    accent: str
+    border: str
+    new: str  # Anki's colours for the three counts, softened
+    learning: str
+    due: str
+    again: str
+    hard: str
+    good: str
+    easy: str
+    code_bg: str
+
+
+LIGHT = Colors(
+    name="light", window="#f5f5f7", surface="#ffffff", sidebar="#ebebef", text="#1d1d1f", muted="#6e6e73",
+    accent="#3a6ff7", border="#d9d9de", new="#2563eb", learning="#c2410c", due="#15803d",
+    again="#dc2626", hard="#b45309", good="#15803d", easy="#2563eb", code_bg="#f3f4f6",
+)  # fmt: skip
+DARK = Colors(
+    name="dark", window="#1e1f22", surface="#26272b", sidebar="#18191c", text="#e8e8ea", muted="#9a9aa2",
+    accent="#7aa2ff", border="#3a3b40", new="#7aa7ff", learning="#fb923c", due="#4ade80",
+    again="#f87171", hard="#fbbf24", good="#4ade80", easy="#7aa7ff", code_bg="#1b1c1f",
+)  # fmt: skip
+
+
+def resolve(mode: str) -> Colors:
+    """'light', 'dark' or 'system' (follows the desktop's colour scheme)."""
+    if mode == "system":
+        scheme = QGuiApplication.styleHints().colorScheme()
+        return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
+    return DARK if mode == "dark" else LIGHT
+
+
+def apply(app: QApplication, mode: str) -> Colors:
+    colors = resolve(mode)
+    app.setStyle("Fusion")
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: colors.window,
+        QPalette.ColorRole.WindowText: colors.text,
+        QPalette.ColorRole.Base: colors.surface,
+        QPalette.ColorRole.AlternateBase: colors.window,
+        QPalette.ColorRole.Text: colors.text,
+        QPalette.ColorRole.Button: colors.surface,
+        QPalette.ColorRole.ButtonText: colors.text,
+        QPalette.ColorRole.Highlight: colors.accent,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: colors.surface,
+        QPalette.ColorRole.ToolTipText: colors.text,
+        QPalette.ColorRole.PlaceholderText: colors.muted,
+        QPalette.ColorRole.Mid: colors.border,
+        QPalette.ColorRole.Link: colors.accent,
+    }
+    for role, value in roles.items():
+        palette.setColor(role, QColor(value))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(colors.muted))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(colors.muted))
+    app.setPalette(palette)
+    app.setStyleSheet(STYLE.format(c=colors))
+    return colors
+
+
+STYLE = """
+QListWidget#sidebar {{
+    background: {c.sidebar}; border: none; padding: 8px 6px; font-size: 14px; outline: none;
+}}
+QListWidget#sidebar::item {{ padding: 9px 12px; border-radius: 6px; margin: 1px 0; color: {c.text}; }}
+QListWidget#sidebar::item:selected {{ background: {c.accent}; color: #ffffff; }}
+QListWidget#sidebar::item:hover:!selected {{ background: {c.border}; }}
+QLabel#title {{ font-size: 22px; font-weight: 600; }}
+QLabel#subtitle {{ color: {c.muted}; font-size: 13px; }}
+QLabel#muted {{ color: {c.muted}; }}
+QFrame#panel {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
+QTableView {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
+    gridline-color: {c.border}; selection-background-color: {c.accent};
+}}
+QHeaderView::section {{
+    background: {c.window}; color: {c.muted}; border: none; border-bottom: 1px solid {c.border};
+    padding: 6px 8px; font-weight: 600;
+}}
+QPushButton {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 7px; padding: 7px 16px;
+}}
+QPushButton:hover {{ border-color: {c.accent}; }}
+QPushButton:focus {{ border-color: {c.accent}; }}
+QPushButton#primary {{ background: {c.accent}; color: #ffffff; border: none; font-weight: 600; }}
+QPushButton#again, QPushButton#hard, QPushButton#good, QPushButton#easy {{
+    min-width: 110px; padding: 6px 10px; font-size: 13px;
+}}
+QPushButton#again {{ border-bottom: 3px solid {c.again}; }}
+QPushButton#hard {{ border-bottom: 3px solid {c.hard}; }}
+QPushButton#good {{ border-bottom: 3px solid {c.good}; }}
+QPushButton#easy {{ border-bottom: 3px solid {c.easy}; }}
+QTextBrowser, QPlainTextEdit, QLineEdit {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 6px; padding: 4px;
+}}
+QTextBrowser#card {{ border: none; border-radius: 10px; padding: 18px; }}
+QStatusBar {{ color: {c.muted}; }}
+"""
+
+
+def card_css(colors: Colors) -> str:
+    """The card document's style sheet (QTextDocument understands a subset of CSS)."""
+    return f"""
+    body {{ color: {colors.text}; font-size: 16px; }}
+    h1, h2, h3 {{ font-weight: 600; }}
+    code {{ background-color: {colors.code_bg}; font-family: monospace; }}
+    pre {{ background-color: {colors.code_bg}; font-family: monospace; font-size: 14px; }}
+    table {{ border-collapse: collapse; }}
+    th {{ background-color: {colors.code_bg}; font-weight: 600; }}
+    th, td {{ padding: 4px 10px; border: 1px solid {colors.border}; }}
+    hr {{ color: {colors.border}; }}
+    """

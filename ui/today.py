@@ -1,0 +1,159 @@
+"""Today: every deck with today's New / Learning / Due counts, and a summary of the day."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards.stats import estimated_minutes, streak_days
+from cards.store import DeckCounts, Store
+
+from .theme import LIGHT, Colors
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DeckTableModel(QAbstractTableModel):
+    HEADERS = ("Deck", "New", "Learning", "Due")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decks: list[DeckCounts] = []
+        self.colors: Colors = LIGHT
+
+    def set_decks(self, decks: list[DeckCounts]) -> None:
+        self.beginResetModel()
+        self.decks = decks
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.decks)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        deck, column = self.decks[index.row()], index.column()
+        values = (deck.name, deck.new, deck.learning, deck.due)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return values[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return f"{deck.total} cards in all"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column:
+            if values[column] == 0:
+                return QColor(self.colors.muted)
+            return QColor((self.colors.new, self.colors.learning, self.colors.due)[column - 1])
+        if role == Qt.ItemDataRole.FontRole and column and values[column]:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+class DeckTable(QTableView):
+    activated_deck = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_deck.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class TodayScreen(QWidget):
+    """Emits study_requested(deck_id), or -1 for all decks."""
+
+    study_requested = Signal(int)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.title = QLabel("Today")
+        self.title.setObjectName("title")
+        self.summary = QLabel()
+        self.summary.setObjectName("subtitle")
+        self.model = DeckTableModel()
+        self.table = DeckTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setDefaultSectionSize(38)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, 96)
+        self.table.doubleClicked.connect(lambda index: self._study_row(index.row()))
+        self.table.activated_deck.connect(self._study_row)
+
+        self.study_all = QPushButton("Study all")
+        self.study_all.setObjectName("primary")
+        self.study_all.clicked.connect(lambda: self.study_requested.emit(-1))
+        self.study_deck = QPushButton("Study deck")
+        self.study_deck.clicked.connect(lambda: self._study_row(self.table.currentIndex().row()))
+        hint = QLabel("Double-click a deck or press Enter to study it.")
+        hint.setObjectName("muted")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(hint)
+        buttons.addStretch()
+        buttons.addWidget(self.study_deck)
+        buttons.addWidget(self.study_all)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.setSpacing(12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def set_colors(self, colors: Colors) -> None:
+        self.model.colors = colors
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.table.currentIndex().row()
+        decks = self.store.deck_counts()
+        self.model.set_decks(decks)
+        if decks:
+            self.table.selectRow(min(max(current, 0), len(decks) - 1))
+        counts = self.store.queue_counts()
+        streak = streak_days(self.store)
+        if counts.total:
+            minutes = estimated_minutes(self.store, counts.total)
+            text = f"{counts.total} cards to study today, about {minutes} min"
+        else:
+            text = "Nothing due today. Well done."
+        text += f"  ·  streak: {streak} day{'s' if streak != 1 else ''}"
+        self.summary.setText(text)
+        self.study_all.setEnabled(counts.total > 0)
+        self.study_deck.setEnabled(bool(decks))
+
+    def _study_row(self, row: int) -> None:
+        if 0 <= row < len(self.model.decks):
+            self.study_requested.emit(self.model.decks[row].deck_id)
