@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 
 from .store import Store
@@ -24,6 +25,23 @@ def summary(store: Store) -> dict[str, int]:
         "cards_total": cards_total,
         "streak_days": streak_days(store),
     }
+
+
+def due_forecast(store: Store, days: list[date]) -> dict[date, int]:
+    """Cards (learning and review) falling due on each of the given study days."""
+    if not days:
+        return {}
+    hour = store.settings().day_start_hour
+    spans = sorted((*map(to_ms, day_bounds(d, hour, store.tz)), d) for d in set(days))
+    starts = [start for start, _, _ in spans]
+    counts = dict.fromkeys(days, 0)
+    for (due,) in store.db.execute(
+        "SELECT due_ms FROM card WHERE queue IN (1, 2) AND due_ms >= ? AND due_ms < ?", (starts[0], spans[-1][1])
+    ):
+        _, end, day = spans[bisect_right(starts, due) - 1]
+        if due < end:  # the days asked for need not be consecutive
+            counts[day] += 1
+    return counts
 
 
 DEFAULT_SECONDS_PER_CARD = 8.0

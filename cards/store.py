@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -103,6 +103,8 @@ class Store:
         self._undo: list[tuple[str, object]] = []
         self._settings_cache: dict[int | None, SchedulingSettings] = {}
         self._unburied_day: date | None = None
+        # Tags whose new cards come first on a day (set by the planner; the core knows no plans).
+        self.new_card_priority: Callable[[date], list[str]] | None = None
 
     # ----------------------------------------------------------------- opening
 
@@ -446,6 +448,18 @@ class Store:
             ).fetchone()
             if row:
                 return _card(row)
+        priority = self.new_card_priority(today.day) if self.new_card_priority else []
+        if priority:
+            tagged = " OR ".join("tags LIKE ?" for _ in priority)
+            patterns = [f"% {tag} %" for tag in priority]
+            for deck, (new, _) in quotas.items():
+                if new > 0:
+                    row = self.db.execute(
+                        _CARD_SELECT + f" WHERE deck_id = ? AND queue = 0 AND ({tagged}) ORDER BY position LIMIT 1",
+                        (deck, *patterns),
+                    ).fetchone()
+                    if row:
+                        return _card(row)
         for deck, (new, _) in quotas.items():
             if new > 0:
                 row = self.db.execute(

@@ -11,6 +11,8 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from cards.errors import NothingToUndo, StudyPlannerError
@@ -18,6 +20,10 @@ from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.stats import summary
 from cards.store import Store
+from planner import plans
+from planner.ics import plans_to_ics
+from planner.planfile import parse_plan_bytes
+from planner.plans import open_store
 
 PROG = "studyplanner"
 
@@ -38,6 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="review totals, today's due count and the streak")
     stats.add_argument("--json", action="store_true", help="print JSON")
+
+    plan = sub.add_parser("plan", help="study plans on a calendar")
+    plan_sub = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND", required=True)
+    plan_list = plan_sub.add_parser("list", help="the plans you can start")
+    plan_list.add_argument("--json", action="store_true")
+    plan_start = plan_sub.add_parser("start", help="start a plan on a date")
+    plan_start.add_argument("key")
+    plan_start.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="first day (default: tomorrow)")
+    plan_start.add_argument("--exam", type=_date, metavar="YYYY-MM-DD", help="your exam or interview date")
+    plan_show = plan_sub.add_parser("show", help="each day of the running plans: tasks, done flags, cards due")
+    plan_show.add_argument("--json", action="store_true")
+    plan_show.add_argument("--days", type=_positive_int, default=14, help="how many days from today (default 14)")
+    plan_done = plan_sub.add_parser("done", help="tick tasks done")
+    plan_done.add_argument("task_ids", nargs="+", type=int, metavar="TASK_ID")
+    plan_done.add_argument("--undo", action="store_true", help="mark them not done again")
+    plan_import = plan_sub.add_parser("import", help="import a plan file (docs/plan-format.md)")
+    plan_import.add_argument("file")
+    plan_ics = plan_sub.add_parser("ics", help="export the running plans as an iCalendar file")
+    plan_ics.add_argument("file")
     return parser
 
 
@@ -46,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _start_window(args.db)
     try:
-        with Store.open(args.db) as store:
+        with open_store(args.db) as store:
             return COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
     except StudyPlannerError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -155,6 +180,99 @@ def _end_review(say, reviewed: int) -> int:
     return 0
 
 
+def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    command = args.plan_command
+    if command == "list":
+        rows = plans.plans(store)
+        if args.json:
+            out.write(plans.to_json([p.__dict__ for p in rows]) + "\n")
+        else:
+            for p in rows:
+                out.write(f"{p.key:<32} {p.days:>3} days  {p.minutes / 60:5.1f} h   {p.name}\n")
+    elif command == "start":
+        run = plans.start_plan(store, args.key, on=args.on, exam=args.exam)
+        out.write(f"Started {run.plan_name}: {run.start} to {run.end}")
+        out.write(f", exam {run.exam}.\n" if run.exam else ".\n")
+        if run.exam and run.end > run.exam:
+            out.write(f"Warning: the plan ends {(run.end - run.exam).days} days after your exam date.\n")
+    elif command == "show":
+        _plan_show(store, args, out)
+    elif command == "done":
+        plans.set_done(store, args.task_ids, done=not args.undo)
+        out.write(f"Marked {len(args.task_ids)} task{'s' if len(args.task_ids) != 1 else ''} "
+                  f"{'not done' if args.undo else 'done'}.\n")  # fmt: skip
+    elif command == "import":
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StudyPlannerError(f"cannot read {path}: {exc.strerror}") from None
+        parsed = parse_plan_bytes(data, str(path))
+        plans.import_plan(store, parsed, source=f"file:{path}", path=str(path))
+        out.write(f"Imported the plan {parsed.name!r} ({parsed.key}, {len(parsed.days)} days).\n")
+    elif command == "ics":
+        try:
+            Path(args.file).write_bytes(plans_to_ics(store))
+        except OSError as exc:
+            raise StudyPlannerError(f"cannot write {args.file}: {exc.strerror}") from None
+        out.write(f"Wrote {args.file}.\n")
+    return 0
+
+
+def _plan_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    today = store.today().day
+    last = today + timedelta(days=args.days - 1)
+    running = plans.runs(store)
+    first = min([today, *(r.start for r in running)])
+    tasks = plans.tasks_between(store, first, last)
+    due = plans.cards_due_on(store, [today + timedelta(days=i) for i in range(args.days)])
+    days = sorted(d for d in tasks if d >= today or any(not t.done for t in tasks[d]))
+    if args.json:
+        rows = [
+            {
+                "date": d,
+                "cards_due": due.get(d),
+                "plans": sorted({t.plan_name for t in tasks[d]}),
+                "tasks": [
+                    {
+                        "id": t.id,
+                        "plan": t.plan_name,
+                        "day": t.day,
+                        "kind": t.kind,
+                        "text": t.text,
+                        "minutes": t.minutes,
+                        "done": t.done,
+                    }
+                    for t in tasks[d]
+                ],  # fmt: skip
+            }
+            for d in days
+        ]
+        out.write(plans.to_json({"today": today, "runs": [r.__dict__ for r in running], "days": rows}) + "\n")
+        return 0
+    if not running:
+        out.write("No plan is running. Start one with 'studyplanner plan start KEY' (see 'plan list').\n")
+        return 0
+    for r in running:
+        behind = plans.days_behind(store, r.id)
+        line = f"{r.plan_name}: {r.start} to {r.end}" + (f", exam {r.exam}" if r.exam else "")
+        out.write(line + (f"  ({behind} day{'s' if behind != 1 else ''} behind)" if behind else "") + "\n")
+    for d in days:
+        marker = "today" if d == today else ("overdue" if d < today else d.strftime("%a"))
+        due_text = f", {due[d]} cards due" if d in due else ""
+        out.write(f"\n{d} ({marker}{due_text})\n")
+        for t in tasks[d]:
+            out.write(f"  [{'x' if t.done else ' '}] {t.id:>5}  {t.kind}: {t.text} ({t.minutes} min)\n")
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -165,7 +283,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-COMMANDS = {"decks": cmd_decks, "review": cmd_review, "stats": cmd_stats}
+COMMANDS = {"decks": cmd_decks, "review": cmd_review, "stats": cmd_stats, "plan": cmd_plan}
 
 if __name__ == "__main__":
     sys.exit(main())

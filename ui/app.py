@@ -8,7 +8,7 @@ import traceback
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cards.errors import StudyPlannerError
-from cards.store import Store
+from planner.plans import open_store
 
 from .main_window import MainWindow, app_icon
 
@@ -19,7 +19,7 @@ def run(db: str | None = None) -> int:
     app.setOrganizationName("studyplanner")
     app.setWindowIcon(app_icon())
     try:
-        store = Store.open(db)
+        store = open_store(db)
     except StudyPlannerError as exc:
         QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
         return 1

@@ -1,0 +1,32 @@
+"""Child process of bench_startup: start the window as `studyplanner` does, report its first paint."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from cards.store import Store  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            print("painted", flush=True)
+            QApplication.instance().quit()
+        return False
+
+
+app = QApplication(sys.argv)
+store = Store.open(sys.argv[1])
+window = MainWindow(store)
+watcher = FirstPaint()
+window.today.table.viewport().installEventFilter(watcher)
+window.show()
+app.exec()
+store.close()

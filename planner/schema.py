@@ -1,0 +1,90 @@
+"""The planner's tables, in the same store file, with their own version number.
+
+cards/ knows nothing of plans, so the planner keeps its schema version in the
+store's setting table and upgrades it the same way: one transaction a step.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from cards.store import Store
+
+VERSION_KEY = "planner_schema_version"
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    for statement in (
+        """CREATE TABLE plan (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            rest_weekday INTEGER,
+            source TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE plan_day (
+            plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            topics TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (plan_id, number)
+        )""",
+        """CREATE TABLE plan_task (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+            day INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            minutes INTEGER NOT NULL
+        )""",
+        """CREATE TABLE plan_run (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plan(id) ON DELETE CASCADE,
+            start TEXT NOT NULL,
+            exam TEXT,
+            color TEXT NOT NULL,
+            stopped INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE run_day (
+            run_id INTEGER NOT NULL REFERENCES plan_run(id) ON DELETE CASCADE,
+            day INTEGER NOT NULL,
+            date TEXT NOT NULL,
+            PRIMARY KEY (run_id, day)
+        )""",
+        "CREATE INDEX run_day_date ON run_day (date)",
+        """CREATE TABLE run_task (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES plan_run(id) ON DELETE CASCADE,
+            task_id INTEGER NOT NULL REFERENCES plan_task(id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            done_ms INTEGER
+        )""",
+        "CREATE INDEX run_task_date ON run_task (date)",
+        "CREATE INDEX run_task_run ON run_task (run_id, date)",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def ensure(store: Store) -> bool:
+    """Bring the planner's tables up to date; True when they were just created."""
+    version = int(store.get_value(VERSION_KEY, 0))  # type: ignore[arg-type]
+    if version > SCHEMA_VERSION:
+        from cards.errors import StoreError
+
+        raise StoreError(f"{store.path} holds plans from a newer Study Planner; update the app to open it")
+    for target in range(version, SCHEMA_VERSION):
+        with store.transaction() as db:
+            MIGRATIONS[target](db)
+            db.execute(
+                "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"pref:{VERSION_KEY}", str(target + 1)),
+            )
+    return version == 0

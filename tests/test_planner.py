@@ -1,0 +1,212 @@
+"""Study plans: layout on dates, plan-driven new cards, progress, catching up, ics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from icalendar import Calendar
+
+from cards.errors import FileFormatError, StudyPlannerError
+from planner import plans
+from planner.ics import plans_to_ics
+from planner.planfile import parse_plan, parse_plan_bytes
+from tests.conftest import DATA
+
+PLAN = (DATA / "plan.md").read_text()
+
+
+@pytest.fixture
+def planned(store):
+    """The test store with the planner attached and the test plan imported."""
+    plans.attach(store)
+    plans.import_plan(store, parse_plan(PLAN, "plan.md"))
+    return store
+
+
+def at(clock, day: date, hour: int = 12) -> None:
+    clock.set(datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc))
+
+
+# ------------------------------------------------------------------ layout
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_layout_skips_the_rest_day_from_any_weekday(weekday):
+    start = date(2026, 3, 2) + timedelta(days=weekday)  # 2 March 2026 is a Monday
+    dates = plans.lay_out(start, 12, rest_weekday=6)
+    assert len(dates) == 12
+    assert dates[0] == (start if weekday != 6 else start + timedelta(days=1))  # a start on the rest day moves on
+    assert all(d.weekday() != 6 for d in dates)
+    assert dates == sorted(set(dates))
+    span = [dates[0] + timedelta(days=i) for i in range((dates[-1] - dates[0]).days + 1)]
+    assert [d for d in span if d.weekday() != 6] == dates  # no study day skipped but the rest days
+
+
+def test_layout_crosses_month_and_year_ends():
+    dates = plans.lay_out(date(2026, 12, 29), 5, rest_weekday=None)
+    assert dates == [date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)]
+    assert plans.lay_out(date(2027, 2, 27), 3, 0)[-1] == date(2027, 3, 2)  # Monday 1 March skipped
+
+
+def test_start_defaults_to_tomorrow_and_respects_rest(planned, clock):
+    at(clock, date(2026, 3, 13))  # a Friday
+    run = plans.start_plan(planned, "test-plan")
+    assert run.start == date(2026, 3, 14)
+    tasks = plans.tasks_between(planned, run.start, run.end)
+    assert sorted(tasks) == [date(2026, 3, 14), date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 18),
+                             date(2026, 3, 19)]  # fmt: skip
+    assert run.end == date(2026, 3, 19)
+
+
+def test_exam_before_start_is_refused(planned):
+    with pytest.raises(StudyPlannerError, match="before the plan's start"):
+        plans.start_plan(planned, "test-plan", on=date(2026, 4, 1), exam=date(2026, 3, 30))
+    assert plans.runs(planned) == []
+
+
+def test_unknown_plan_key(planned):
+    with pytest.raises(StudyPlannerError, match="no plan with key 'nope'"):
+        plans.start_plan(planned, "nope")
+
+
+def test_two_plans_at_once_have_their_own_colours(planned):
+    first = plans.start_plan(planned, "test-plan", on=date(2026, 3, 11))
+    second = plans.start_plan(planned, "test-plan", on=date(2026, 3, 12))
+    assert first.color != second.color
+    day = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 12))[date(2026, 3, 12)]
+    assert {t.run_id for t in day} == {first.id, second.id}
+
+
+# ------------------------------------------------------------------ cards follow the plan
+
+
+def test_new_cards_of_the_days_topics_come_first(planned, clock):
+    plans.start_plan(planned, "test-plan", on=date(2026, 3, 11))
+    at(clock, date(2026, 3, 10))
+    assert planned.next_card().key == "two-plus-two"  # no plan day yet: deck order
+    at(clock, date(2026, 3, 12))  # day 2: pytorch
+    assert planned.next_card().key == "transpose"
+    at(clock, date(2026, 3, 13))  # day 3: attention
+    assert planned.next_card().key == "attention"
+
+
+def test_tasks_tick_and_untick(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
+    (first, second) = plans.tasks_between(planned, run.start, run.start)[run.start]
+    plans.set_done(planned, [first.id])
+    day = plans.tasks_between(planned, run.start, run.start)[run.start]
+    assert [t.done for t in day] == [True, False]
+    plans.set_done(planned, [first.id], done=False)
+    assert not plans.tasks_between(planned, run.start, run.start)[run.start][0].done
+    with pytest.raises(StudyPlannerError, match="no plan task with id 999"):
+        plans.set_done(planned, [999])
+
+
+def test_cards_due_counts_today_and_forecast(planned, clock):
+    card = planned.next_card()
+    planned.answer(card.id, 4)  # review card due in some days
+    due_day = datetime.fromtimestamp(planned.card(card.id).due_ms / 1000, timezone.utc).date()
+    days = [planned.today().day + timedelta(days=i) for i in range(30)]
+    due = plans.cards_due_on(planned, days)
+    assert due[planned.today().day] == 2  # the two new cards left
+    assert due[due_day] == 1 and sum(due.values()) == 3
+
+
+# ------------------------------------------------------------------ behind schedule
+
+
+def test_days_behind_shift_and_spread(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20))
+    at(clock, date(2026, 3, 12))  # days 1 and 2 passed, nothing done
+    assert plans.days_behind(planned, run.id) == 2
+    shifted = plans.shift_remaining(planned, run.id)
+    assert plans.days_behind(planned, run.id) == 0
+    today = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 12))[date(2026, 3, 12)]
+    assert {t.day for t in today} == {1}
+    assert shifted.end == date(2026, 3, 17)  # 12, 13, 14, (15 is Sunday), 16, 17
+
+    run2 = plans.start_plan(planned, "test-plan", on=date(2026, 3, 9))
+    moved = plans.spread_missed(planned, run2.id, over_days=2)
+    assert moved == 5  # day 1 (9th: 2 tasks), day 2 (10th: 1), day 3 (11th: 2)
+    assert plans.days_behind(planned, run2.id) == 0
+    nearby = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 13))
+    mine = [t for d in nearby.values() for t in d if t.run_id == run2.id]
+    assert len(mine) == 5 + 2  # the 5 moved, plus days 4 and 5 on the 12th and 13th
+
+
+def test_shift_warns_through_the_end_date(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 15))
+    at(clock, date(2026, 3, 14))
+    shifted = plans.shift_remaining(planned, run.id)
+    assert shifted.end > shifted.exam
+
+
+# ------------------------------------------------------------------ progress
+
+
+def test_weekly_progress_counts_tasks_cards_and_time(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
+    at(clock, date(2026, 3, 10))
+    day1 = plans.tasks_between(planned, run.start, run.start)[run.start]
+    plans.set_done(planned, [day1[0].id])  # 20 min
+    card = planned.next_card()
+    assert card.key == "two-plus-two"
+    planned.answer(card.id, 4, duration_ms=60_000)
+    (week,) = plans.weekly_progress(planned, run.id)
+    assert (week.tasks_done, week.tasks_planned) == (1, 7)
+    assert week.cards_introduced == 1 and week.cards_reviewed == 1
+    assert week.retention is None  # no review-state answers yet
+    assert week.minutes_spent == 21
+    clock.advance(days=3)
+    planned.answer(card.id, 3)  # an early review, inside the week
+    (week,) = plans.weekly_progress(planned, run.id)
+    assert week.cards_reviewed == 2 and week.retention == 1.0
+
+
+# ------------------------------------------------------------------ files
+
+
+def test_plan_file_errors_name_the_line(planned):
+    cases = [
+        (PLAN.replace("## Day 2:", "## Day 3:"), 11, "out of order"),
+        (PLAN.replace("rest: sunday", "rest: someday"), 4, "rest must be a weekday"),
+        (PLAN.replace("- implement:", "- dance:"), 13, "unknown task kind"),
+        (PLAN.replace("key: test-plan\n", ""), 1, "no 'key:' line"),
+        (PLAN.replace("- review: Review everything so far (30 min)\n", ""), 20, "day 4 has no task"),
+    ]
+    for text, line, message in cases:
+        with pytest.raises(FileFormatError) as caught:
+            parse_plan(text, "p.md")
+        assert caught.value.line == line and message in str(caught.value), (message, str(caught.value))
+
+
+def test_unknown_topic_is_refused_and_nothing_imported(planned):
+    before = plans.plans(planned)
+    bad = parse_plan(PLAN.replace("key: test-plan", "key: other").replace("topics: pytorch", "topics: cooking"), "x.md")
+    with pytest.raises(FileFormatError, match=r"x.md, line 12: unknown deck topic 'cooking'"):
+        plans.import_plan(planned, bad, path="x.md")
+    assert plans.plans(planned) == before
+
+
+def test_bad_encoding():
+    with pytest.raises(FileFormatError, match="not UTF-8"):
+        parse_plan_bytes(b"# Plan\nkey: k\n\xff\n", "p.md")
+
+
+def test_started_plan_cannot_be_replaced(planned):
+    plans.start_plan(planned, "test-plan")
+    with pytest.raises(StudyPlannerError, match="has been started"):
+        plans.import_plan(planned, parse_plan(PLAN, "plan.md"))
+
+
+def test_ics_parses_back(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20))
+    calendar = Calendar.from_ical(plans_to_ics(planned))
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 6  # five plan days and the exam
+    first = min(events, key=lambda e: e.decoded("dtstart"))
+    assert first.decoded("dtstart") == run.start
+    assert "Test plan: day 1, Arithmetic" == str(first.get("summary"))
+    assert "read: Read about addition (20 min)" in str(first.get("description"))
+    assert any("Exam" in str(e.get("summary")) and e.decoded("dtstart") == date(2026, 3, 20) for e in events)
