@@ -290,8 +290,8 @@ def days_behind(store: Store, run_id: int) -> int:
     return count
 
 
-def shift_remaining(store: Store, run_id: int) -> Run:
-    """Move the rest of the plan forward so its first unfinished day is today."""
+def _shifted_days(store: Store, run_id: int) -> list[tuple[int, date]]:
+    """The plan's days from the first unfinished past one, laid out again from today."""
     today = store.today().day
     rest = store.db.execute(
         "SELECT p.rest_weekday FROM plan_run r JOIN plan p ON p.id = r.plan_id WHERE r.id = ?", (run_id,)
@@ -304,13 +304,24 @@ def shift_remaining(store: Store, run_id: int) -> Run:
         (run_id, today.isoformat()),
     ).fetchone()
     if first_open is None:
-        return run(store, run_id)
+        return []
     days = [row[0] for row in store.db.execute(
         "SELECT day FROM run_day WHERE run_id = ? AND day >= ? ORDER BY day", (run_id, first_open)
     )]  # fmt: skip
-    new_dates = lay_out(today, len(days), rest[0])
+    return list(zip(days, lay_out(today, len(days), rest[0])))
+
+
+def shifted_end(store: Store, run_id: int) -> date:
+    """Where the plan would end if shifted now (to warn about the exam date before shifting)."""
+    moves = _shifted_days(store, run_id)
+    return moves[-1][1] if moves else run(store, run_id).end
+
+
+def shift_remaining(store: Store, run_id: int) -> Run:
+    """Move the rest of the plan forward so its first unfinished day is today."""
+    moves = _shifted_days(store, run_id)
     with store.transaction() as db:
-        for number, when in zip(days, new_dates):
+        for number, when in moves:
             old = db.execute("SELECT date FROM run_day WHERE run_id = ? AND day = ?", (run_id, number)).fetchone()[0]
             db.execute("UPDATE run_day SET date = ? WHERE run_id = ? AND day = ?", (when.isoformat(), run_id, number))
             db.execute(

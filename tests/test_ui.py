@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cards.errors import StoreError
 from cards.stats import summary
+from planner import plans
 from ui.browse import CardTableModel
 from ui.card_dialog import CardDialog
 from ui.main_window import MainWindow
@@ -31,6 +32,7 @@ def no_leaks(qapp):
 
 @pytest.fixture
 def window(qtbot, store):
+    plans.attach(store)  # as the app's open_store does
     w = MainWindow(store)
     qtbot.addWidget(w)
     w.resize(1100, 720)
@@ -293,3 +295,54 @@ def test_screenshots_of_every_screen(window, qtbot, mode):
     window.grab().save(str(ARTIFACTS / f"review-answer-{mode}.png"))
     window.resize(800, 600)
     window.grab().save(str(ARTIFACTS / f"review-800x600-{mode}.png"))
+
+
+def test_calendar_start_a_plan_tick_a_task_see_progress(window, qtbot, store, clock, monkeypatch):
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+    from ui.calendar_screen import StartPlanDialog, to_qdate
+
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    window.show_screen("Calendar")
+    screen = window.calendar
+    assert "No plan is running" in screen.runs_label.text()
+
+    def choose_and_accept(dialog: StartPlanDialog) -> int:
+        dialog.plan.setCurrentIndex(dialog.plan.findData("test-plan"))
+        dialog.start.setDate(to_qdate(store.today().day))
+        return 1
+
+    monkeypatch.setattr(StartPlanDialog, "exec", choose_and_accept)
+    screen.start_plan()
+    assert "Test plan" in screen.runs_label.text()
+    assert screen.calendar.selectedDate() == to_qdate(store.today().day)
+    items = [screen.day_tasks.item(i) for i in range(screen.day_tasks.count())]
+    assert items[0].text() == "Review the due cards (3)"
+    task_items = [i for i in items if i.data(Qt.ItemDataRole.UserRole) is not None]
+    assert len(task_items) == 2
+    assert screen.weeks.weeks[0].tasks_done == 0
+    task_items[0].setCheckState(Qt.CheckState.Checked)
+    assert screen.weeks.weeks[0].tasks_done == 1
+    assert plans.tasks_between(store, store.today().day, store.today().day)[store.today().day][0].done
+    # Unticking is undo.
+    first = next(screen.day_tasks.item(i) for i in range(screen.day_tasks.count())
+                 if screen.day_tasks.item(i).data(Qt.ItemDataRole.UserRole) is not None)  # fmt: skip
+    first.setCheckState(Qt.CheckState.Unchecked)
+    assert screen.weeks.weeks[0].tasks_done == 0
+
+
+def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock):
+    from datetime import timedelta
+
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    run = plans.start_plan(store, "test-plan", on=store.today().day - timedelta(days=3))  # Sat 7 March; Sun is rest
+    window.show_screen("Calendar")
+    screen = window.calendar
+    assert not screen.behind.isHidden()
+    assert "2 days behind" in screen.behind_text.text()
+    screen.shift()
+    assert screen.behind.isHidden()
+    assert plans.days_behind(store, run.id) == 0

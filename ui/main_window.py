@@ -20,6 +20,7 @@ from cards.store import Store
 
 from . import theme
 from .browse import BrowseScreen
+from .calendar_screen import CalendarScreen
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
 from .today import TodayScreen
@@ -74,9 +75,7 @@ class MainWindow(QMainWindow):
         self.review = ReviewScreen(store)
         self.browse = BrowseScreen(store)
         self.settings_screen = SettingsScreen(store)
-        self.calendar = PlaceholderScreen(
-            "Calendar", "Study plans laid out on a calendar will live here: each day's tasks and cards due."
-        )
+        self.calendar = CalendarScreen(store)
         self.statistics = PlaceholderScreen("Statistics", "Review history, forecast and retention will live here.")
         self.stack = QStackedWidget()
         self.pages = {
@@ -111,6 +110,8 @@ class MainWindow(QMainWindow):
         self.review.changed.connect(self.update_status)
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
         self.browse.changed.connect(self.update_status)
+        self.calendar.study_requested.connect(self.start_review)
+        self.calendar.changed.connect(self.update_status)
         self.settings_screen.changed.connect(self.update_status)
         self.settings_screen.theme_changed.connect(self.apply_theme)
         self._make_menus()
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
             self.today.table.setFocus()
         elif page is self.browse:
             self.browse.refresh()
+        elif page is self.calendar:
+            self.calendar.refresh()
         elif page is self.settings_screen:
             self.settings_screen.load()
         self.stack.setCurrentWidget(page)
@@ -172,7 +175,7 @@ class MainWindow(QMainWindow):
 
     def apply_theme(self, mode: str) -> None:
         colors = theme.apply(QApplication.instance(), mode)
-        for screen in (self.today, self.review, self.browse):
+        for screen in (self.today, self.review, self.browse, self.calendar):
             screen.set_colors(colors)
 
     # ------------------------------------------------------------------ geometry

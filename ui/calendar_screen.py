@@ -1,0 +1,447 @@
+"""Calendar: running plans on a month view, the day's tasks to tick, weekly progress, catching up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards.errors import StudyPlannerError
+from cards.store import Store
+from planner import plans
+from planner.ics import plans_to_ics
+
+from .theme import LIGHT, Colors
+
+
+def to_date(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+def to_qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+class PlanCalendar(QCalendarWidget):
+    """A month view whose cells show each day's plan tasks, progress and cards due."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setGridVisible(True)
+        self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.setHorizontalHeaderFormat(QCalendarWidget.HorizontalHeaderFormat.ShortDayNames)
+        self.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.tasks: dict[date, list[plans.TaskItem]] = {}
+        self.due: dict[date, int] = {}
+        self.today: date | None = None
+        self.exams: set[date] = set()
+        self.colors: Colors = LIGHT
+        view = self.findChild(QTableView)
+        if view is not None:  # a slim weekday header; the week rows share the rest
+            header = view.verticalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(0, 26)
+
+    def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:  # noqa: N802
+        day = to_date(qdate)
+        c = self.colors
+        painter.save()
+        in_month = qdate.month() == self.monthShown()
+        selected = qdate == self.selectedDate()
+        painter.fillRect(rect, QColor(c.surface if in_month else c.window))
+        if selected:
+            painter.fillRect(rect.adjusted(1, 1, -1, -1), QColor(c.accent).lighter(185 if c.name == "light" else 60))
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        number_rect = QRect(rect.left() + 4, rect.top() + 2, 22, 18)
+        if day == self.today:
+            painter.setBrush(QColor(c.accent))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawEllipse(number_rect.adjusted(0, 0, 0, 2))
+            painter.setPen(QColor("#ffffff"))
+        else:
+            painter.setPen(QColor(c.text if in_month else c.muted))
+        painter.drawText(number_rect, Qt.AlignmentFlag.AlignCenter, str(day.day))
+        tasks = self.tasks.get(day, [])
+        if day in self.due and self.due[day]:
+            painter.setPen(QColor(c.due))
+            painter.drawText(rect.adjusted(0, 3, -5, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                             f"{self.due[day]} due")  # fmt: skip
+        if day in self.exams:
+            painter.setPen(QColor(c.again))
+            painter.drawText(rect.adjusted(4, 0, 0, -3), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             "Exam")  # fmt: skip
+        if tasks:
+            done = sum(t.done for t in tasks)
+            y = rect.top() + 22
+            line = painter.fontMetrics().height() + 1
+            by_run: dict[int, list[plans.TaskItem]] = {}
+            for t in tasks:
+                by_run.setdefault(t.run_id, []).append(t)
+            for items in by_run.values():
+                if y + line > rect.bottom() - 14:
+                    break
+                painter.fillRect(QRect(rect.left() + 4, y + 2, 3, line - 4), QColor(items[0].color))
+                painter.setPen(QColor(c.text if in_month else c.muted))
+                title = painter.fontMetrics().elidedText(
+                    items[0].day_title, Qt.TextElideMode.ElideRight, rect.width() - 14
+                )
+                painter.drawText(
+                    QRect(rect.left() + 10, y, rect.width() - 12, line), Qt.AlignmentFlag.AlignVCenter, title
+                )
+                y += line
+            late = day < self.today and done < len(tasks)
+            painter.setPen(QColor(c.again if late else (c.due if done == len(tasks) else c.muted)))
+            status = f"{done}/{len(tasks)}" + ("  late" if late else ("  ✓" if done == len(tasks) else ""))
+            painter.drawText(
+                rect.adjusted(0, 0, -5, -3), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, status
+            )
+        painter.restore()
+
+
+class WeekBars(QWidget):
+    """Weekly progress as bars: tasks done of planned, with cards and time beside them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weeks: list[plans.WeekProgress] = []
+        self.colors: Colors = LIGHT
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_weeks(self, weeks: list[plans.WeekProgress]) -> None:
+        self.weeks = weeks[-6:]
+        self.setMinimumHeight(24 + 38 * max(1, len(self.weeks)))
+        self.setToolTip("\n".join(_week_text(w) for w in self.weeks))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        c = self.colors
+        if not self.weeks:
+            painter.setPen(QColor(c.muted))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Progress appears once a plan has begun.")
+            return
+        label_width, y = 56, 4
+        count_width = 74
+        bar_width = self.width() - label_width - count_width - 8
+        for week in self.weeks:
+            painter.setPen(QColor(c.muted))
+            painter.drawText(QRect(0, y, label_width, 18), Qt.AlignmentFlag.AlignVCenter, week.start.strftime("%d %b"))
+            share = week.tasks_done / week.tasks_planned if week.tasks_planned else 0
+            track = QRect(label_width, y + 4, bar_width, 10)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(c.border))
+            painter.drawRoundedRect(track, 5, 5)
+            painter.setBrush(QColor(c.accent))
+            painter.drawRoundedRect(QRect(track.left(), track.top(), int(bar_width * share), 10), 5, 5)
+            painter.setPen(QColor(c.text))
+            painter.drawText(QRect(track.right() + 8, y, count_width, 18), Qt.AlignmentFlag.AlignVCenter,
+                             f"{week.tasks_done}/{week.tasks_planned} tasks")  # fmt: skip
+            painter.setPen(QColor(c.muted))
+            painter.drawText(QRect(label_width, y + 16, self.width() - label_width, 18), Qt.AlignmentFlag.AlignVCenter,
+                             _cards_text(week))  # fmt: skip
+            y += 38
+
+
+def _cards_text(w: plans.WeekProgress) -> str:
+    retention = f"{w.retention:.0%} recalled" if w.retention is not None else "no reviews"
+    return f"{w.cards_introduced} new · {w.cards_reviewed} answers · {retention} · {w.minutes_spent} min"
+
+
+def _week_text(w: plans.WeekProgress) -> str:
+    return f"Week of {w.start:%d %b}: {w.tasks_done}/{w.tasks_planned} tasks · {_cards_text(w)}"
+
+
+class StartPlanDialog(QDialog):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Start a plan")
+        self.plan = QComboBox()
+        for info in plans.plans(store):
+            self.plan.addItem(f"{info.name}  ({info.days} days, {info.minutes / 60:.0f} h)", info.key)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setObjectName("muted")
+        tomorrow = store.today().day + timedelta(days=1)
+        self.start = QDateEdit(to_qdate(tomorrow))
+        self.start.setCalendarPopup(True)
+        self.has_exam = QCheckBox("I have an exam or interview on")
+        self.exam = QDateEdit(to_qdate(tomorrow + timedelta(days=30)))
+        self.exam.setCalendarPopup(True)
+        self.exam.setEnabled(False)
+        self.has_exam.toggled.connect(self.exam.setEnabled)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Plan", self.plan)
+        form.addRow("", self.description)
+        form.addRow("First day", self.start)
+        form.addRow(self.has_exam, self.exam)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start plan")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(buttons)
+        for signal in (
+            self.plan.currentIndexChanged,
+            self.start.dateChanged,
+            self.exam.dateChanged,
+            self.has_exam.toggled,
+        ):
+            signal.connect(self._update)
+        self._update()
+
+    def chosen(self) -> tuple[str, date, date | None]:
+        exam = to_date(self.exam.date()) if self.has_exam.isChecked() else None
+        return self.plan.currentData(), to_date(self.start.date()), exam
+
+    def _update(self) -> None:
+        key, start, exam = self.chosen()
+        if key is None:
+            self.summary.setText("No plan to start: import one first.")
+            return
+        info = plans.plan_by_key(self.store, key)
+        self.description.setText(info.description)
+        end = plans.lay_out(start, info.days, info.rest_weekday)[-1]
+        text = f"The plan runs from {start:%a %d %b} to {end:%a %d %b %Y}."
+        if exam is not None and end > exam:
+            text += f" It ends {(end - exam).days} days after your exam: start earlier or pick a shorter plan."
+        self.summary.setText(text)
+
+
+class CalendarScreen(QWidget):
+    study_requested = Signal(int)
+    changed = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.colors: Colors = LIGHT
+        title = QLabel("Calendar")
+        title.setObjectName("title")
+        self.start_button = QPushButton("Start a plan…")
+        self.start_button.setObjectName("primary")
+        self.start_button.clicked.connect(self.start_plan)
+        self.ics_button = QPushButton("Export .ics…")
+        self.ics_button.clicked.connect(self.export_ics)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch()
+        header.addWidget(self.ics_button)
+        header.addWidget(self.start_button)
+
+        self.runs_label = QLabel()
+        self.runs_label.setTextFormat(Qt.TextFormat.RichText)
+        self.runs_label.setWordWrap(True)
+        self.behind = QFrame()
+        self.behind.setObjectName("panel")
+        self.behind_text = QLabel()
+        self.behind_text.setWordWrap(True)
+        self.shift_button = QPushButton("Shift the rest of the plan")
+        self.spread_button = QPushButton("Spread missed tasks over 3 days")
+        self.shift_button.clicked.connect(self.shift)
+        self.spread_button.clicked.connect(self.spread)
+        behind_row = QHBoxLayout(self.behind)
+        behind_row.addWidget(self.behind_text, 1)
+        behind_row.addWidget(self.shift_button)
+        behind_row.addWidget(self.spread_button)
+
+        self.calendar = PlanCalendar()
+        self.calendar.selectionChanged.connect(self.show_day)
+        self.calendar.currentPageChanged.connect(lambda *_: self.refresh())
+
+        self.day_title = QLabel()
+        self.day_title.setObjectName("subtitle")
+        self.day_tasks = QListWidget()
+        self.day_tasks.itemChanged.connect(self._ticked)
+        self.study_button = QPushButton("Study today's cards")
+        self.study_button.clicked.connect(lambda: self.study_requested.emit(-1))
+        self.run_choice = QComboBox()
+        self.run_choice.currentIndexChanged.connect(lambda _: self._show_progress())
+        self.weeks = WeekBars()
+        side = QVBoxLayout()
+        side.addWidget(self.day_title)
+        side.addWidget(self.day_tasks, 1)
+        side.addWidget(self.study_button)
+        progress_title = QLabel("Weekly progress")
+        progress_title.setObjectName("subtitle")
+        side.addWidget(progress_title)
+        side.addWidget(self.run_choice)
+        side.addWidget(self.weeks)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setMinimumWidth(300)
+        side_widget.setMaximumWidth(420)
+
+        body = QHBoxLayout()
+        body.addWidget(self.calendar, 3)
+        body.addWidget(side_widget, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 20)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(self.runs_label)
+        layout.addWidget(self.behind)
+        layout.addLayout(body, 1)
+
+    def set_colors(self, colors: Colors) -> None:
+        self.colors = colors
+        self.calendar.colors = colors
+        self.weeks.colors = colors
+        self.calendar.update()
+
+    # ------------------------------------------------------------------ data
+
+    def refresh(self) -> None:
+        today = self.store.today().day
+        if self.calendar.today != today:  # first show, or a new study day: select today
+            self.calendar.today = today
+            self.calendar.setSelectedDate(to_qdate(today))
+        first = date(self.calendar.yearShown(), self.calendar.monthShown(), 1) - timedelta(days=7)
+        last = first + timedelta(days=50)
+        self.calendar.tasks = plans.tasks_between(self.store, first, last)
+        self.calendar.due = plans.cards_due_on(self.store, [first + timedelta(days=i) for i in range(51)])
+        running = plans.runs(self.store)
+        self.calendar.exams = {r.exam for r in running if r.exam}
+        self.runs_label.setText(
+            "   ".join(
+                f"<span style='color:{r.color}'>●</span> <b>{r.plan_name}</b> "
+                f"{r.start:%d %b} – {r.end:%d %b}" + (f", exam {r.exam:%d %b}" if r.exam else "")
+                for r in running
+            )
+            or "No plan is running. Start one to see each day's tasks here."
+        )
+        self._update_behind(running)
+        current = self.run_choice.currentData()
+        self.run_choice.blockSignals(True)
+        self.run_choice.clear()
+        for r in running:
+            self.run_choice.addItem(r.plan_name, r.id)
+        self.run_choice.setCurrentIndex(max(0, self.run_choice.findData(current)))
+        self.run_choice.blockSignals(False)
+        self.run_choice.setVisible(len(running) > 1)
+        self._show_progress()
+        self.calendar.update()
+        self.show_day()
+
+    def _update_behind(self, running: list[plans.Run]) -> None:
+        lagging = [(r, plans.days_behind(self.store, r.id)) for r in running]
+        lagging = [(r, n) for r, n in lagging if n]
+        self.behind.setVisible(bool(lagging))
+        if not lagging:
+            return
+        run, days = lagging[0]
+        self._behind_run = run.id
+        text = f"<b>{run.plan_name}</b> is {days} day{'s' if days != 1 else ''} behind."
+        if run.exam:
+            text += f" Your exam is on {run.exam:%a %d %b}."
+            end = plans.shifted_end(self.store, run.id)
+            if end > run.exam:
+                text += f" Shifting would end the plan on {end:%a %d %b}, after it."
+        self.behind_text.setText(text)
+
+    def show_day(self) -> None:
+        day = to_date(self.calendar.selectedDate())
+        self.day_title.setText(day.strftime("%A %d %B"))
+        self.day_tasks.blockSignals(True)
+        self.day_tasks.clear()
+        due = self.calendar.due.get(day)
+        if due is not None:
+            item = QListWidgetItem(f"Review the due cards ({due})")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.day_tasks.addItem(item)
+        for task in self.calendar.tasks.get(day, []):
+            item = QListWidgetItem(f"{task.kind.capitalize()}: {task.text}  ({task.minutes} min)")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, task.id)
+            item.setToolTip(f"{task.plan_name}, day {task.day}: {task.day_title}")
+            item.setForeground(QColor(task.color))
+            self.day_tasks.addItem(item)
+        if self.day_tasks.count() == 0:
+            item = QListWidgetItem("Nothing planned.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.day_tasks.addItem(item)
+        self.day_tasks.blockSignals(False)
+        self.study_button.setVisible(day == self.store.today().day and bool(due))
+
+    def _show_progress(self) -> None:
+        run_id = self.run_choice.currentData()
+        self.weeks.set_weeks(plans.weekly_progress(self.store, run_id) if run_id is not None else [])
+
+    # ------------------------------------------------------------------ actions
+
+    def _ticked(self, item: QListWidgetItem) -> None:
+        task_id = item.data(Qt.ItemDataRole.UserRole)
+        if task_id is None:
+            return
+        plans.set_done(self.store, [task_id], done=item.checkState() == Qt.CheckState.Checked)
+        self.refresh()
+        self.changed.emit()
+
+    def start_plan(self) -> None:
+        dialog = StartPlanDialog(self.store, self)
+        if not dialog.exec():
+            return
+        key, start, exam = dialog.chosen()
+        try:
+            run = plans.start_plan(self.store, key, on=start, exam=exam)
+        except StudyPlannerError as exc:
+            QMessageBox.warning(self, "Plan not started", str(exc))
+            return
+        self.calendar.setSelectedDate(to_qdate(run.start))
+        self.refresh()
+        self.changed.emit()
+
+    def shift(self) -> None:
+        run = plans.shift_remaining(self.store, self._behind_run)
+        if run.exam and run.end > run.exam:
+            QMessageBox.information(self, "Plan shifted", f"The plan now ends on {run.end:%d %b}, after your exam.")
+        self.refresh()
+        self.changed.emit()
+
+    def spread(self) -> None:
+        plans.spread_missed(self.store, self._behind_run, over_days=3)
+        self.refresh()
+        self.changed.emit()
+
+    def export_ics(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plans", "study-plans.ics", "iCalendar (*.ics)")
+        if not path:
+            return
+        try:
+            with open(path, "wb") as fh:
+                fh.write(plans_to_ics(self.store))
+        except OSError as exc:
+            QMessageBox.warning(self, "Not exported", f"Cannot write {path}: {exc.strerror}")
