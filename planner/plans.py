@@ -181,6 +181,7 @@ def start_plan(store: Store, key: str, on: date | None = None, exam: date | None
     if exam is not None and exam < on:
         raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
     dates = lay_out(on, plan.days, plan.rest_weekday)
+    on = dates[0]  # a start on the rest day begins the day after
     with store.transaction() as db:
         count = db.execute("SELECT count(*) FROM plan_run").fetchone()[0]
         run_id = db.execute(

@@ -132,3 +132,48 @@ def test_read_only_location(tmp_path):
     from tests.test_schema import read_only_folder
 
     expect_clean_failure(run("--db", str(read_only_folder(tmp_path) / "x.db"), "decks"), "read-only")
+
+
+def test_plan_commands_end_to_end(db, tmp_path):
+    from icalendar import Calendar
+
+    result = run("--db", str(db), "plan", "import", str(DATA / "plan.md"))
+    assert result.returncode == 0, result.stderr
+    assert "Imported the plan 'Test plan'" in result.stdout
+    listed = json.loads(run("--db", str(db), "plan", "list", "--json").stdout)
+    assert any(p["key"] == "test-plan" and p["days"] == 5 for p in listed)
+
+    today = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"]
+    result = run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", "2099-01-01")
+    assert result.returncode == 0 and "Started Test plan" in result.stdout
+    shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
+    first_day = shown["days"][0]
+    start = shown["runs"][0]["start"]  # today, or tomorrow when today is the plan's rest day (Sunday)
+    assert first_day["date"] == start
+    assert first_day["cards_due"] == (3 if start == today else 0)
+    task_ids = [t["id"] for t in first_day["tasks"]]
+    assert run("--db", str(db), "plan", "done", str(task_ids[0])).returncode == 0
+    shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
+    assert [t["done"] for t in shown["days"][0]["tasks"]][0] is True
+    text = run("--db", str(db), "plan", "show").stdout
+    assert "[x]" in text and "Test plan" in text
+
+    ics = tmp_path / "plans.ics"
+    assert run("--db", str(db), "plan", "ics", str(ics)).returncode == 0
+    events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert len(events) == 6
+
+
+def test_plan_bad_input(db, tmp_path):
+    expect_clean_failure(run("--db", str(db), "plan", "start", "nope"), "no plan with key 'nope'")
+    bad = tmp_path / "bad.md"
+    bad.write_text((DATA / "plan.md").read_text().replace("topics: pytorch", "topics: cooking"))
+    expect_clean_failure(run("--db", str(db), "plan", "import", str(bad)), "line 12: unknown deck topic 'cooking'")
+    assert run("--db", str(db), "plan", "import", str(DATA / "plan.md")).returncode == 0
+    expect_clean_failure(
+        run("--db", str(db), "plan", "start", "test-plan", "--on", "2030-05-02", "--exam", "2030-05-01"),
+        "before the plan's start",
+    )
+    expect_clean_failure(run("--db", str(db), "plan", "done", "4242"), "no plan task with id 4242")
+    listed = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
+    assert listed["runs"] == []
