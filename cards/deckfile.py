@@ -152,17 +152,36 @@ def _outside_fence(lines: list[str], index: int) -> bool:
     return fence is None
 
 
+def _escape_structure(text: str) -> str:
+    """Backslash lines that would read as structure ('## ' or '### Answer') outside code fences.
+
+    Markdown shows a backslashed '#' as itself, so the card reads the same; cards
+    written in this format never contain such lines and round-trip exactly.
+    """
+    out, fence = [], None
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if fence is None and stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+        elif fence is not None and stripped.startswith(fence):
+            fence = None
+        elif fence is None and (line.startswith("## ") or line.rstrip() == ANSWER_MARK):
+            line = "\\" + line
+        out.append(line)
+    return "\n".join(out)
+
+
 def write_deck(deck: DeckFile) -> str:
     """The deck as Markdown in this format; parse_deck(write_deck(d)) == d."""
     out = [f"# {deck.name}", f"key: {deck.key}"]
     if deck.description:
         out.append(f"description: {deck.description}")
     for card in deck.cards:
-        first, _, rest = card.question.partition("\n")
+        first, _, rest = _escape_structure(card.question).partition("\n")
         out += ["", f"## {first}", f"key: {card.key}"]
         if card.tags:
             out.append("tags: " + " ".join(card.tags))
         if rest.strip():
             out += ["", rest.strip()]
-        out += ["", ANSWER_MARK, card.answer]
+        out += ["", ANSWER_MARK, _escape_structure(card.answer)]
     return "\n".join(out) + "\n"

@@ -7,6 +7,7 @@ deleted.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -25,6 +26,8 @@ class LoadSummary:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0  # no longer in the file: suspended and tagged, history kept
+    skipped: int = 0  # rows an import could not use (said why in its summary)
+    deck_id: int = 0
 
 
 def load_builtin_decks(store: Store) -> dict[str, LoadSummary]:
@@ -37,66 +40,76 @@ def load_builtin_decks(store: Store) -> dict[str, LoadSummary]:
     return result
 
 
-def load_deck(store: Store, parsed: DeckFile, source: str = "") -> LoadSummary:
-    """Create or update a deck from a parsed deck file, matching cards by key.
-
-    Cards keep their review history when their text changes. Cards no longer
-    in the file are suspended and tagged, never deleted.
-    """
-    now_ms = to_ms(store.clock.now())
-    added = updated = unchanged = removed = 0
+def load_deck(store: Store, parsed: DeckFile, source: str = "", remove_missing: bool = True) -> LoadSummary:
+    """Create or update a deck from a parsed deck file, in one transaction."""
     with store.transaction() as db:
-        row = db.execute("SELECT id FROM deck WHERE key = ?", (parsed.key,)).fetchone()
-        if row:
-            deck_id = row[0]
-            clash = db.execute("SELECT 1 FROM deck WHERE name = ? AND id != ?", (parsed.name, deck_id)).fetchone()
-            if clash:
-                raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+        return upsert_deck(db, parsed, source, to_ms(store.clock.now()), remove_missing)
+
+
+def upsert_deck(
+    db: sqlite3.Connection, parsed: DeckFile, source: str, now_ms: int, remove_missing: bool
+) -> LoadSummary:
+    """Create or update a deck inside the caller's transaction, matching cards by key.
+
+    Cards keep their review history when their text changes. With remove_missing,
+    cards no longer in the file are suspended and tagged, never deleted.
+    """
+    added = updated = unchanged = removed = 0
+    row = db.execute("SELECT id FROM deck WHERE key = ?", (parsed.key,)).fetchone()
+    if row:
+        deck_id = row[0]
+        clash = db.execute("SELECT 1 FROM deck WHERE name = ? AND id != ?", (parsed.name, deck_id)).fetchone()
+        if clash:
+            raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+        db.execute(
+            "UPDATE deck SET name = ?, description = ?, source = ? WHERE id = ?",
+            (parsed.name, parsed.description, source, deck_id),
+        )
+    else:
+        if db.execute("SELECT 1 FROM deck WHERE name = ?", (parsed.name,)).fetchone():
+            raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+        deck_id = db.execute(
+            "INSERT INTO deck (key, name, description, source, created_ms) VALUES (?, ?, ?, ?, ?)",
+            (parsed.key, parsed.name, parsed.description, source, now_ms),
+        ).lastrowid
+    existing = {
+        r[0]: r[1:]
+        for r in db.execute(
+            "SELECT key, id, question, answer, tags, position, queue, state FROM card WHERE deck_id = ?", (deck_id,)
+        )
+    }
+    # A whole deck file sets the order; a partial import appends its new cards.
+    (last,) = db.execute("SELECT coalesce(max(position), 0) FROM card WHERE deck_id = ?", (deck_id,)).fetchone()
+    base = 0 if remove_missing else last
+    for index, card in enumerate(parsed.cards, start=1):
+        tags = tags_text(card.tags)
+        old = existing.pop(card.key, None)
+        position = base + index if old is None or remove_missing else old[4]
+        if old is None:
             db.execute(
-                "UPDATE deck SET name = ?, description = ?, source = ? WHERE id = ?",
-                (parsed.name, parsed.description, source, deck_id),
+                "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms),
             )
-        else:
-            if db.execute("SELECT 1 FROM deck WHERE name = ?", (parsed.name,)).fetchone():
-                raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
-            deck_id = db.execute(
-                "INSERT INTO deck (key, name, description, source, created_ms) VALUES (?, ?, ?, ?, ?)",
-                (parsed.key, parsed.name, parsed.description, source, now_ms),
-            ).lastrowid
-        existing = {
-            r[0]: r[1:]
-            for r in db.execute(
-                "SELECT key, id, question, answer, tags, position, queue, state FROM card WHERE deck_id = ?", (deck_id,)
-            )
-        }
-        for position, card in enumerate(parsed.cards, start=1):
-            tags = tags_text(card.tags)
-            old = existing.pop(card.key, None)
-            if old is None:
-                db.execute(
-                    "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms),
-                )
-                added += 1
-                continue
-            card_id, question, answer, old_tags, old_position, queue, state = old
-            was_removed = f" {REMOVED_TAG} " in old_tags
-            if (question, answer, old_tags, old_position) == (card.question, card.answer, tags, position):
-                unchanged += 1
-                continue
-            db.execute(
-                "UPDATE card SET question = ?, answer = ?, tags = ?, position = ?, modified_ms = ?, queue = ? WHERE id = ?",
-                (card.question, card.answer, tags, position, now_ms,
-                 queue_for_state(state) if was_removed else queue, card_id),
-            )  # fmt: skip
-            updated += 1
-        for card_id, question, answer, old_tags, position, queue, state in existing.values():
-            if f" {REMOVED_TAG} " in old_tags:
-                continue
-            db.execute(
-                "UPDATE card SET queue = ?, tags = ?, modified_ms = ? WHERE id = ?",
-                (QUEUE_SUSPENDED, old_tags + REMOVED_TAG + " ", now_ms, card_id),
-            )
-            removed += 1
-    return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed)
+            added += 1
+            continue
+        card_id, question, answer, old_tags, old_position, queue, state = old
+        was_removed = f" {REMOVED_TAG} " in old_tags
+        if (question, answer, old_tags, old_position) == (card.question, card.answer, tags, position):
+            unchanged += 1
+            continue
+        db.execute(
+            "UPDATE card SET question = ?, answer = ?, tags = ?, position = ?, modified_ms = ?, queue = ? WHERE id = ?",
+            (card.question, card.answer, tags, position, now_ms,
+             queue_for_state(state) if was_removed else queue, card_id),
+        )  # fmt: skip
+        updated += 1
+    for card_id, question, answer, old_tags, position, queue, state in existing.values() if remove_missing else ():
+        if f" {REMOVED_TAG} " in old_tags:
+            continue
+        db.execute(
+            "UPDATE card SET queue = ?, tags = ?, modified_ms = ? WHERE id = ?",
+            (QUEUE_SUSPENDED, old_tags + REMOVED_TAG + " ", now_ms, card_id),
+        )
+        removed += 1
+    return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed, deck_id=deck_id)

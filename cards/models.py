@@ -76,6 +76,16 @@ class Review(SQLModel, table=True):
     due_after_ms: int
 
 
+class Media(SQLModel, table=True):
+    """A file an imported card shows (a picture), named as the card's HTML names it."""
+
+    __tablename__ = "media"
+
+    name: str = Field(primary_key=True)
+    data: bytes
+    sha1: str
+
+
 class Setting(SQLModel, table=True):
     __tablename__ = "setting"
 

@@ -26,6 +26,7 @@ _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
 _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
+_IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
 
 ALLOWED_TAGS = {
@@ -47,8 +48,10 @@ class MathError(ValueError):
 @dataclass
 class RenderedCard:
     html: str
-    # Image resources the HTML names as math:<id> or media:<name>, as PNG bytes.
+    # Typeset formulas the HTML names as math:<id>, as PNG bytes.
     images: dict[str, bytes] = field(default_factory=dict)
+    # Files of the store the HTML names as media:<name> (pictures of imported decks).
+    media: list[str] = field(default_factory=list)
 
 
 def render_html(
@@ -100,8 +103,18 @@ def render_html(
         return f'<div align="center">{img}</div>' if display else img
 
     body = _PLACEHOLDER_RE.sub(place, body)
+    media: list[str] = []
+
+    def local(match: re.Match) -> str:
+        name = html.unescape(match.group(2))
+        if ":" in name or "/" in name:  # a URL or a path: never fetched, so shown as nothing
+            return match.group(1) + 'src=""'
+        media.append(name)
+        return match.group(1) + f'src="media:{html.escape(name, quote=True)}"'
+
+    body = _IMG_SRC.sub(local, body)
     body = re.sub(r"<p>\s*(<div align=\"center\">.*?</div>)\s*</p>", r"\1", body)
-    return RenderedCard(html=body, images=images)
+    return RenderedCard(html=body, images=images, media=media)
 
 
 @lru_cache(maxsize=2048)

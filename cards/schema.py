@@ -91,8 +91,22 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """Pictures and sounds of imported decks, kept in the store (cards never load a URL)."""
+    _run(
+        db,
+        """
+        CREATE TABLE media (
+            name TEXT PRIMARY KEY,
+            data BLOB NOT NULL,
+            sha1 TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # MIGRATIONS[i] upgrades a store from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

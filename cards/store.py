@@ -282,7 +282,7 @@ class Store:
         name = name.strip()
         if not name:
             raise StudyPlannerError("a deck needs a name")
-        key = key or _slug(name)
+        key = key or slug(name)
         with self._lock, self._session() as session:
             if session.exec(select(Deck).where((Deck.name == name) | (Deck.key == key))).first():
                 raise StudyPlannerError(f"a deck named {name!r} already exists")
@@ -610,6 +610,13 @@ class Store:
         if before:
             self._undo.append((action, before))
 
+    # ----------------------------------------------------------------- media
+
+    def media(self, name: str) -> bytes | None:
+        """A picture an imported card shows, or None when the store has no file of that name."""
+        row = self.db.execute("SELECT data FROM media WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
     # ----------------------------------------------------------------- the log
 
     def replay(self, card_id: int) -> Card:
@@ -669,7 +676,7 @@ def tags_text(tags: Iterable[str]) -> str:
     return " " + " ".join(unique) + " " if unique else " "
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"

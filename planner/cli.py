@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from cards import formats
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
@@ -44,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="review totals, today's due count and the streak")
     stats.add_argument("--json", action="store_true", help="print JSON")
+
+    imp = sub.add_parser("import", help="import a deck: .md, .csv, .tsv, .txt or Anki .apkg")
+    imp.add_argument("file")
+    imp.add_argument("--deck", metavar="NAME", help="the deck to import into (default: from the file)")
+    imp.add_argument("--no-history", action="store_true", help="leave an .apkg's review history out")
+    exp = sub.add_parser("export", help="export a deck; the format follows the extension: .md .csv .tsv .apkg")
+    exp.add_argument("deck")
+    exp.add_argument("file")
+    exp.add_argument("--with-history", action="store_true", help="include the review history in an .apkg")
 
     plan = sub.add_parser("plan", help="study plans on a calendar")
     plan_sub = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND", required=True)
@@ -180,6 +190,19 @@ def _end_review(say, reviewed: int) -> int:
     return 0
 
 
+def cmd_import(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    summary = formats.import_file(store, args.file, deck=args.deck, with_history=not args.no_history)
+    out.write(summary.text() + "\n")
+    return 0
+
+
+def cmd_export(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    deck = store.deck_by_name(args.deck)
+    count = formats.export_deck(store, deck.id, args.file, with_history=args.with_history)
+    out.write(f"Exported {count} card{'s' if count != 1 else ''} of {deck.name} to {args.file}.\n")
+    return 0
+
+
 def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     command = args.plan_command
     if command == "list":
@@ -283,7 +306,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
-COMMANDS = {"decks": cmd_decks, "review": cmd_review, "stats": cmd_stats, "plan": cmd_plan}
+COMMANDS = {
+    "decks": cmd_decks,
+    "review": cmd_review,
+    "stats": cmd_stats,
+    "import": cmd_import,
+    "export": cmd_export,
+    "plan": cmd_plan,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,7 +11,7 @@ import pytest
 
 from cards import schema
 from cards.errors import StoreError
-from cards.models import Card, Deck, Review, Setting
+from cards.models import Card, Deck, Media, Review, Setting
 from cards.store import Store
 
 
@@ -30,7 +30,7 @@ def test_new_store_is_at_the_current_version_with_wal_and_foreign_keys(tmp_path,
 
 def test_models_match_the_migrated_schema(tmp_path, clock):
     store = open_store(tmp_path / "s.db", clock)
-    for model in (Deck, Card, Review, Setting):
+    for model in (Deck, Card, Review, Setting, Media):
         table = model.__table__
         columns = [row[1] for row in store.db.execute(f"PRAGMA table_info({table.name})")]
         assert columns == [c.name for c in table.columns], table.name
@@ -61,9 +61,26 @@ def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatc
     with pytest.raises(StoreError):
         open_store(path, clock)
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION - 1
     assert "extra" not in [r[1] for r in db.execute("PRAGMA table_info(card)")]
     assert db.execute("SELECT question FROM card").fetchall() == [("q",)]
+
+
+def test_a_version_1_store_is_upgraded_with_its_data(tmp_path, clock):
+    """Fixture of every earlier schema: build it with the migrations of its time, then open."""
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    schema.MIGRATIONS[0](db)
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO deck (id, key, name) VALUES (1, 'd', 'Old deck')")
+    db.execute("INSERT INTO card (deck_id, key, question, answer) VALUES (1, 'k', 'Q?', 'A.')")
+    db.close()
+    store = open_store(path, clock)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert [(c.question, c.answer) for c in store.cards()] == [("Q?", "A.")]
+    assert store.media("missing.png") is None  # the v2 media table exists
+    store.close()
 
 
 def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypatch):
@@ -74,9 +91,9 @@ def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypat
         db.execute("ALTER TABLE deck ADD COLUMN colour TEXT NOT NULL DEFAULT '#888'")
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
     store = open_store(path, clock)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert "colour" in [r[1] for r in store.db.execute("PRAGMA table_info(deck)")]
     store.close()
 

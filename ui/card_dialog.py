@@ -53,7 +53,7 @@ class CardDialog(QDialog):
         self.answer.setPlaceholderText("The answer, in Markdown: **bold**, `code`, ```python blocks, $math$, tables")
         self.tags = QLineEdit(" ".join(card.tag_list) if card else "")
         self.tags.setPlaceholderText("space-separated tags")
-        self.preview = CardView()
+        self.preview = CardView(media=store.media)
         if colors is not None:
             self.preview.set_colors(colors)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
@@ -12,11 +14,12 @@ from .theme import LIGHT, Colors, card_css
 
 
 class CardView(QTextBrowser):
-    """Shows card Markdown. Images come only from the rendered card (math) — a
-    resource it was not given is never fetched."""
+    """Shows card Markdown. Images come only from the rendered card (math) and the
+    store (media) — a resource it was not given is never fetched."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, media: Callable[[str], bytes | None] | None = None) -> None:
         super().__init__(parent)
+        self.media_source = media  # the store's pictures, by name
         self.setObjectName("card")
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
@@ -42,6 +45,12 @@ class CardView(QTextBrowser):
         document.setDefaultStyleSheet(card_css(self.colors))
         for name, png in rendered.images.items():
             document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), QImage.fromData(png))
+        for name in rendered.media:
+            data = self.media_source(name) if self.media_source else None
+            if data is not None:
+                document.addResource(
+                    QTextDocument.ResourceType.ImageResource, QUrl(f"media:{name}"), QImage.fromData(data)
+                )
         self.setHtml(rendered.html)
 
     def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)

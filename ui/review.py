@@ -59,7 +59,7 @@ class ReviewScreen(QWidget):
         top.addStretch()
         top.addWidget(self.counts_label)
 
-        self.view = CardView()
+        self.view = CardView(media=store.media)
         self.show_button = QPushButton("Show answer   (Space)")
         self.show_button.setObjectName("primary")
         self.show_button.clicked.connect(self.show_answer)

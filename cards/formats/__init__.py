@@ -1,0 +1,253 @@
+"""Importing and exporting decks: our Markdown format, CSV/TSV/TXT, and Anki .apkg.
+
+An import is one transaction: it either lands whole or changes nothing, and any
+problem is a FileFormatError naming the file and the line or record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nh3
+
+from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_deck  # noqa: F401 (re-exported)
+from ..errors import FileFormatError, StudyPlannerError
+from ..history import PastAnswer, append_history
+from ..loading import LoadSummary, upsert_deck
+from ..render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from ..store import Store, slug
+from ..timeutil import to_ms
+from . import delimited
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+IMPORTABLE = (".md", ".csv", ".tsv", ".txt", ".apkg")
+EXPORTABLE = (".md", ".csv", ".tsv", ".apkg")
+_LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
+# Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
+REVLOG_KIND = {0: 0, 1: 0, 2: 1, 3: 2}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    decks: list[str]
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+    reviews: int = 0  # answers of imported history
+    media: int = 0
+
+    def text(self) -> str:
+        parts = [f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
+                 f"{self.skipped} skipped"]  # fmt: skip
+        if self.removed:
+            parts.append(f"{self.removed} no longer in the file (suspended)")
+        if self.reviews:
+            parts.append(f"{self.reviews} past answers")
+        if self.media:
+            parts.append(f"{self.media} pictures")
+        return f"Imported into {', '.join(self.decks)}: {', '.join(parts)}."
+
+
+@dataclass
+class Preview:
+    """What the import dialog shows before importing: the first cards and the column mapping."""
+
+    kind: str
+    cards: list[DeckCard]
+    total: int
+    header: list[str] | None = None
+    columns: int = 0
+    mapping: dict[str, int] = field(default_factory=dict)
+    decks: list[str] = field(default_factory=list)
+
+
+def read_file(path: str | Path) -> bytes:
+    path = Path(path)
+    if path.suffix.lower() not in IMPORTABLE:
+        raise FileFormatError(
+            str(path), None, f"cannot import {path.suffix or 'this'} files: use {', '.join(IMPORTABLE)}"
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(str(path), None, f"cannot read the file: {exc.strerror}") from None
+
+
+def preview_file(
+    path: str | Path, mapping: dict[str, int] | None = None, has_header: bool | None = None, limit: int = 20
+) -> Preview:
+    path = Path(path)
+    kind = path.suffix.lower()
+    if kind == ".apkg":
+        from .apkg import read_apkg
+
+        package = read_apkg(path)
+        cards = [DeckCard(c.question, c.answer, c.key, c.tags) for c in package.cards[:limit]]
+        return Preview("apkg", cards, len(package.cards), decks=sorted({c.deck for c in package.cards}))
+    data = read_file(path)
+    if kind == ".md":
+        deck = parse_deck_bytes(data, str(path))
+        return Preview("md", deck.cards[:limit], len(deck.cards), decks=[deck.name])
+    table = delimited.read_table(data, str(path), mapping, has_header)
+    cards, _ = delimited.cards_from_table(table, str(path))
+    return Preview("table", cards[:limit], len(cards), table.header, table.columns, table.mapping, [path.stem])
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    deck: str | None = None,
+    mapping: dict[str, int] | None = None,
+    has_header: bool | None = None,
+    with_history: bool = True,
+) -> ImportSummary:
+    """Import a deck file into the store, all or nothing. `deck` names the deck to fill."""
+    path = Path(path)
+    kind = path.suffix.lower()
+    now_ms = to_ms(store.clock.now())
+    if kind == ".apkg":
+        return _import_apkg(store, path, deck, with_history, now_ms)
+    data = read_file(path)
+    if kind == ".md":
+        parsed = parse_deck_bytes(data, str(path))
+        if deck:
+            parsed.name = deck
+        with store.transaction() as db:
+            result = upsert_deck(db, parsed, f"file:{path}", now_ms, remove_missing=True)
+        return _summary([parsed.name], [result])
+    table = delimited.read_table(data, str(path), mapping, has_header)
+    cards, skipped = delimited.cards_from_table(table, str(path))
+    name = deck or path.stem
+    key = _deck_key(store, name)
+    for card in cards:
+        card.question, card.answer = _clean(card.question), _clean(card.answer)
+        card.key = derived_key(key, card.question)
+    skipped += _drop_duplicates(cards)
+    with store.transaction() as db:
+        result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
+    return _summary([name], [result], skipped=skipped)
+
+
+def _import_apkg(store: Store, path: Path, deck: str | None, with_history: bool, now_ms: int) -> ImportSummary:
+    from .apkg import read_apkg
+
+    if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
+        raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    package = read_apkg(path)
+    by_deck: dict[str, list] = {}
+    for card in package.cards:
+        by_deck.setdefault(deck or card.deck, []).append(card)
+    results, reviews = [], 0
+    with store.transaction() as db:
+        for name, anki_cards in by_deck.items():
+            key = _deck_key(store, name)
+            cards = [DeckCard(_clean(c.question), _clean(c.answer), c.key, c.tags, 0) for c in anki_cards]
+            for card, source in zip(cards, anki_cards):
+                if not card.question or not card.answer:
+                    raise FileFormatError(str(path), None, f"{source.record} has an empty side after cleaning")
+            result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
+            results.append(result)
+            if with_history:
+                settings = store.settings(result.deck_id)
+                ids = dict(db.execute("SELECT key, id FROM card WHERE deck_id = ?", (result.deck_id,)).fetchall())
+                for source in anki_cards:
+                    answers = [PastAnswer(r.id_ms, r.ease, r.duration_ms) for r in source.reviews]
+                    reviews += append_history(db, ids[source.key], answers, settings)
+        for name, data in package.media.items():
+            db.execute(
+                "INSERT INTO media (name, data, sha1) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET data = excluded.data, sha1 = excluded.sha1",
+                (name, data, hashlib.sha1(data).hexdigest()),
+            )
+    return _summary(list(by_deck), results, reviews=reviews, media=len(package.media))
+
+
+def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool = False) -> int:
+    """Write a deck to a file; the format follows the extension. Returns how many cards."""
+    path = Path(path)
+    kind = path.suffix.lower()
+    if kind not in EXPORTABLE:
+        raise StudyPlannerError(f"cannot export to {kind or 'a file without extension'}: use {', '.join(EXPORTABLE)}")
+    deck = store.deck(deck_id)
+    cards = store.cards(deck_id)
+    if kind == ".md":
+        data = write_deck(DeckFile(deck.name, deck.key, deck.description,
+                                   [DeckCard(c.question, c.answer, c.key, c.tag_list) for c in cards])).encode()  # fmt: skip
+    elif kind in (".csv", ".tsv"):
+        rows = [(c.question, c.answer, " ".join(c.tag_list)) for c in cards]
+        data = delimited.write_table(rows, "," if kind == ".csv" else "\t").encode()
+    else:
+        from .apkg import AnkiReview, ExportCard, write_apkg
+
+        export = []
+        for c in cards:
+            history = [
+                AnkiReview(at, rating, duration, REVLOG_KIND[state_before])
+                for at, rating, duration, state_before in store.db.execute(
+                    "SELECT id, rating, duration_ms, state_before FROM review WHERE card_id = ? ORDER BY id", (c.id,)
+                )
+            ] if with_history else []  # fmt: skip
+            export.append(ExportCard(c.key, c.question, c.answer, c.tag_list, history))
+        names = {n for c in cards for n in re.findall(r'src="([^":/]+)"', c.question + c.answer)}
+        media = {n: data for n in names if (data := store.media(n)) is not None}
+        _write_atomically(path, lambda tmp: write_apkg(tmp, deck.name, export, media))
+        return len(cards)
+    _write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    return len(cards)
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Write beside the target and rename, so a failed export leaves no half file."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StudyPlannerError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _deck_key(store: Store, name: str) -> str:
+    row = store.db.execute("SELECT key FROM deck WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else slug(name)
+
+
+def _clean(text: str) -> str:
+    """Imported HTML loses scripts, event handlers and remote URLs; plain text stays as it is."""
+    text = text.strip()
+    if not _LOOKS_LIKE_HTML.search(text):
+        return text
+    return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None).strip()
+
+
+def _drop_duplicates(cards: list[DeckCard]) -> int:
+    """The same question twice in one file: the first one is kept. Returns how many were dropped."""
+    seen: set[str] = set()
+    kept = [c for c in cards if not (c.key in seen or seen.add(c.key))]
+    dropped = len(cards) - len(kept)
+    cards[:] = kept
+    return dropped
+
+
+def _summary(
+    names: list[str], results: list[LoadSummary], skipped: int = 0, reviews: int = 0, media: int = 0
+) -> ImportSummary:
+    return ImportSummary(
+        decks=names,
+        added=sum(r.added for r in results),
+        updated=sum(r.updated for r in results),
+        unchanged=sum(r.unchanged for r in results),
+        skipped=skipped,
+        removed=sum(r.removed for r in results),
+        reviews=reviews,
+        media=media,
+    )

@@ -1,0 +1,143 @@
+"""CSV, TSV and TXT decks: delimiter and header detected, columns mapped to question/answer/tags."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from ..deckfile import MAX_FIELD_CHARS, DeckCard
+from ..errors import FileFormatError
+
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
+ROLE_NAMES = {
+    "question": {"question", "front", "q", "prompt", "term", "text"},
+    "answer": {"answer", "back", "a", "response", "definition", "extra"},
+    "tags": {"tags", "tag", "labels"},
+}
+
+
+@dataclass
+class Table:
+    """A delimited file read into rows, with what was detected about it."""
+
+    delimiter: str
+    header: list[str] | None
+    rows: list[tuple[int, list[str]]]  # (line, cells)
+    columns: int
+    mapping: dict[str, int] = field(default_factory=dict)  # role -> column
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """UTF-8 with or without BOM; anything else is refused with the line it breaks on."""
+    if data.startswith((b"PK\x03\x04", b"SQLite format 3")) or b"\x00" in data[:4096]:
+        raise FileFormatError(path, None, "this is not a text file (is it an .apkg or a database?)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileFormatError(path, line, "the file is not UTF-8 text: save it as UTF-8 and import again") from None
+
+
+def read_table(data: bytes, path: str, mapping: dict[str, int] | None = None, has_header: bool | None = None) -> Table:
+    """Rows of a delimited file. has_header None means: detect it from the column names."""
+    csv.field_size_limit(16 * MAX_FIELD_CHARS)  # our own limit below says which line is too long
+    text = decode_text(data, path)
+    delimiter = _detect_delimiter(text, path)
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        start = 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileFormatError(path, reader.line_num, f"cannot read this line: {exc}") from None
+    if not rows:
+        raise FileFormatError(path, None, "the file has no rows")
+    header = _detect_header(rows[0][1]) if has_header is None else (rows[0][1] if has_header else None)
+    if header is not None:
+        rows = rows[1:]
+    columns = max([len(cells) for _, cells in rows] + [len(header or [])])
+    table = Table(delimiter=delimiter, header=header, rows=rows, columns=columns)
+    table.mapping = mapping or _auto_mapping(header, columns)
+    _check_mapping(table, path)
+    return table
+
+
+def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
+    """The table's rows as cards; rows without a question or an answer are skipped (counted)."""
+    cards, skipped = [], 0
+    q, a, t = table.mapping["question"], table.mapping["answer"], table.mapping.get("tags")
+    for line, cells in table.rows:
+        question = cells[q].strip() if q < len(cells) else ""
+        answer = cells[a].strip() if a < len(cells) else ""
+        if not question or not answer:
+            skipped += 1
+            continue
+        for value in (question, answer):
+            if len(value) > MAX_FIELD_CHARS:
+                raise FileFormatError(path, line, f"a field is longer than {MAX_FIELD_CHARS:,} characters")
+        tags = cells[t].replace(",", " ").split() if t is not None and t < len(cells) else []
+        cards.append(DeckCard(question=question, answer=answer, tags=tags, line=line))
+    return cards, skipped
+
+
+def write_table(rows: list[tuple[str, str, str]], delimiter: str) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["question", "answer", "tags"])
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _detect_delimiter(text: str, path: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    counts = {d: sample.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        if path.lower().endswith(".tsv"):
+            return "\t"
+        raise FileFormatError(path, 1, "no comma, tab or semicolon separates a question from its answer")
+    return best
+
+
+def _detect_header(cells: list[str]) -> list[str] | None:
+    names = [c.strip().lower() for c in cells]
+    known = set().union(*ROLE_NAMES.values())
+    return cells if any(n in known for n in names) and sum(n in known for n in names) >= min(2, len(names)) else None
+
+
+def _auto_mapping(header: list[str] | None, columns: int) -> dict[str, int]:
+    if header is not None:
+        names = [h.strip().lower() for h in header]
+        mapping = {}
+        for role, aliases in ROLE_NAMES.items():
+            for index, name in enumerate(names):
+                if name in aliases and index not in mapping.values():
+                    mapping[role] = index
+                    break
+        if "question" in mapping and "answer" in mapping:
+            return mapping
+    mapping = {"question": 0, "answer": 1}
+    if columns > 2:
+        mapping["tags"] = 2
+    return mapping
+
+
+def _check_mapping(table: Table, path: str) -> None:
+    for role in ("question", "answer"):
+        if role not in table.mapping:
+            raise FileFormatError(path, None, f"no column is chosen for the {role}")
+    if table.columns < 2:
+        raise FileFormatError(path, table.rows[0][0], "each line needs at least two columns: question and answer")
+    for role, column in table.mapping.items():
+        if not 0 <= column < table.columns:
+            raise FileFormatError(
+                path, None, f"the {role} column {column + 1} does not exist (the file has {table.columns})"
+            )

@@ -1,0 +1,63 @@
+"""Review history brought in from elsewhere (an Anki revlog), replayed through FSRS.
+
+Each imported answer becomes an ordinary review-log row with the card's state
+before and after as our scheduler computes it, so undo, statistics and replay
+treat it like an answer given here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from fsrs import Rating
+
+from .scheduling import NEW, fsrs_card, make_scheduler, queue_for_state
+from .settings import SchedulingSettings
+from .timeutil import from_ms, to_ms
+
+
+@dataclass(frozen=True)
+class PastAnswer:
+    at_ms: int
+    rating: int  # 1-4
+    duration_ms: int = 0
+
+
+def append_history(
+    db: sqlite3.Connection, card_id: int, answers: list[PastAnswer], settings: SchedulingSettings
+) -> int:
+    """Write a card's past answers (inside the caller's transaction) and set its state from them.
+
+    Only for a card with no history yet: a re-import does not add the same answers twice.
+    Returns how many answers were written.
+    """
+    if not answers or db.execute("SELECT 1 FROM review WHERE card_id = ? LIMIT 1", (card_id,)).fetchone():
+        return 0
+    scheduler = make_scheduler(settings, fuzz=False)
+    state = None
+    before = (NEW, None, None, None, None, None)
+    reps = lapses = 0
+    for answer in sorted(answers, key=lambda a: a.at_ms):
+        review_id = answer.at_ms
+        while db.execute("SELECT 1 FROM review WHERE id = ?", (review_id,)).fetchone():
+            review_id += 1  # review ids are unique instants; nudge a collision by a millisecond
+        when = from_ms(review_id)
+        if state is None:
+            state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
+        lapses += 1 if before[0] == 2 and answer.rating == 1 else 0
+        state, _ = scheduler.review_card(state, Rating(answer.rating), when)
+        after = (int(state.state), state.step, state.stability, state.difficulty, to_ms(state.due))
+        db.execute(
+            "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (review_id, card_id, answer.rating, max(0, answer.duration_ms), *before, *after),
+        )
+        before = (*after, review_id)
+        reps += 1
+    db.execute(
+        "UPDATE card SET state = ?, queue = CASE WHEN queue < 0 THEN queue ELSE ? END, step = ?, stability = ?, "
+        "difficulty = ?, due_ms = ?, last_review_ms = ?, reps = ?, lapses = ? WHERE id = ?",
+        (before[0], queue_for_state(before[0]), before[1], before[2], before[3], before[4], before[5], reps, lapses,
+         card_id),
+    )  # fmt: skip
+    return reps

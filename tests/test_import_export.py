@@ -1,0 +1,218 @@
+"""Importing and exporting decks: formats, re-import, and safety against bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cards import formats
+from cards.errors import FileFormatError, StudyPlannerError
+from tests.conftest import DATA
+
+
+def snapshot(store) -> tuple:
+    """Everything an import could touch."""
+    db = store.db
+    return tuple(db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("deck", "card", "review", "media"))
+
+
+def write(tmp_path, name: str, content: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+# ------------------------------------------------------------------ CSV / TSV / TXT
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("cards.csv", 'front,back,tags\nWhat is 2+2?,4,math easy\n"Multi\nline?","yes, it is",\n'),
+        ("cards.tsv", "What is 2+2?\t4\tmath easy\nMulti line?\tyes, it is\t\n"),
+        ("cards.txt", "question;answer\nWhat is 2+2?;4\nMulti line?;yes, it is\n"),
+        ("bom.csv", '\ufeffQuestion,Answer\nWhat is 2+2?,4\nMulti line?,"yes, it is"\n'),
+    ],
+)
+def test_delimited_formats_are_detected(store, tmp_path, name, content):
+    summary = formats.import_file(store, write(tmp_path, name, content), deck="Imported")
+    assert summary.added == 2 and summary.skipped == 0
+    cards = {c.question: c for c in store.cards(store.deck_by_name("Imported").id)}
+    assert cards["What is 2+2?"].answer == "4"
+    assert any(q.startswith("Multi") for q in cards) and any(c.answer == "yes, it is" for c in cards.values())
+
+
+def test_tags_column_and_header(store, tmp_path):
+    formats.import_file(store, write(tmp_path, "t.csv", "answer,question,tags\n4,What is 2+2?,math easy\n"))
+    (card,) = store.cards(store.deck_by_name("t").id)
+    assert (card.question, card.answer, card.tag_list) == ("What is 2+2?", "4", ["math", "easy"])
+
+
+def test_mapping_chosen_by_the_learner(store, tmp_path):
+    path = write(tmp_path, "m.csv", "id,notes,prompt_text,solution\n1,x,Q one,A one\n2,y,Q two,A two\n")
+    preview = formats.preview_file(path)
+    assert preview.header is None and preview.columns == 4  # unknown names: no header guessed
+    preview = formats.preview_file(path, mapping={"question": 2, "answer": 3}, has_header=True)
+    assert preview.header == ["id", "notes", "prompt_text", "solution"]
+    assert [c.question for c in preview.cards] == ["Q one", "Q two"]
+    summary = formats.import_file(store, path, mapping={"question": 2, "answer": 3}, has_header=True)
+    assert summary.added == 2
+    assert {c.question for c in store.cards(store.deck_by_name("m").id)} == {"Q one", "Q two"}
+
+
+def test_reimport_updates_and_keeps_history(store, tmp_path):
+    path = write(tmp_path, "r.csv", "question,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n")
+    formats.import_file(store, path)
+    card = next(c for c in store.cards(store.deck_by_name("r").id) if c.question == "What is 2+2?")
+    store.answer(card.id, 3)
+    path.write_text("question,answer\nWhat is 2+2?,Four\nCapital of France?,Paris\n,missing question\n")
+    summary = formats.import_file(store, path)
+    assert (summary.added, summary.updated, summary.unchanged, summary.skipped) == (0, 1, 1, 1)
+    assert store.card(card.id).answer == "Four" and store.card(card.id).reps == 1
+    assert "1 updated" in summary.text()
+
+
+def test_html_in_csv_is_sanitized(store, tmp_path):
+    path = write(
+        tmp_path,
+        "h.csv",
+        'question,answer\n"<b>Bold</b><script>alert(1)</script>","<img src=""http://evil.example/x.png"" onerror=""x()""><i>ok</i>"\n',
+    )
+    formats.import_file(store, path)
+    (card,) = store.cards(store.deck_by_name("h").id)
+    assert card.question == "<b>Bold</b>"
+    assert "evil" not in card.answer and "onerror" not in card.answer and "<i>ok</i>" in card.answer
+
+
+def test_other_encoding_is_refused_with_the_line(store, tmp_path):
+    before = snapshot(store)
+    path = write(tmp_path, "latin.csv", "question,answer\nok,fine\ncaf\xe9,bad\n".encode("latin-1"))
+    with pytest.raises(FileFormatError, match=r"latin.csv, line 3: the file is not UTF-8"):
+        formats.import_file(store, path)
+    assert snapshot(store) == before
+
+
+def test_file_that_is_not_what_its_extension_says(store, tmp_path):
+    before = snapshot(store)
+    with pytest.raises(FileFormatError, match="not a text file"):
+        formats.import_file(store, write(tmp_path, "fake.csv", b"PK\x03\x04rest of a zip"))
+    with pytest.raises(FileFormatError, match="cannot import .pdf"):
+        formats.import_file(store, write(tmp_path, "x.pdf", "hello"))
+    assert snapshot(store) == before
+
+
+def test_field_too_large_is_refused_whole(store, tmp_path):
+    before = snapshot(store)
+    big = "x" * 200_001
+    path = write(tmp_path, "big.csv", f"question,answer\nfine,ok\nhuge,{big}\n")
+    with pytest.raises(FileFormatError, match=r"big.csv, line 3: a field is longer"):
+        formats.import_file(store, path)
+    assert snapshot(store) == before
+
+
+def test_one_column_file_is_refused(store, tmp_path):
+    with pytest.raises(FileFormatError, match="no comma, tab or semicolon|two columns"):
+        formats.import_file(store, write(tmp_path, "one.csv", "just questions\nno answers\n"))
+
+
+def test_export_csv_and_tsv_round_trip(store, tmp_path):
+    deck = store.deck_by_name("small")
+    for ext in ("csv", "tsv"):
+        path = tmp_path / f"out.{ext}"
+        assert formats.export_deck(store, deck.id, path) == 3
+        formats.import_file(store, path, deck=f"Again {ext}")
+        again = store.cards(store.deck_by_name(f"Again {ext}").id)
+        assert [(c.question, c.answer, c.tag_list) for c in again] == [
+            (c.question, c.answer, c.tag_list) for c in store.cards(deck.id)
+        ]
+
+
+# ------------------------------------------------------------------ our Markdown format
+
+
+def test_markdown_export_import_round_trip_is_exact(store, tmp_path):
+    deck = store.deck_by_name("small")
+    path = tmp_path / "small.md"
+    formats.export_deck(store, deck.id, path)
+    assert path.read_text() == formats.write_deck(formats.parse_deck_bytes((DATA / "small.md").read_bytes(), "x"))
+    summary = formats.import_file(store, path)
+    assert (summary.added, summary.updated, summary.unchanged) == (0, 0, 3)
+
+
+def test_markdown_export_escapes_lines_that_look_like_structure(store, tmp_path):
+    deck = store.deck_by_name("small")
+    store.add_card(deck.id, "Odd question", "## not a card\n### Answer\ntext")
+    path = tmp_path / "odd.md"
+    formats.export_deck(store, deck.id, path)
+    parsed = formats.parse_deck_bytes(path.read_bytes(), str(path))
+    assert len(parsed.cards) == 4
+    assert parsed.cards[-1].answer == "\\## not a card\n\\### Answer\ntext"
+
+
+def test_markdown_import_error_changes_nothing(store, tmp_path):
+    before = snapshot(store)
+    with pytest.raises(FileFormatError, match="bad.md, line 4"):
+        formats.import_file(store, write(tmp_path, "bad.md", "# D\nkey: d\n\n## Q without answer\n"))
+    assert snapshot(store) == before
+
+
+def test_export_writes_nothing_on_failure(store, tmp_path):
+    deck = store.deck_by_name("small")
+    with pytest.raises(StudyPlannerError, match="cannot write"):
+        formats.export_deck(store, deck.id, tmp_path / "missing-folder" / "x.csv")
+    with pytest.raises(StudyPlannerError, match="cannot export to .pdf"):
+        formats.export_deck(store, deck.id, tmp_path / "x.pdf")
+
+
+# ------------------------------------------------------------------ fuzzing
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), ext=st.sampled_from([".csv", ".tsv", ".txt", ".md", ".apkg"]))
+def test_any_bytes_import_cleanly_or_fail_cleanly(store, tmp_path, data, ext):
+    path = tmp_path / f"fuzz{ext}"
+    path.write_bytes(data)
+    before = snapshot(store)
+    try:
+        formats.import_file(store, path, deck="Fuzz")
+    except FileFormatError as exc:
+        assert str(exc).startswith(str(path))
+        assert snapshot(store) == before
+    except StudyPlannerError:
+        assert snapshot(store) == before
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.text(max_size=30), st.text(max_size=30)), min_size=1, max_size=8))
+def test_any_text_table_imports_or_fails_cleanly(store, tmp_path, rows):
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows([("question", "answer"), *rows])
+    path = tmp_path / "rows.csv"
+    path.write_text(out.getvalue())
+    before = snapshot(store)
+    try:
+        formats.import_file(store, path, deck="Rows")
+    except FileFormatError:
+        assert snapshot(store) == before
+
+
+def test_import_is_one_transaction(store, tmp_path, monkeypatch):
+    """A failure in the middle of writing leaves the store exactly as before."""
+    import cards.formats as fmt
+
+    def broken(db, *args, **kwargs):
+        db.execute("INSERT INTO deck (key, name) VALUES ('half', 'Half done')")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    before = snapshot(store)
+    monkeypatch.setattr(fmt, "upsert_deck", broken)
+    with pytest.raises(StudyPlannerError):
+        formats.import_file(store, write(tmp_path, "t.csv", "q,a\nx,y\n"))
+    assert snapshot(store) == before
