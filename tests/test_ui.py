@@ -346,3 +346,66 @@ def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock
     screen.shift()
     assert screen.behind.isHidden()
     assert plans.days_behind(store, run.id) == 0
+
+
+def test_import_dialog_previews_maps_and_imports(window, qtbot, store, tmp_path):
+    from ui.import_dialog import ImportDialog
+
+    path = tmp_path / "words.csv"
+    path.write_text("id,prompt,reply,labels\n1,Q one,A one,x\n2,Q two,A two,y\n")
+    dialog = ImportDialog(store, str(path), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    assert dialog.preview.total == 2 and dialog.header.isChecked()  # "prompt" and "labels" read as a header
+    assert dialog.table.item(0, 0).text() == "1"  # but "reply" is unknown: columns 1-3 guessed
+    dialog.columns["question"].setCurrentIndex(dialog.columns["question"].findData(1))
+    qtbot.waitUntil(lambda: dialog.progress.isHidden(), timeout=5000)
+    dialog.columns["answer"].setCurrentIndex(dialog.columns["answer"].findData(2))
+    qtbot.waitUntil(lambda: dialog.progress.isHidden() and dialog.table.item(0, 1).text() == "A one", timeout=5000)
+    assert dialog.table.item(0, 0).text() == "Q one"
+    dialog.deck_name.setText("Words")
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=5000)
+    assert "2 added" in dialog.status.text()
+    assert sorted(c.question for c in store.cards(store.deck_by_name("Words").id)) == ["Q one", "Q two"]
+    dialog.close()
+
+
+def test_import_dialog_shows_errors_in_the_window(window, qtbot, store, tmp_path):
+    from ui.import_dialog import ImportDialog
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes("q,a\ncaf\xe9,x\n".encode("latin-1"))
+    dialog = ImportDialog(store, str(path), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "not UTF-8" in dialog.status.text(), timeout=5000)
+    assert "line 2" in dialog.status.text() and not dialog.import_button.isEnabled()
+    dialog.close()
+
+
+def test_dropping_a_deck_file_opens_the_import(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "drop.csv"
+    path.write_text("q,a\nx,y\n")
+    opened = []
+    monkeypatch.setattr(window, "import_deck", lambda p=None: opened.append(p))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(event)
+    assert opened == [str(path)]
+
+
+def test_export_from_today(window, qtbot, store, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "out.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.show_screen("Today")
+    window.today.table.selectRow(0)
+    window.today.export_button.click()
+    qtbot.waitUntil(lambda: target.exists(), timeout=5000)
+    assert target.read_text().startswith("question,answer,tags\n")

@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from cards import formats
 from cards.store import Store
 
 from . import theme
 from .browse import BrowseScreen
 from .calendar_screen import CalendarScreen
+from .import_dialog import ImportDialog
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
 from .today import TodayScreen
+from .workers import run_task
 
+EXPORT_FILTER = "Markdown deck (*.md);;CSV (*.csv);;TSV (*.tsv);;Anki package (*.apkg)"
 SCREENS = ("Today", "Calendar", "Browse", "Statistics", "Settings")
 
 
@@ -70,6 +88,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Study Planner")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(760, 540)
+        self.setAcceptDrops(True)
 
         self.today = TodayScreen(store)
         self.review = ReviewScreen(store)
@@ -106,6 +125,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.due_label)
 
         self.today.study_requested.connect(self.start_review)
+        self.today.export_requested.connect(lambda deck_id: self.export_deck(deck_id if deck_id >= 0 else None))
         self.review.leave.connect(lambda: self.show_screen("Today"))
         self.review.changed.connect(self.update_status)
         self.review.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
@@ -128,6 +148,12 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        import_action = QAction("&Import deck…", self, shortcut=QKeySequence("Ctrl+I"))
+        import_action.triggered.connect(lambda: self.import_deck())
+        file_menu.addAction(import_action)
+        export_action = QAction("&Export deck…", self, shortcut=QKeySequence("Ctrl+E"))
+        export_action.triggered.connect(self.export_deck)
+        file_menu.addAction(export_action)
         add = QAction("&Add card…", self, shortcut=QKeySequence("Ctrl+N"))
         add.triggered.connect(self.browse.add_card)
         file_menu.addAction(add)
@@ -177,6 +203,50 @@ class MainWindow(QMainWindow):
         colors = theme.apply(QApplication.instance(), mode)
         for screen in (self.today, self.review, self.browse, self.calendar):
             screen.set_colors(colors)
+
+    # ------------------------------------------------------------------ files
+
+    def import_deck(self, path: str | None = None) -> None:
+        dialog = ImportDialog(self.store, path, self)
+        if path is None:
+            dialog.choose_file()
+            if dialog.path is None:
+                return
+        dialog.exec()
+        if dialog.summary is not None:
+            self.statusBar().showMessage(dialog.summary.text(), 8000)
+            self._go(self.sidebar.currentRow())
+
+    def export_deck(self, deck_id: int | None = None) -> None:
+        if deck_id is None:
+            deck_id = self.today.current_deck_id()
+        if deck_id is None:
+            QMessageBox.information(self, "Export", "Choose a deck in Today first.")
+            return
+        deck = self.store.deck(deck_id)
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {deck.name}", f"{deck.key}.md", EXPORT_FILTER)
+        if not path:
+            return
+        if Path(path).suffix.lower() not in formats.EXPORTABLE:
+            path += ".md"
+        store = self.store
+        self.statusBar().showMessage(f"Exporting {deck.name}…")
+        self._export_task = run_task(
+            lambda: formats.export_deck(store, deck_id, path, with_history=path.endswith(".apkg")),
+            lambda count: self.statusBar().showMessage(f"Exported {count} cards of {deck.name} to {path}.", 8000),
+            lambda message: QMessageBox.warning(self, "Not exported", message),
+        )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if any(Path(u.toLocalFile()).suffix.lower() in formats.IMPORTABLE for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if Path(url.toLocalFile()).suffix.lower() in formats.IMPORTABLE:
+                event.acceptProposedAction()
+                self.import_deck(url.toLocalFile())
+                return
 
     # ------------------------------------------------------------------ geometry
 

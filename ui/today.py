@@ -85,6 +85,7 @@ class TodayScreen(QWidget):
     """Emits study_requested(deck_id), or -1 for all decks."""
 
     study_requested = Signal(int)
+    export_requested = Signal(int)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +115,8 @@ class TodayScreen(QWidget):
         self.study_all = QPushButton("Study all")
         self.study_all.setObjectName("primary")
         self.study_all.clicked.connect(lambda: self.study_requested.emit(-1))
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(lambda: self.export_requested.emit(self.current_deck_id() or -1))
         self.study_deck = QPushButton("Study deck")
         self.study_deck.clicked.connect(lambda: self._study_row(self.table.currentIndex().row()))
         hint = QLabel("Double-click a deck or press Enter to study it.")
@@ -122,6 +125,7 @@ class TodayScreen(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(hint)
         buttons.addStretch()
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.study_deck)
         buttons.addWidget(self.study_all)
         layout = QVBoxLayout(self)
@@ -153,6 +157,10 @@ class TodayScreen(QWidget):
         self.summary.setText(text)
         self.study_all.setEnabled(counts.total > 0)
         self.study_deck.setEnabled(bool(decks))
+
+    def current_deck_id(self) -> int | None:
+        row = self.table.currentIndex().row()
+        return self.model.decks[row].deck_id if 0 <= row < len(self.model.decks) else None
 
     def _study_row(self, row: int) -> None:
         if 0 <= row < len(self.model.decks):
