@@ -7,9 +7,11 @@ from version N-1 to N inside one transaction.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from .backup import create_backup
 from .errors import StoreError
 
 APPLICATION_ID = 0x53504C4E  # "SPLN": marks a SQLite file as a Study Planner store
@@ -126,8 +128,8 @@ def check_file(path: Path) -> None:
                 raise StoreError(f"{path} is not a Study Planner store (not an SQLite file)")
 
 
-def prepare(db: sqlite3.Connection, path: Path) -> bool:
-    """Set pragmas and bring the schema up to date. Returns True for a new store."""
+def prepare(db: sqlite3.Connection, path: Path, now: datetime) -> bool:
+    """Set pragmas and bring the schema up to date (after a backup). Returns True for a new store."""
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -147,6 +149,8 @@ def prepare(db: sqlite3.Connection, path: Path) -> bool:
         # cut can lose the last commits, and never corrupts the file.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+        if 0 < version < SCHEMA_VERSION:  # an upgrade: keep the store as it was first
+            create_backup(db, path, now)
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             try:

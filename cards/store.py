@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
-from . import schema
+from . import backup, schema
 from .errors import NothingToUndo, StoreError, StudyPlannerError, UnknownCard, UnknownDeck
 from .models import Card, Deck
 from .scheduling import (
@@ -103,6 +103,7 @@ class Store:
         self._undo: list[tuple[str, object]] = []
         self._settings_cache: dict[int | None, SchedulingSettings] = {}
         self._unburied_day: date | None = None
+        self._changes_at_backup = db.total_changes
         # Tags whose new cards come first on a day (set by the planner; the core knows no plans).
         self.new_card_priority: Callable[[date], list[str]] | None = None
 
@@ -130,8 +131,9 @@ class Store:
         except sqlite3.Error as exc:
             raise schema.open_error(path, exc) from None
         try:
-            is_new = schema.prepare(db, path)
-            store = cls(db, path, clock or SystemClock(), tz)
+            clock = clock or SystemClock()
+            is_new = schema.prepare(db, path, clock.now())
+            store = cls(db, path, clock, tz)
             if is_new and load_builtin:
                 from .loading import load_builtin_decks
 
@@ -145,6 +147,35 @@ class Store:
         """A separate read-only connection, for reads off the GUI thread (WAL lets it
         read while this connection writes)."""
         return sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+
+    def backup(self) -> Path:
+        """Write a consistent backup now and prune old ones (see cards/backup.py)."""
+        with self._lock:
+            path = backup.create_backup(self.db, self.path, self.clock.now())
+            self._changes_at_backup = self.db.total_changes
+        backup.prune(self.path, self.clock.now())
+        return path
+
+    def restore_from(self, backup_path: Path) -> Path:
+        """Replace this store's content by a backup (the current content is backed up first)."""
+        with self._lock:
+            self._engine.dispose()
+            self.db.close()
+            try:
+                safety = backup.restore(self.path, Path(backup_path), self.clock.now())
+            finally:
+                self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                schema.prepare(self.db, self.path, self.clock.now())
+                self._engine = create_engine("sqlite://", creator=lambda: self.db, poolclass=StaticPool)
+                event.listen(self._engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+                self._undo.clear()
+                self._settings_cache.clear()
+                self._unburied_day = None
+                self._changes_at_backup = self.db.total_changes
+        return safety
+
+    def changed_since_backup(self) -> bool:
+        return self.db.total_changes != self._changes_at_backup
 
     def close(self) -> None:
         with self._lock:

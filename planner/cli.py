@@ -11,16 +11,16 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from cards import formats
+from cards import backup, formats
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.stats import summary
-from cards.store import Store
+from cards.store import Store, default_path
 from planner import plans
 from planner.ics import plans_to_ics
 from planner.planfile import parse_plan_bytes
@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file")
     exp.add_argument("--with-history", action="store_true", help="include the review history in an .apkg")
 
+    back = sub.add_parser("backup", help="write a backup of the store now (or list them)")
+    back.add_argument("--list", action="store_true", help="list the backups with their dates and counts")
+    res = sub.add_parser("restore", help="put a backup in place of the store (the store is backed up first)")
+    res.add_argument("file")
+
     plan = sub.add_parser("plan", help="study plans on a calendar")
     plan_sub = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND", required=True)
     plan_list = plan_sub.add_parser("list", help="the plans you can start")
@@ -81,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _start_window(args.db)
     try:
+        if args.command == "restore":
+            return cmd_restore(args, sys.stdout)
         with open_store(args.db) as store:
             return COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
     except StudyPlannerError as exc:
@@ -203,6 +210,28 @@ def cmd_export(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO)
     return 0
 
 
+def cmd_backup(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    if args.list:
+        for b in backup.list_backups(store.path):
+            counts = f"{b.cards} cards, {b.reviews} reviews" if b.cards is not None else "unreadable"
+            out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {b.path}\n")
+        return 0
+    out.write(f"Backed up to {store.backup()}\n")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    """Restore runs on the closed store file; the store as it was is backed up first."""
+    store_path = Path(args.db).expanduser() if args.db else default_path()
+    if not store_path.exists():
+        raise StudyPlannerError(f"there is no store at {store_path} to restore into")
+    with open_store(store_path):  # refuse anything that is not a store of ours, before touching it
+        pass
+    safety = backup.restore(store_path, Path(args.file), datetime.now(timezone.utc))
+    out.write(f"Restored {args.file} into {store_path}. The store as it was is in {safety}.\n")
+    return 0
+
+
 def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     command = args.plan_command
     if command == "list":
@@ -312,6 +341,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "import": cmd_import,
     "export": cmd_export,
+    "backup": cmd_backup,
     "plan": cmd_plan,
 }
 

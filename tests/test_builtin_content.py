@@ -129,7 +129,11 @@ PLANS = {
     for item in resources.files("planner.builtin").iterdir()
     if item.name.endswith(".md")
 }
-PLAN_DAYS = {"research-engineer-12-weeks": 72, "transformer-mastery-2-weeks": 14, "forward-deployed-engineer-2-weeks": 14}
+PLAN_DAYS = {
+    "research-engineer-12-weeks": 72,
+    "transformer-mastery-2-weeks": 14,
+    "forward-deployed-engineer-2-weeks": 14,
+}
 
 
 def test_the_three_plans_are_there_with_their_lengths():

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import traceback
+from pathlib import Path
 
+from PySide6.QtCore import QLockFile
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cards.errors import StudyPlannerError
+from cards.store import default_path
 from planner.plans import open_store
 
 from .main_window import MainWindow, app_icon
+from .workers import run_task
 
 
 def run(db: str | None = None) -> int:
@@ -18,18 +24,77 @@ def run(db: str | None = None) -> int:
     app.setApplicationName("Study Planner")
     app.setOrganizationName("studyplanner")
     app.setWindowIcon(app_icon())
+    path = Path(db).expanduser() if db else default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # never stale by age: only a lock whose process is gone is taken over
+    if not lock.tryLock(200):
+        _wake_first_window(path)
+        QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
+        return 0
     try:
-        store = open_store(db)
+        store = open_store(path)
     except StudyPlannerError as exc:
         QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
         return 1
     sys.excepthook = _show_unexpected_error
     window = MainWindow(store)
+    server = _listen_for_second_window(path, window)
     window.show()
+    _check_integrity_in_background(window)
     try:
         return app.exec()
     finally:
+        server.close()
         store.close()
+        lock.unlock()
+
+
+def _server_name(path: Path) -> str:
+    return "studyplanner-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+
+
+def _listen_for_second_window(path: Path, window: MainWindow) -> QLocalServer:
+    """A second start on the same store asks this window to come forward."""
+    server = QLocalServer(window)
+    QLocalServer.removeServer(_server_name(path))
+    server.listen(_server_name(path))
+
+    def raise_window() -> None:
+        connection = server.nextPendingConnection()
+        if connection is not None:
+            connection.close()
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    server.newConnection.connect(raise_window)
+    return server
+
+
+def _wake_first_window(path: Path) -> None:
+    socket = QLocalSocket()
+    socket.connectToServer(_server_name(path))
+    socket.waitForConnected(500)
+    socket.close()
+
+
+def _check_integrity_in_background(window: MainWindow) -> None:
+    """SQLite's quick_check after the first paint; a damaged store is never written over."""
+    reader = window.store.reader
+
+    def check() -> str:
+        db = reader()
+        try:
+            return db.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            db.close()
+
+    def done(result: str) -> None:
+        if result != "ok":
+            window.restore_backup(reason=f"The store is damaged ({result}). Restore the latest good backup.")
+
+    window._integrity_task = run_task(check, done, lambda message: done(message))
 
 
 def _show_unexpected_error(kind, value, tb) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from cards import formats
+from cards.errors import StudyPlannerError
 from cards.store import Store
 
 from . import theme
+from .backups_dialog import BackupsDialog
 from .browse import BrowseScreen
 from .calendar_screen import CalendarScreen
 from .import_dialog import ImportDialog
@@ -141,6 +143,11 @@ class MainWindow(QMainWindow):
         self._day_timer.setInterval(60_000)
         self._day_timer.timeout.connect(self.update_status)
         self._day_timer.start()
+        # A backup every 30 minutes when something changed (and one on close).
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setInterval(30 * 60_000)
+        self._backup_timer.timeout.connect(self.backup_if_changed)
+        self._backup_timer.start()
 
         self.apply_theme(str(store.get_value("theme", "system")))
         self._restore_geometry()
@@ -154,6 +161,9 @@ class MainWindow(QMainWindow):
         export_action = QAction("&Export deck…", self, shortcut=QKeySequence("Ctrl+E"))
         export_action.triggered.connect(self.export_deck)
         file_menu.addAction(export_action)
+        restore_action = QAction("&Restore from backup…", self)
+        restore_action.triggered.connect(lambda: self.restore_backup())
+        file_menu.addAction(restore_action)
         add = QAction("&Add card…", self, shortcut=QKeySequence("Ctrl+N"))
         add.triggered.connect(self.browse.add_card)
         file_menu.addAction(add)
@@ -206,6 +216,21 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ files
 
+    def backup_if_changed(self) -> None:
+        if self.store.changed_since_backup():
+            store = self.store
+            self._backup_task = run_task(
+                store.backup,
+                lambda path: self.statusBar().showMessage(f"Backed up to {path.name}", 5000),
+                lambda message: self.statusBar().showMessage(f"Backup failed: {message}", 10000),
+            )
+
+    def restore_backup(self, reason: str = "") -> None:
+        dialog = BackupsDialog(self.store, self, reason)
+        dialog.exec()
+        if dialog.restored:
+            self._go(self.sidebar.currentRow())
+
     def import_deck(self, path: str | None = None) -> None:
         dialog = ImportDialog(self.store, path, self)
         if path is None:
@@ -257,5 +282,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._day_timer.stop()
+        self._backup_timer.stop()
+        QThreadPool.globalInstance().waitForDone()
         self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
+        if self.store.changed_since_backup():
+            try:
+                self.store.backup()
+            except StudyPlannerError as exc:
+                QMessageBox.warning(self, "Backup failed", str(exc))
         super().closeEvent(event)

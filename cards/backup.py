@@ -1,0 +1,133 @@
+"""Backups of the store: consistent copies through SQLite's online backup API, kept on a rolling schedule.
+
+Kept: every backup of the last 2 days, then the newest of each day for 2 weeks,
+of each week for 2 months, and of each month for a year. Older ones are removed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .errors import StoreError
+from .timeutil import UTC
+
+PREFIX = "studyplanner-"
+STAMP = "%Y%m%d-%H%M%S"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created: datetime  # UTC
+    cards: int | None  # None when the file cannot be read
+    reviews: int | None
+
+
+def backup_dir(store_path: Path) -> Path:
+    return store_path.parent / "backups"
+
+
+def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -> Path:
+    """Copy the store, as of one consistent moment, into its backups folder."""
+    folder = backup_dir(store_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target_path = folder / f"{PREFIX}{now.astimezone(UTC):{STAMP}}.db"
+        n = 1
+        while target_path.exists():
+            target_path = folder / f"{PREFIX}{now.astimezone(UTC):{STAMP}}-{n}.db"
+            n += 1
+        partial = target_path.with_suffix(".partial")
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+        partial.replace(target_path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot write a backup into {folder}: {exc}") from None
+    return target_path
+
+
+def list_backups(store_path: Path) -> list[BackupInfo]:
+    """The backups beside a store, newest first, with what each holds."""
+    result = []
+    for path in backup_dir(store_path).glob(f"{PREFIX}*.db"):
+        created = _created(path)
+        if created is None:
+            continue
+        cards = reviews = None
+        try:
+            db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+            try:
+                cards = db.execute("SELECT count(*) FROM card").fetchone()[0]
+                reviews = db.execute("SELECT count(*) FROM review").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.Error:
+            pass
+        result.append(BackupInfo(path, created, cards, reviews))
+    return sorted(result, key=lambda b: b.created, reverse=True)
+
+
+def prune(store_path: Path, now: datetime) -> list[Path]:
+    """Remove the backups the schedule no longer keeps; returns the removed files."""
+    keep: set[Path] = set()
+    buckets: dict[tuple, Path] = {}
+    for backup in sorted(list_backups(store_path), key=lambda b: b.created, reverse=True):
+        age = now - backup.created
+        if age <= timedelta(days=2):
+            keep.add(backup.path)
+            continue
+        if age <= timedelta(days=14):
+            bucket = ("day", backup.created.date())
+        elif age <= timedelta(days=61):
+            bucket = ("week", *backup.created.isocalendar()[:2])
+        elif age <= timedelta(days=366):
+            bucket = ("month", backup.created.year, backup.created.month)
+        else:
+            continue
+        buckets.setdefault(bucket, backup.path)  # newest first: the first seen is kept
+    keep.update(buckets.values())
+    removed = []
+    for backup in list_backups(store_path):
+        if backup.path not in keep:
+            backup.path.unlink(missing_ok=True)
+            removed.append(backup.path)
+    return removed
+
+
+def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
+    """Put a backup in place of the store (which must not be open); the current store is backed up first.
+
+    Returns the backup taken of the store as it was.
+    """
+    try:
+        source = sqlite3.connect(backup_path.resolve().as_uri() + "?mode=ro", uri=True)
+        ok = source.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise StoreError(f"{backup_path} is not a readable backup: {exc}") from None
+    if ok != "ok":
+        source.close()
+        raise StoreError(f"{backup_path} is damaged ({ok}); choose another backup")
+    current = sqlite3.connect(store_path)
+    try:
+        safety = create_backup(current, store_path, now)
+        source.backup(current)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot restore into {store_path}: {exc}") from None
+    finally:
+        current.close()
+        source.close()
+    return safety
+
+
+def _created(path: Path) -> datetime | None:
+    stem = path.stem[len(PREFIX) :]
+    try:
+        return datetime.strptime(stem[:15], STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,171 @@
+"""Never lose a review: backups, restore, upgrades, kills, one window per store."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cards import backup, schema
+from cards.store import Store
+from tests.conftest import add_deck_with_cards
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock):
+    card = store.next_card()
+    store.answer(card.id, 3)
+    first = store.backup()
+    assert backup.list_backups(store.path)[0].reviews == 1
+    clock.advance(minutes=5)
+    store.answer(store.next_card().id, 3)
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 2
+    safety = store.restore_from(first)
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 1
+    # The store as it was before restoring is kept too.
+    kept = sqlite3.connect(safety)
+    assert kept.execute("SELECT count(*) FROM review").fetchone()[0] == 2
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_changed_since_backup(store):
+    store.backup()
+    assert not store.changed_since_backup()
+    store.answer(store.next_card().id, 3)
+    assert store.changed_since_backup()
+
+
+def test_rolling_schedule(tmp_path):
+    store_path = tmp_path / "s.db"
+    folder = backup.backup_dir(store_path)
+    folder.mkdir()
+    now = datetime(2026, 6, 30, 12, tzinfo=timezone.utc)
+    made = []
+    for hours in range(0, 400 * 24, 6):  # a backup every 6 hours for 400 days
+        when = now - timedelta(hours=hours)
+        path = folder / f"{backup.PREFIX}{when:{backup.STAMP}}.db"
+        path.write_bytes(b"")
+        made.append(when)
+    backup.prune(store_path, now)
+    left = sorted(b.created for b in backup.list_backups(store_path))
+    recent = [t for t in left if now - t <= timedelta(days=2)]
+    assert len(recent) == 9  # every one of the last 2 days (48 h / 6 h + 1)
+    days = {t.date() for t in left if timedelta(days=2) < now - t <= timedelta(days=14)}
+    assert len([t for t in left if timedelta(days=2) < now - t <= timedelta(days=14)]) == len(days)  # one a day
+    assert all(now - t <= timedelta(days=366) for t in left)  # nothing older than a year
+    monthly = [t for t in left if now - t > timedelta(days=61)]
+    assert len(monthly) == len({(t.year, t.month) for t in monthly})
+
+
+def test_upgrade_takes_a_backup_first(tmp_path, clock):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    schema.MIGRATIONS[0](db)
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    Store.open(path, clock=clock, load_builtin=False).close()
+    (kept,) = backup.list_backups(path)
+    assert sqlite3.connect(kept.path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_cli_backup_list_and_restore(store, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "planner.cli", "--db", str(store.path), *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+
+    store.answer(store.next_card().id, 3)
+    result = cli("backup")
+    assert result.returncode == 0 and "Backed up to" in result.stdout
+    made = result.stdout.split("Backed up to ")[1].strip()
+    assert "1 reviews" in cli("backup", "--list").stdout
+    store.answer(store.next_card().id, 3)
+    store.close()
+    result = cli("restore", made)
+    assert result.returncode == 0, result.stderr
+    assert sqlite3.connect(store.path).execute("SELECT count(*) FROM review").fetchone()[0] == 1
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a backup")
+    result = cli("restore", str(bad))
+    assert result.returncode == 1 and "not a readable backup" in result.stderr
+    assert sqlite3.connect(store.path).execute("SELECT count(*) FROM review").fetchone()[0] == 1
+
+
+def test_kill_during_review_loses_no_acknowledged_answer(tmp_path):
+    """A review session piped through `studyplanner review`, killed with SIGKILL at random moments."""
+    path = tmp_path / "kill.db"
+    with Store.open(path, load_builtin=False) as s:
+        s.update_settings(new_per_day=9999)
+        add_deck_with_cards(s, "Kill", 400)
+    rng = random.Random(5)
+    for _ in range(12):
+        with Store.open(path, load_builtin=False) as s:
+            before = s.db.execute("SELECT count(*) FROM review").fetchone()[0]
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "planner.cli", "--db", str(path), "review"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+            bufsize=1,
+        )  # fmt: skip
+        acknowledged = 0
+        assert proc.stdin and proc.stdout
+        while proc.stdout.readline().startswith("---") is False:
+            pass  # up to the first question
+        for _ in range(rng.randint(1, 25)):
+            proc.stdin.write(rng.choice("1234") + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            while line and not line.startswith("\n---") and not line.startswith("---"):
+                line = proc.stdout.readline()
+            acknowledged += 1  # the next question was shown: the answer is acknowledged
+        proc.stdin.write(rng.choice("1234") + "\n")  # one more in flight when the kill comes
+        proc.stdin.flush()
+        time.sleep(rng.random() * 0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        after = db.execute("SELECT count(*) FROM review").fetchone()[0]
+        db.close()
+        assert before + acknowledged <= after <= before + acknowledged + 1
+
+
+def test_second_window_on_the_same_store_is_refused(qapp, tmp_path, monkeypatch):
+    from PySide6.QtCore import QLockFile
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import app
+
+    path = tmp_path / "one.db"
+    first = QLockFile(str(path) + ".lock")
+    assert first.tryLock(100)
+    messages = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: messages.append(a[2]))
+    assert app.run(str(path)) == 0
+    assert "already open" in messages[0]
+    assert not path.exists()  # the second start never opened (or created) the store
+    first.unlock()
+
+
+def test_answer_on_a_read_only_store_is_a_clear_error(tmp_path, clock):
+    from cards.errors import StoreError
+
+    path = tmp_path / "ro.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        add_deck_with_cards(s, "RO", 2)
+    s = Store.open(path, clock=clock, load_builtin=False)
+    s.db.execute("PRAGMA query_only = ON")  # what a read-only file does to writes
+    card = s.next_card()
+    with pytest.raises(StoreError, match="read-only|cannot write"):
+        s.answer(card.id, 3)
+    s.db.execute("PRAGMA query_only = OFF")
+    assert s.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
+    s.close()

@@ -1,0 +1,79 @@
+"""Restore from a backup: the list of backups with their dates and card/review counts."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cards import backup
+from cards.errors import StudyPlannerError
+from cards.store import Store
+
+
+class BackupsDialog(QDialog):
+    def __init__(self, store: Store, parent: QWidget | None = None, reason: str = "") -> None:
+        super().__init__(parent)
+        self.store = store
+        self.restored = False
+        self.setWindowTitle("Restore from a backup")
+        self.resize(640, 420)
+        intro = QLabel(
+            (reason + "\n\n" if reason else "")
+            + "Backups are written when you close the app and every 30 minutes while it is open. "
+            "Restoring first backs up the store as it is now, so nothing is lost."
+        )
+        intro.setWordWrap(True)
+        self.backups = backup.list_backups(store.path)
+        self.table = QTableWidget(len(self.backups), 3)
+        self.table.setHorizontalHeaderLabels(["Written", "Cards", "Reviews"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for row, b in enumerate(self.backups):
+            self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M}"))
+            self.table.setItem(row, 1, QTableWidgetItem("unreadable" if b.cards is None else str(b.cards)))
+            self.table.setItem(row, 2, QTableWidgetItem("" if b.reviews is None else str(b.reviews)))
+        if self.backups:
+            self.table.selectRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.restore_button = buttons.addButton("Restore", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.restore_button.setEnabled(bool(self.backups))
+        self.restore_button.clicked.connect(self.restore)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+
+    def restore(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        chosen = self.backups[rows[0].row()]
+        answer = QMessageBox.question(
+            self,
+            "Restore",
+            f"Replace your cards and reviews by the backup of {chosen.created.astimezone():%d %B %H:%M}?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            safety = self.store.restore_from(chosen.path)
+        except StudyPlannerError as exc:
+            QMessageBox.warning(self, "Not restored", str(exc))
+            return
+        self.restored = True
+        QMessageBox.information(self, "Restored", f"Restored. The store as it was is kept in {safety.name}.")
+        self.accept()
