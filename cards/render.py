@@ -123,7 +123,9 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     from matplotlib import mathtext
     from matplotlib.font_manager import FontProperties
 
+    # mathtext knows most of TeX's math; spell the few common gaps the way it understands.
     tex = tex.replace("\\!", "").replace("\\tfrac", "\\frac").replace("\\dfrac", "\\frac")
+    tex = re.sub(r"\\(le|ge)(?![A-Za-z])", r"\\\1q", tex)
     buffer = io.BytesIO()
     try:
         mathtext.math_to_image(
