@@ -6,6 +6,7 @@ of each week for 2 months, and of each month for a year. Older ones are removed.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,9 +102,10 @@ def prune(store_path: Path, now: datetime) -> list[Path]:
 
 
 def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
-    """Put a backup in place of the store (which must not be open); the current store is backed up first.
+    """Put a backup in place of the store (which must not be open); the current store is kept first.
 
-    Returns the backup taken of the store as it was.
+    Returns the copy kept of the store as it was: a backup, or for a damaged store a
+    plain copy of its file.
     """
     try:
         source = sqlite3.connect(backup_path.resolve().as_uri() + "?mode=ro", uri=True)
@@ -113,16 +115,37 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
     if ok != "ok":
         source.close()
         raise StoreError(f"{backup_path} is damaged ({ok}); choose another backup")
-    current = sqlite3.connect(store_path)
+    partial = store_path.with_name(store_path.name + ".restoring")
     try:
-        safety = create_backup(current, store_path, now)
-        source.backup(current)
-    except sqlite3.Error as exc:
+        safety = _keep_current(store_path, now)
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(store_path) + suffix).unlink(missing_ok=True)
+        partial.replace(store_path)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
         raise StoreError(f"cannot restore into {store_path}: {exc}") from None
     finally:
-        current.close()
         source.close()
     return safety
+
+
+def _keep_current(store_path: Path, now: datetime) -> Path:
+    """A backup of the store about to be replaced; a damaged one is copied as it is."""
+    current = sqlite3.connect(store_path)
+    try:
+        return create_backup(current, store_path, now)
+    except StoreError:
+        copy = backup_dir(store_path) / f"{PREFIX}{now.astimezone(UTC):{STAMP}}-damaged.db"
+        current.close()
+        shutil.copyfile(store_path, copy)
+        return copy
+    finally:
+        current.close()
 
 
 def _created(path: Path) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -51,13 +52,9 @@ class SchedulingSettings:
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise SettingsError(f"unknown setting {sorted(unknown)[0]!r}")
-        for name in ("learning_steps", "relearning_steps", "parameters"):
-            if changes.get(name) is not None:
-                changes[name] = tuple(float(x) for x in changes[name])
-        try:
-            return dataclasses.replace(self, **changes)
-        except (TypeError, ValueError) as exc:
-            raise SettingsError(str(exc)) from None
+        for name, value in changes.items():
+            changes[name] = _checked_type(name, value, type(getattr(self, name)))
+        return dataclasses.replace(self, **changes)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -67,8 +64,31 @@ class SchedulingSettings:
         return cls().replace(**json.loads(text)) if text else cls()
 
 
-def overrides_from_json(text: str | None) -> dict[str, Any]:
-    return json.loads(text) if text else {}
+def _checked_type(name: str, value: Any, kind: type) -> Any:
+    """The value in the setting's own type, or a SettingsError saying what is expected."""
+    label = name.replace("_", " ")
+    if kind is tuple or name == "parameters":
+        if value is None and name == "parameters":
+            return None
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise SettingsError(f"{label} must be a list of numbers")
+        items = list(value)
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in items):
+            raise SettingsError(f"{label} must be a list of numbers")
+        return tuple(float(x) for x in items)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{label} must be true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{label} must be a whole number")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SettingsError(f"{label} must be a number")
+        return float(value)
+    return value
 
 
 def _check(ok: bool, message: str) -> None:

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cards import backup, schema
 from cards.store import Store
@@ -169,3 +171,88 @@ def test_answer_on_a_read_only_store_is_a_clear_error(tmp_path, clock):
     s.db.execute("PRAGMA query_only = OFF")
     assert s.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
     s.close()
+
+
+def test_damaged_store_offers_the_latest_backup(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import app
+    from ui.backups_dialog import BackupsDialog
+
+    path = tmp_path / "damaged.db"
+    with Store.open(path, load_builtin=False) as s:
+        add_deck_with_cards(s, "Big", 3000)
+        s.backup()
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 6, page * 8):  # scribble over two pages in the middle of the file
+        data[offset] = 0x5A
+    path.write_bytes(bytes(data))
+    offered = []
+
+    def choose_latest(dialog: BackupsDialog) -> int:  # the learner picks the newest backup and confirms
+        offered.append(dialog.backups)
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+        dialog.restore()
+        return 1
+
+    monkeypatch.setattr(BackupsDialog, "exec", choose_latest)
+    from planner.plans import open_store
+
+    store = open_store(path)
+    window = app.open_window(store)
+    assert offered and offered[0], "the damaged store made the app offer its backups"
+    qtbot.addWidget(window)
+    assert window.today.model.rowCount() == 1  # the restored store shows its deck
+    assert len(backup.list_backups(path)) == 2  # the damaged store was kept too, not just written over
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    window.close()
+    store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=600))
+def test_deck_parser_never_crashes(text):
+    from cards.deckfile import parse_deck
+    from cards.errors import FileFormatError
+
+    try:
+        deck = parse_deck("# Deck\nkey: k\n\n" + text, "x.md")
+    except FileFormatError as exc:
+        assert str(exc).startswith("x.md")
+    else:
+        assert all(c.question and c.answer for c in deck.cards)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=600))
+def test_plan_parser_never_crashes(text):
+    from cards.errors import FileFormatError
+    from planner.planfile import parse_plan
+
+    try:
+        plan = parse_plan("# Plan\nkey: p\n\n## Day 1: One\n- read: a\n" + text, "p.md")
+    except FileFormatError as exc:
+        assert str(exc).startswith("p.md")
+    else:
+        assert [d.number for d in plan.days] == list(range(1, len(plan.days) + 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.sampled_from(["desired_retention", "new_per_day", "reviews_per_day", "day_start_hour",
+                          "maximum_interval", "learning_steps"]),
+    value=st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True), st.text(max_size=5),
+                    st.lists(st.floats(-5, 20000), max_size=3)),
+)  # fmt: skip
+def test_settings_values_are_validated(name, value):
+    from cards.errors import SettingsError
+    from cards.settings import SchedulingSettings
+
+    try:
+        result = SchedulingSettings().replace(**{name: value})
+    except SettingsError:
+        return
+    SchedulingSettings.from_json(result.to_json())  # what was accepted is valid and survives a round trip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -12,9 +13,10 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cards.errors import StudyPlannerError
-from cards.store import default_path
+from cards.store import Store, default_path
 from planner.plans import open_store
 
+from .backups_dialog import BackupsDialog
 from .main_window import MainWindow, app_icon
 from .workers import run_task
 
@@ -38,7 +40,10 @@ def run(db: str | None = None) -> int:
         QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
         return 1
     sys.excepthook = _show_unexpected_error
-    window = MainWindow(store)
+    window = open_window(store)
+    if window is None:
+        store.close()
+        return 1
     server = _listen_for_second_window(path, window)
     window.show()
     _check_integrity_in_background(window)
@@ -48,6 +53,19 @@ def run(db: str | None = None) -> int:
         server.close()
         store.close()
         lock.unlock()
+
+
+def open_window(store: Store) -> MainWindow | None:
+    """The main window; a store too damaged to show is never written over: a backup is offered."""
+    try:
+        return MainWindow(store)
+    except sqlite3.DatabaseError as exc:
+        dialog = BackupsDialog(store, None, reason=f"The store is damaged ({exc}). Restore the latest good backup.")
+        dialog.exec()
+        if not dialog.restored:
+            QMessageBox.critical(None, "Study Planner", f"The store {store.path} is damaged and was left as it is.")
+            return None
+        return MainWindow(store)
 
 
 def _server_name(path: Path) -> str:
