@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setMinimumSize(760, 540)
         self.setAcceptDrops(True)
+        self._closed = False
 
         self.today = TodayScreen(store)
         self.review = ReviewScreen(store)
@@ -281,6 +282,10 @@ class MainWindow(QMainWindow):
             self.resize(1100, 720)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self._closed:  # closing twice must not touch the store again
+            event.accept()
+            return
+        self._closed = True
         self._day_timer.stop()
         self._backup_timer.stop()
         QThreadPool.globalInstance().waitForDone()
