@@ -52,7 +52,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
             state = 1 if kind < 0.23 else 2
             stability = rng.uniform(0.5, 300)
             difficulty = rng.uniform(1, 10)
-            due = now_ms + int(rng.uniform(-20, 120) * day) if state == 2 else now_ms + rng.randint(-600_000, 3_600_000)
+            due = now_ms + int(rng.uniform(-20, 120) * day) if state == 2 else now_ms + rng.randint(60_000, 3_600_000)  # learning: due later today, so the study path reaches reviews
             n = max(1, int(rng.expovariate(1 / per_card)))
             card_rows.append(
                 (
