@@ -41,13 +41,17 @@ def derived_key(deck_key: str, question: str) -> str:
     return "q-" + hashlib.sha1(f"{deck_key}\n{normal}".encode()).hexdigest()[:12]
 
 
-def parse_deck_bytes(data: bytes, path: str) -> DeckFile:
+def decode_utf8(data: bytes, path: str) -> str:
+    """UTF-8 text, with or without a BOM; anything else is refused with the line it breaks on."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise FileFormatError(path, line, "the file is not UTF-8 text (save it as UTF-8)") from None
-    return parse_deck(text, path)
+        raise FileFormatError(path, line, "the file is not UTF-8 text: save it as UTF-8 and try again") from None
+
+
+def parse_deck_bytes(data: bytes, path: str) -> DeckFile:
+    return parse_deck(decode_utf8(data, path), path)
 
 
 def parse_deck(text: str, path: str) -> DeckFile:

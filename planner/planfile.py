@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cards.deckfile import KEY_RE, decode_utf8
 from cards.errors import FileFormatError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TASK_KINDS = ("read", "watch", "implement", "practice", "review", "write")
 DEFAULT_MINUTES = 30
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DAY_RE = re.compile(r"^## Day (\d+)\s*:\s*(.+)$")
 TASK_RE = re.compile(r"^- (\w+)\s*:\s*(.+?)\s*(?:\((\d+)\s*min\))?\s*$")
 
@@ -50,12 +50,7 @@ class PlanFile:
 
 
 def parse_plan_bytes(data: bytes, path: str) -> PlanFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileFormatError(path, line, "the file is not UTF-8 text (save it as UTF-8)") from None
-    return parse_plan(text, path)
+    return parse_plan(decode_utf8(data, path), path)
 
 
 def parse_plan(text: str, path: str) -> PlanFile:

@@ -291,14 +291,19 @@ def days_behind(store: Store, run_id: int) -> int:
     return count
 
 
+def _rest_weekday(store: Store, run_id: int) -> int | None:
+    row = store.db.execute(
+        "SELECT p.rest_weekday FROM plan_run r JOIN plan p ON p.id = r.plan_id WHERE r.id = ?", (run_id,)
+    ).fetchone()
+    if row is None:
+        raise StudyPlannerError(f"no running plan with id {run_id}")
+    return row[0]
+
+
 def _shifted_days(store: Store, run_id: int) -> list[tuple[int, date]]:
     """The plan's days from the first unfinished past one, laid out again from today."""
     today = store.today().day
-    rest = store.db.execute(
-        "SELECT p.rest_weekday FROM plan_run r JOIN plan p ON p.id = r.plan_id WHERE r.id = ?", (run_id,)
-    ).fetchone()
-    if rest is None:
-        raise StudyPlannerError(f"no running plan with id {run_id}")
+    rest = _rest_weekday(store, run_id)
     (first_open,) = store.db.execute(
         "SELECT min(d.day) FROM run_day d JOIN run_task t ON t.run_id = d.run_id AND t.date = d.date "
         "WHERE d.run_id = ? AND t.done_ms IS NULL AND d.date < ?",
@@ -309,7 +314,7 @@ def _shifted_days(store: Store, run_id: int) -> list[tuple[int, date]]:
     days = [row[0] for row in store.db.execute(
         "SELECT day FROM run_day WHERE run_id = ? AND day >= ? ORDER BY day", (run_id, first_open)
     )]  # fmt: skip
-    return list(zip(days, lay_out(today, len(days), rest[0])))
+    return list(zip(days, lay_out(today, len(days), rest)))
 
 
 def shifted_end(store: Store, run_id: int) -> date:
@@ -338,16 +343,12 @@ def spread_missed(store: Store, run_id: int, over_days: int = 3) -> int:
     if over_days < 1:
         raise StudyPlannerError("spread over at least one day")
     today = store.today().day
-    rest = store.db.execute(
-        "SELECT p.rest_weekday FROM plan_run r JOIN plan p ON p.id = r.plan_id WHERE r.id = ?", (run_id,)
-    ).fetchone()
-    if rest is None:
-        raise StudyPlannerError(f"no running plan with id {run_id}")
+    rest = _rest_weekday(store, run_id)
     missed = [row[0] for row in store.db.execute(
         "SELECT id FROM run_task WHERE run_id = ? AND done_ms IS NULL AND date < ? ORDER BY date, id",
         (run_id, today.isoformat()),
     )]  # fmt: skip
-    targets = lay_out(today, over_days, rest[0])
+    targets = lay_out(today, over_days, rest)
     with store.transaction() as db:
         for index, task_id in enumerate(missed):
             db.execute("UPDATE run_task SET date = ? WHERE id = ?", (targets[index % over_days].isoformat(), task_id))

@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from ..deckfile import MAX_FIELD_CHARS, DeckCard
+from ..deckfile import MAX_FIELD_CHARS, DeckCard, decode_utf8
 from ..errors import FileFormatError
 
 DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
@@ -32,11 +32,7 @@ def decode_text(data: bytes, path: str) -> str:
     """UTF-8 with or without BOM; anything else is refused with the line it breaks on."""
     if data.startswith((b"PK\x03\x04", b"SQLite format 3")) or b"\x00" in data[:4096]:
         raise FileFormatError(path, None, "this is not a text file (is it an .apkg or a database?)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileFormatError(path, line, "the file is not UTF-8 text: save it as UTF-8 and import again") from None
+    return decode_utf8(data, path)
 
 
 def read_table(data: bytes, path: str, mapping: dict[str, int] | None = None, has_header: bool | None = None) -> Table:
