@@ -228,6 +228,7 @@ def test_theme_switch_is_stored(window, store):
 
 
 def test_geometry_is_restored(qtbot, store):
+    plans.attach(store)
     first = MainWindow(store)
     qtbot.addWidget(first)
     first.show()
@@ -409,3 +410,19 @@ def test_export_from_today(window, qtbot, store, tmp_path, monkeypatch):
     window.today.export_button.click()
     qtbot.waitUntil(lambda: target.exists(), timeout=5000)
     assert target.read_text().startswith("question,answer,tags\n")
+
+
+def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    plans.start_plan(store, "test-plan", on=store.today().day)
+    window.show_screen("Today")
+    today = window.today
+    assert not today.plan_tasks.isHidden() and today.plan_tasks.count() == 2
+    assert today.plan_title.text() == "Today's plan: 0 of 2 tasks done"
+    today.plan_tasks.item(0).setCheckState(Qt.CheckState.Checked)
+    assert today.plan_title.text() == "Today's plan: 1 of 2 tasks done"
+    day = plans.tasks_between(store, store.today().day, store.today().day)[store.today().day]
+    assert day[0].done

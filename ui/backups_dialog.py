@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from cards import backup
 from cards.errors import StudyPlannerError
 from cards.store import Store
+from planner import plans
 
 
 class BackupsDialog(QDialog):
@@ -71,6 +72,7 @@ class BackupsDialog(QDialog):
             return
         try:
             safety = self.store.restore_from(chosen.path)
+            plans.attach(self.store)  # a backup from before plans existed gets their tables
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Not restored", str(exc))
             return

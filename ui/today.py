@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from cards.stats import estimated_minutes, streak_days
 from cards.store import DeckCounts, Store
+from planner import plans
 
 from .theme import LIGHT, Colors
 
@@ -119,6 +122,11 @@ class TodayScreen(QWidget):
         self.export_button.clicked.connect(lambda: self.export_requested.emit(self.current_deck_id() or -1))
         self.study_deck = QPushButton("Study deck")
         self.study_deck.clicked.connect(lambda: self._study_row(self.table.currentIndex().row()))
+        self.plan_title = QLabel("Today's plan")
+        self.plan_title.setObjectName("subtitle")
+        self.plan_tasks = QListWidget()
+        self.plan_tasks.setMaximumHeight(150)
+        self.plan_tasks.itemChanged.connect(self._ticked)
         hint = QLabel("Double-click a deck or press Enter to study it.")
         hint.setObjectName("muted")
 
@@ -135,6 +143,8 @@ class TodayScreen(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.plan_title)
+        layout.addWidget(self.plan_tasks)
 
     def set_colors(self, colors: Colors) -> None:
         self.model.colors = colors
@@ -157,6 +167,30 @@ class TodayScreen(QWidget):
         self.summary.setText(text)
         self.study_all.setEnabled(counts.total > 0)
         self.study_deck.setEnabled(bool(decks))
+        self._show_plan_tasks()
+
+    def _show_plan_tasks(self) -> None:
+        """The running plans' tasks for today, to tick off here as on the calendar."""
+        today = self.store.today().day
+        tasks = plans.tasks_between(self.store, today, today).get(today, [])
+        self.plan_tasks.blockSignals(True)
+        self.plan_tasks.clear()
+        for task in tasks:
+            item = QListWidgetItem(f"{task.kind.capitalize()}: {task.text}  ({task.minutes} min)")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, task.id)
+            item.setToolTip(f"{task.plan_name}, day {task.day}: {task.day_title}")
+            self.plan_tasks.addItem(item)
+        self.plan_tasks.blockSignals(False)
+        done = sum(t.done for t in tasks)
+        self.plan_title.setText(f"Today's plan: {done} of {len(tasks)} tasks done" if tasks else "")
+        self.plan_title.setVisible(bool(tasks))
+        self.plan_tasks.setVisible(bool(tasks))
+
+    def _ticked(self, item: QListWidgetItem) -> None:
+        plans.set_done(self.store, [item.data(Qt.ItemDataRole.UserRole)], item.checkState() == Qt.CheckState.Checked)
+        self._show_plan_tasks()
 
     def current_deck_id(self) -> int | None:
         row = self.table.currentIndex().row()
