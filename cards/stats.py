@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .store import Store
@@ -27,7 +28,7 @@ def summary(store: Store) -> dict[str, int]:
     }
 
 
-def due_forecast(store: Store, days: list[date]) -> dict[date, int]:
+def due_forecast(store: Store, days: list[date], deck_id: int | None = None) -> dict[date, int]:
     """Cards (learning and review) falling due on each of the given study days."""
     if not days:
         return {}
@@ -35,8 +36,10 @@ def due_forecast(store: Store, days: list[date]) -> dict[date, int]:
     spans = sorted((*map(to_ms, day_bounds(d, hour, store.tz)), d) for d in set(days))
     starts = [start for start, _, _ in spans]
     counts = dict.fromkeys(days, 0)
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
     for (due,) in store.db.execute(
-        "SELECT due_ms FROM card WHERE queue IN (1, 2) AND due_ms >= ? AND due_ms < ?", (starts[0], spans[-1][1])
+        f"SELECT due_ms FROM card WHERE queue IN (1, 2) AND due_ms >= ? AND due_ms < ? {scope}",
+        (starts[0], spans[-1][1], *args),
     ):
         _, end, day = spans[bisect_right(starts, due) - 1]
         if due < end:  # the days asked for need not be consecutive
@@ -79,4 +82,100 @@ def _reviewed_on(store: Store, day: date, hour: int) -> bool:
     return (
         store.db.execute("SELECT 1 FROM review WHERE id >= ? AND id < ? LIMIT 1", (to_ms(start), to_ms(end))).fetchone()
         is not None
+    )
+
+
+# --------------------------------------------------------------------- the statistics screen
+
+
+def reviews_per_day(store: Store, days: int = 365, deck_id: int | None = None) -> dict[date, int]:
+    """Answers on each study day of the last `days` days (today included)."""
+    today = store.today()
+    hour = store.settings().day_start_hour
+    first = today.day - timedelta(days=days - 1)
+    start_ms = to_ms(day_bounds(first, hour, store.tz)[0])
+    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
+    counts: dict[date, int] = {}
+    # Whole days counted from today's start; a DST change shifts at most an hour of answers.
+    for offset, count in store.db.execute(
+        f"SELECT (id - ?) / 86400000, count(*) FROM review WHERE id >= ? {scope} GROUP BY 1",
+        (today.start_ms - 400 * 86_400_000, start_ms, *args),
+    ):
+        day = today.day - timedelta(days=400 - offset)
+        counts[day] = count
+    return counts
+
+
+def longest_streak(active_days: set[date]) -> int:
+    best = run = 0
+    for day in sorted(active_days):
+        run = run + 1 if day - timedelta(days=1) in active_days else 1
+        best = max(best, run)
+    return best
+
+
+def retention(store: Store, since: date, deck_id: int | None = None) -> tuple[int, int]:
+    """(passed, answered) for answers to cards in review (learning steps excluded) since a study day."""
+    start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0])
+    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
+    passed, answered = store.db.execute(
+        f"SELECT coalesce(sum(rating > 1), 0), count(*) FROM review WHERE id >= ? AND state_before = 2 {scope}",
+        (start_ms, *args),
+    ).fetchone()
+    return passed, answered
+
+
+def forecast(store: Store, days: int = 30, deck_id: int | None = None) -> list[tuple[date, int]]:
+    """Cards due on each of the next days; today includes the overdue backlog."""
+    today = store.today()
+    upcoming = due_forecast(store, [today.day + timedelta(days=i) for i in range(1, days)], deck_id)
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    (due_now,) = store.db.execute(
+        f"SELECT count(*) FROM card WHERE queue IN (1, 2) AND due_ms < ? {scope}", (today.end_ms, *args)
+    ).fetchone()
+    return [(today.day, due_now), *sorted(upcoming.items())]
+
+
+def card_counts(store: Store, deck_id: int | None = None) -> dict[str, int]:
+    scope, args = ("WHERE deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    names = {0: "new", 1: "learning", 2: "review", 3: "relearning", -1: "suspended", -2: "buried"}
+    counts = dict.fromkeys(["new", "learning", "relearning", "review", "suspended", "buried"], 0)
+    for queue, state, count in store.db.execute(f"SELECT queue, state, count(*) FROM card {scope} GROUP BY 1, 2", args):
+        counts[names[queue] if queue < 0 else names[state]] += count
+    return counts
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every figure of the statistics screen (and of `studyplanner stats --json`)."""
+
+    today: date
+    reviews_per_day: dict[date, int]
+    streak: int
+    longest_streak: int
+    days_studied: int
+    forecast: list[tuple[date, int]]
+    seconds_per_card: float
+    retention: dict[str, tuple[int, int]]  # period -> (passed, answered)
+    desired_retention: float
+    card_counts: dict[str, int]
+
+
+PERIODS = {"today": 0, "7 days": 6, "30 days": 29, "year": 364}
+
+
+def report(store: Store, deck_id: int | None = None) -> Report:
+    today = store.today().day
+    per_day = reviews_per_day(store, 365, deck_id)
+    return Report(
+        today=today,
+        reviews_per_day=per_day,
+        streak=streak_days(store),
+        longest_streak=longest_streak(set(per_day)),
+        days_studied=len(per_day),
+        forecast=forecast(store, 30, deck_id),
+        seconds_per_card=seconds_per_card(store),
+        retention={name: retention(store, today - timedelta(days=back), deck_id) for name, back in PERIODS.items()},
+        desired_retention=store.settings(deck_id).desired_retention,
+        card_counts=card_counts(store, deck_id),
     )

@@ -19,7 +19,7 @@ from cards import backup, formats
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
-from cards.stats import summary
+from cards.stats import report, summary
 from cards.store import Store, default_path
 from planner import plans
 from planner.ics import plans_to_ics
@@ -122,6 +122,20 @@ def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
 def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     figures = summary(store)
     if args.json:
+        r = report(store)
+        figures |= {
+            "longest_streak": r.longest_streak,
+            "days_studied": r.days_studied,
+            "seconds_per_card": r.seconds_per_card,
+            "reviews_per_day": {d.isoformat(): n for d, n in sorted(r.reviews_per_day.items())},
+            "forecast": [
+                {"date": d.isoformat(), "cards": n, "minutes": round(n * r.seconds_per_card / 60)}
+                for d, n in r.forecast
+            ],  # fmt: skip
+            "retention": {p: {"passed": a, "answered": b} for p, (a, b) in r.retention.items()},
+            "desired_retention": r.desired_retention,
+            "card_counts": r.card_counts,
+        }
         json.dump(figures, out, indent=2)
         out.write("\n")
     else:

@@ -426,3 +426,17 @@ def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):
     assert today.plan_title.text() == "Today's plan: 1 of 2 tasks done"
     day = plans.tasks_between(store, store.today().day, store.today().day)[store.today().day]
     assert day[0].done
+
+
+def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store):
+    store.answer(store.next_card().id, 4, duration_ms=12_000)
+    window.show_screen("Statistics")
+    screen = window.statistics
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert screen.report.reviews_per_day == {store.today().day: 1}
+    assert "1 answers today" in screen.summary.text() and "streak 1 day" in screen.summary.text()
+    assert screen.report.card_counts["review"] == 1
+    screen.report = None
+    screen.deck_filter.setCurrentIndex(screen.deck_filter.findData(store.deck_by_name("small").id))
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert screen.report.card_counts["new"] == 2

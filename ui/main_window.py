@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -41,6 +40,7 @@ from .calendar_screen import CalendarScreen
 from .import_dialog import ImportDialog
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
+from .statistics import StatisticsScreen
 from .today import TodayScreen
 from .workers import run_task
 
@@ -66,23 +66,6 @@ def app_icon() -> QIcon:
     return QIcon(pixmap)
 
 
-class PlaceholderScreen(QWidget):
-    """The place kept for a screen that arrives with its own feature."""
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        heading = QLabel(title)
-        heading.setObjectName("title")
-        body = QLabel(text)
-        body.setObjectName("subtitle")
-        body.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.addWidget(heading)
-        layout.addWidget(body)
-        layout.addStretch()
-
-
 class MainWindow(QMainWindow):
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -98,7 +81,7 @@ class MainWindow(QMainWindow):
         self.browse = BrowseScreen(store)
         self.settings_screen = SettingsScreen(store)
         self.calendar = CalendarScreen(store)
-        self.statistics = PlaceholderScreen("Statistics", "Review history, forecast and retention will live here.")
+        self.statistics = StatisticsScreen(store)
         self.stack = QStackedWidget()
         self.pages = {
             "Today": self.today,
@@ -193,6 +176,8 @@ class MainWindow(QMainWindow):
             self.browse.refresh()
         elif page is self.calendar:
             self.calendar.refresh()
+        elif page is self.statistics:
+            self.statistics.refresh()
         elif page is self.settings_screen:
             self.settings_screen.load()
         self.stack.setCurrentWidget(page)
@@ -212,7 +197,7 @@ class MainWindow(QMainWindow):
 
     def apply_theme(self, mode: str) -> None:
         colors = theme.apply(QApplication.instance(), mode)
-        for screen in (self.today, self.review, self.browse, self.calendar):
+        for screen in (self.today, self.review, self.browse, self.calendar, self.statistics):
             screen.set_colors(colors)
 
     # ------------------------------------------------------------------ files

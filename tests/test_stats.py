@@ -1,0 +1,69 @@
+"""Statistics figures against hand-computed values on small fixed logs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from cards import stats
+
+
+def at(clock, day: int, hour: int = 12) -> None:
+    clock.set(datetime(2026, 3, day, hour, tzinfo=timezone.utc))
+
+
+def test_reviews_per_day_and_streaks_across_the_day_boundary(store, clock):
+    card = store.next_card()
+    for day, hour in ((10, 3), (10, 12), (11, 12), (13, 2)):  # 03:00 on the 10th counts for the 9th
+        at(clock, day, hour)
+        store.answer(card.id, 3)
+    at(clock, 13, 12)
+    per_day = stats.reviews_per_day(store, days=30)
+    assert per_day == {date(2026, 3, 9): 1, date(2026, 3, 10): 1, date(2026, 3, 11): 1, date(2026, 3, 12): 1}
+    assert stats.longest_streak(set(per_day)) == 4
+    assert stats.streak_days(store) == 4  # nothing yet on the 13th: the streak still stands
+
+
+def test_retention_counts_review_answers_only(store, clock):
+    first, second = store.cards()[:2]
+    store.answer(first.id, 1)  # learning step: not counted
+    store.answer(second.id, 4)
+    clock.advance(days=10)
+    store.answer(second.id, 3)  # a review answer that passed
+    clock.advance(days=40)
+    store.answer(second.id, 1)  # a review answer that failed
+    assert stats.retention(store, date(2026, 1, 1)) == (1, 2)
+    assert stats.retention(store, store.today().day) == (0, 1)
+
+
+def test_forecast_includes_the_overdue_backlog(store, clock):
+    card = store.next_card()
+    store.answer(card.id, 4)
+    due_day = datetime.fromtimestamp(store.card(card.id).due_ms / 1000, timezone.utc).date()
+    days = dict(stats.forecast(store, days=30))
+    assert days[store.today().day] == 0 and days[due_day] == 1
+    clock.advance(days=60)  # now long overdue
+    assert stats.forecast(store, days=5)[0] == (store.today().day, 1)
+    minutes = stats.estimated_minutes(store, 30)
+    assert minutes == 4  # 30 cards at the default 8 s before any timed answer
+
+
+def test_card_counts_by_state(store):
+    cards = store.cards()
+    store.answer(cards[0].id, 4)
+    store.suspend([cards[1].id])
+    assert stats.card_counts(store) == {
+        "new": 1,
+        "learning": 0,
+        "relearning": 0,
+        "review": 1,
+        "suspended": 1,
+        "buried": 0,
+    }
+
+
+def test_minutes_follow_the_learners_median_answer_time(store, clock):
+    for card, seconds in zip(store.cards(), (10, 20, 30)):
+        store.answer(card.id, 4, duration_ms=seconds * 1000)
+    assert stats.seconds_per_card(store) == 20
+    assert stats.estimated_minutes(store, 9) == 3
+    assert timedelta(seconds=20 * 9) == timedelta(minutes=3)
