@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from cards.store import Store  # noqa: E402
+from planner.plans import open_store  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
 
@@ -23,7 +23,7 @@ class FirstPaint(QObject):
 
 
 app = QApplication(sys.argv)
-store = Store.open(sys.argv[1])
+store = open_store(sys.argv[1])
 window = MainWindow(store)
 watcher = FirstPaint()
 window.today.table.viewport().installEventFilter(watcher)

@@ -443,9 +443,10 @@ class Store:
 
     # ----------------------------------------------------------------- study queue
 
-    def queue_counts(self, deck_id: int | None = None) -> QueueCounts:
-        """What is left to study today, in a deck or in all decks."""
-        counts = [c for c in self.deck_counts() if deck_id is None or c.deck_id == deck_id]
+    def queue_counts(self, deck_id: int | None = None, deck_counts: list[DeckCounts] | None = None) -> QueueCounts:
+        """What is left to study today, in a deck or in all decks (from deck_counts when the caller has them)."""
+        every = deck_counts if deck_counts is not None else self.deck_counts()
+        counts = [c for c in every if deck_id is None or c.deck_id == deck_id]
         if deck_id is not None and not counts:
             raise StudyPlannerError(f"no deck with id {deck_id}")
         new = sum(c.new for c in counts)

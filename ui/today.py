@@ -148,7 +148,7 @@ class TodayScreen(QWidget):
 
     def set_colors(self, colors: Colors) -> None:
         self.model.colors = colors
-        self.refresh()
+        self.table.viewport().update()
 
     def refresh(self) -> None:
         current = self.table.currentIndex().row()
@@ -156,7 +156,7 @@ class TodayScreen(QWidget):
         self.model.set_decks(decks)
         if decks:
             self.table.selectRow(min(max(current, 0), len(decks) - 1))
-        counts = self.store.queue_counts()
+        counts = self.store.queue_counts(deck_counts=decks)
         streak = streak_days(self.store)
         if counts.total:
             minutes = estimated_minutes(self.store, counts.total)

@@ -1,0 +1,215 @@
+"""A small renderer for Anki card templates, written from the documented template syntax.
+
+Supported: {{Field}}, {{FrontSide}}, sections {{#Field}}...{{/Field}} and {{^Field}}...{{/Field}},
+filters written before the field name and applied right to left ({{text:Field}}, {{hint:Field}},
+{{type:Field}}, {{cloze:Text}}, furigana filters; tts and type are dropped, unknown filters
+leave the text as it is) and cloze deletions {{c1::answer::hint}}, nested ones included.
+Field values are never parsed as templates: only the template itself is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
+_CLOZE_MARK = re.compile(r"\{\{c(\d+)::|\}\}")
+# What Anki treats as an empty field: only whitespace, line breaks and empty divs.
+_EMPTY = re.compile(r"^(?:\s|&nbsp;|</?(?:br|div)\s*/?>)*$", re.I)
+_COMMENT_OR_CODE = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_RUBY = re.compile(r" ?([^ >]+?)\[(.+?)\]")  # "漢字[かんじ]" readings of the furigana filters
+_ANSWER_RULE = re.compile(r"^\s*<hr\b[^>]*\bid\s*=\s*(['\"]?)answer\1[^>]*>\s*", re.I)
+
+QUESTION, ANSWER = "question", "answer"
+
+
+class TemplateError(ValueError):
+    """A template whose sections do not nest; the message says which tag."""
+
+
+@dataclass
+class _Section:
+    name: str
+    inverted: bool
+    children: list[str | _Field | _Section] = field(default_factory=list)
+
+
+@dataclass
+class _Field:
+    name: str
+    filters: list[str]  # in application order: the one nearest the field name first
+
+
+@dataclass
+class _Cloze:
+    number: int
+    opener: str
+    children: list[str | _Cloze] = field(default_factory=list)
+
+
+def strip_html(text: str) -> str:
+    """Text without tags, comments, scripts and styles; entities decoded."""
+    return html.unescape(_HTML_TAG.sub("", _COMMENT_OR_CODE.sub("", text))).strip()
+
+
+def is_empty(text: str) -> bool:
+    return _EMPTY.match(text) is not None
+
+
+def parse(template: str) -> list[str | _Field | _Section]:
+    root: list[str | _Field | _Section] = []
+    stack: list[_Section] = []
+    pos = 0
+    for match in _TAG.finditer(template):
+        target = stack[-1].children if stack else root
+        if match.start() > pos:
+            target.append(template[pos : match.start()])
+        pos = match.end()
+        tag = match.group(1).strip()
+        if tag[:1] in ("#", "^"):
+            section = _Section(tag[1:].strip(), tag[0] == "^")
+            target.append(section)
+            stack.append(section)
+        elif tag[:1] == "/":
+            name = tag[1:].strip()
+            if not stack or stack[-1].name != name:
+                expected = f"{{{{/{stack[-1].name}}}}}" if stack else "no closing tag"
+                raise TemplateError(f"{{{{/{name}}}}} found where {expected} was expected")
+            stack.pop()
+        else:
+            *filters, name = tag.split(":")
+            target.append(_Field(name.strip(), [f.strip() for f in reversed(filters)]))
+    if stack:
+        raise TemplateError(f"{{{{#{stack[-1].name}}}}} is never closed")
+    if pos < len(template):
+        (stack[-1].children if stack else root).append(template[pos:])
+    return root
+
+
+def render(template: str, fields: Mapping[str, str], side: str, cloze: int | None = None, front_side: str = "") -> str:
+    """One side of a card. cloze is the active cloze number (card ord + 1) for cloze note types."""
+    return _render_nodes(parse(template), fields, side, cloze, front_side)
+
+
+def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None = None) -> str:
+    """The back with {{FrontSide}} left out and the leading <hr id=answer> dropped.
+
+    We show the question above the answer ourselves, so Anki's usual back side
+    (front, rule, back) would show the front twice.
+    """
+    text = render(afmt, fields, ANSWER, cloze, front_side="")
+    return _ANSWER_RULE.sub("", text).strip()
+
+
+def _render_nodes(nodes, fields: Mapping[str, str], side: str, cloze: int | None, front_side: str) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, _Section):
+            present = not is_empty(fields.get(node.name, ""))
+            if present != node.inverted:
+                out.append(_render_nodes(node.children, fields, side, cloze, front_side))
+        elif node.name == "FrontSide" and not node.filters:
+            out.append(front_side)
+        else:
+            out.append(_apply_filters(fields.get(node.name, ""), node.filters, side, cloze))
+    return "".join(out)
+
+
+def _apply_filters(value: str, filters: list[str], side: str, cloze: int | None) -> str:
+    for name in filters:
+        if name == "type" or name.startswith("tts"):
+            return ""  # typing boxes and text-to-speech have no place in a plain card
+        if name == "cloze":
+            value = render_cloze(value, cloze, side) if cloze is not None else value
+        elif name == "cloze-only":
+            value = ", ".join(_active_texts(_parse_cloze(value), cloze)) if cloze is not None else value
+        elif name == "text":
+            value = strip_html(value)
+        elif name == "kanji":
+            value = _RUBY.sub(r"\1", value)
+        elif name == "kana":
+            value = _RUBY.sub(r"\2", value)
+        elif name == "furigana":
+            value = _RUBY.sub(r"<ruby><rb>\1</rb><rt>\2</rt></ruby>", value)
+        # hint, and filters we do not know, show the text as it is
+    return value
+
+
+def render_cloze(text: str, number: int, side: str) -> str:
+    """The active cloze as [...] / [hint] on the question and <b>answer</b> on the answer; others revealed."""
+    return _render_cloze_nodes(_parse_cloze(text), number, side)
+
+
+def _parse_cloze(text: str) -> list[str | _Cloze]:
+    root: list[str | _Cloze] = []
+    stack: list[_Cloze] = []
+    pos = 0
+    for match in _CLOZE_MARK.finditer(text):
+        target = stack[-1].children if stack else root
+        if match.start() > pos:
+            target.append(text[pos : match.start()])
+        pos = match.end()
+        if match.group(1) is not None:
+            node = _Cloze(int(match.group(1)), match.group(0))
+            target.append(node)
+            stack.append(node)
+        elif stack:
+            stack.pop()
+        else:
+            target.append(match.group(0))  # a stray "}}" is just text
+    if pos < len(text):
+        (stack[-1].children if stack else root).append(text[pos:])
+    while stack:  # an opener never closed is just text, like in Anki
+        node = stack.pop()
+        parent = stack[-1].children if stack else root
+        parent[-1:] = [node.opener, *node.children]  # an open node is always its parent's last child
+    return root
+
+
+def _split_hint(node: _Cloze) -> tuple[list[str | _Cloze], str]:
+    """The answer part and the hint of a cloze: the hint follows the first top-level '::'."""
+    for i, child in enumerate(node.children):
+        if isinstance(child, str) and "::" in child:
+            head, tail = child.split("::", 1)
+            hint = tail + _render_cloze_nodes(node.children[i + 1 :], None, ANSWER)
+            return [*node.children[:i], head], hint
+    return node.children, ""
+
+
+def _render_cloze_nodes(nodes: list[str | _Cloze], number: int | None, side: str) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+            continue
+        answer, hint = _split_hint(node)
+        inner = _render_cloze_nodes(answer, number, side)
+        if node.number != number:
+            out.append(inner)
+        elif side == QUESTION:
+            out.append(f"[{hint}]" if hint.strip() else "[...]")
+        else:
+            out.append(f"<b>{inner}</b>")
+    return "".join(out)
+
+
+def _active_texts(nodes: list[str | _Cloze], number: int) -> list[str]:
+    texts: list[str] = []
+    for node in nodes:
+        if isinstance(node, _Cloze):
+            answer, _ = _split_hint(node)
+            if node.number == number:
+                texts.append(_render_cloze_nodes(answer, None, ANSWER))
+            else:
+                texts.extend(_active_texts(answer, number))
+    return texts
+
+
+def cloze_numbers(text: str) -> set[int]:
+    """Every cloze number used in a field."""
+    return {int(n) for n in re.findall(r"\{\{c(\d+)::", text)}
