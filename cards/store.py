@@ -536,7 +536,7 @@ class Store:
         """The interval each rating (1-4) would give the card now."""
         card = self.card(card_id)
         now = self.clock.now()
-        return preview_intervals(self.settings(card.deck_id), _fsrs(card, now), now)
+        return preview_intervals(self.settings(card.deck_id), fsrs_state(card, now), now)
 
     def answer(self, card_id: int, rating: int, duration_ms: int = 0, deck_id: int | None = None) -> Card | None:
         """Record an answer (card state and log row in one transaction); return the next card."""
@@ -554,7 +554,7 @@ class Store:
             review_id = max(to_ms(self.clock.now()), last_id + 1)
             when = from_ms(review_id)
             scheduler = make_scheduler(self.settings(card.deck_id))
-            after, _ = scheduler.review_card(_fsrs(card, when), Rating(rating), when)
+            after, _ = scheduler.review_card(fsrs_state(card, when), Rating(rating), when)
             state_after = int(after.state)
             db.execute(
                 "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -697,7 +697,8 @@ def _card(row: tuple) -> Card:
     return Card.model_construct(**dict(zip(_CARD_COLUMNS, row)))
 
 
-def _fsrs(card: Card, now: datetime):
+def fsrs_state(card: Card, now: datetime):
+    """The card as an fsrs Card, for the scheduler."""
     return fsrs_card(
         card.id, card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, now
     )

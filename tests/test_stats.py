@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from cards import stats
+from cards.timeutil import day_bounds, to_ms
 
 
 def at(clock, day: int, hour: int = 12) -> None:
@@ -67,3 +68,41 @@ def test_minutes_follow_the_learners_median_answer_time(store, clock):
     assert stats.seconds_per_card(store) == 20
     assert stats.estimated_minutes(store, 9) == 3
     assert timedelta(seconds=20 * 9) == timedelta(minutes=3)
+
+
+def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(store, clock):
+    from cards.catchup import apply_catch_up, backlog, plan_catch_up
+    from tests.conftest import add_deck_with_cards
+
+    deck = add_deck_with_cards(store, "Backlog", 30)
+    for i, card in enumerate(store.cards(deck)):
+        clock.advance(minutes=1)
+        store.answer(card.id, 4 if i % 2 else 3)
+        if store.card(card.id).state != 2:
+            store.answer(card.id, 4)
+    clock.advance(days=90)  # missed three months
+    store.update_settings(reviews_per_day=10)
+    total = backlog(store)
+    assert total >= 30
+    memory = {c.id: (c.stability, c.difficulty, c.last_review_ms, c.state) for c in store.cards()}
+    plan = plan_catch_up(store, days=4)
+    assert len(plan.moves) == total - 10
+    assert dict(plan.after)[store.today().day] == dict(plan.before)[store.today().day] - len(plan.moves)
+    assert sum(n for _, n in plan.after) == sum(n for _, n in plan.before)
+    kept_today = {c.id for c in store.cards() if c.state == 2} - {card_id for card_id, _ in plan.moves}
+    moved = {card_id for card_id, _ in plan.moves}
+    now = store.clock.now()
+    from cards.scheduling import make_scheduler
+    from cards.store import fsrs_state
+
+    recall = lambda card_id: make_scheduler(store.settings()).get_card_retrievability(
+        fsrs_state(store.card(card_id), now), now
+    )  # noqa: E731
+    assert max(recall(i) for i in kept_today if store.card(i).due_ms < store.today().end_ms) <= min(
+        recall(i) for i in moved
+    )
+    apply_catch_up(store, plan)
+    assert {c.id: (c.stability, c.difficulty, c.last_review_ms, c.state) for c in store.cards()} == memory
+    assert store.queue_counts().due == 10
+    end_of_last_day = to_ms(day_bounds(store.today().day + timedelta(days=3), 4, timezone.utc)[1])
+    assert all(c.due_ms < end_of_last_day for c in store.cards(deck) if c.state == 2)

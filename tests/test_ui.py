@@ -440,3 +440,21 @@ def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store):
     screen.deck_filter.setCurrentIndex(screen.deck_filter.findData(store.deck_by_name("small").id))
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
     assert screen.report.card_counts["new"] == 2
+
+
+def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
+    from tests.conftest import add_deck_with_cards
+
+    deck = add_deck_with_cards(store, "Backlog", 12)
+    for card in store.cards(deck):
+        store.answer(card.id, 4)
+    clock.advance(days=120)
+    store.update_settings(reviews_per_day=5)
+    window.show_screen("Statistics")
+    screen = window.statistics
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert not screen.catch_up_box.isHidden() and "reviews are due" in screen.catch_up_text.text()
+    assert screen.forecast.preview is not None
+    screen.catch_up_button.click()
+    assert store.queue_counts().due == 5
+    qtbot.waitUntil(lambda: screen.catch_up_box.isHidden(), timeout=5000)

@@ -11,12 +11,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
+    QSpinBox,
     QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from cards import catchup
 from cards.stats import Report, report
 from cards.store import Store
 
@@ -78,6 +81,7 @@ class ForecastBars(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.report: Report | None = None
+        self.preview: list[tuple] | None = None
         self.colors: Colors = LIGHT
         self.setMouseTracking(True)
         self.setMinimumHeight(150)
@@ -105,6 +109,14 @@ class ForecastBars(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setPen(QColor(self.colors.muted))
+        if self.preview:  # what a catch-up would make of the next days, drawn over the bars
+            peak = max(max(c for _, c in self.report.forecast), 1) if self.report else 1
+            width = (self.width() - 8) / max(1, len(self.report.forecast) if self.report else 1)
+            height = self.height() - 22
+            outline = QColor(self.colors.good)
+            for i, (day, count) in enumerate(self.preview[: len(self._bars())]):
+                top = int(4 + height * (1 - min(count, peak) / peak))
+                painter.fillRect(QRect(int(4 + i * width), top, max(2, int(width) - 3), 3), outline)
         for index, (rect, day, count) in enumerate(self._bars()):
             painter.fillRect(rect, QColor(self.colors.again if index == 0 else self.colors.accent))
             if index % 7 == 0:
@@ -145,6 +157,22 @@ class StatisticsScreen(QWidget):
         self.forecast = ForecastBars()
         self.forecast_label = QLabel()
         self.forecast_label.setObjectName("muted")
+        self.catch_up_box = QWidget()
+        self.catch_up_text = QLabel()
+        self.catch_up_text.setWordWrap(True)
+        self.catch_up_days = QSpinBox()
+        self.catch_up_days.setRange(2, 30)
+        self.catch_up_days.setValue(5)
+        self.catch_up_days.setSuffix(" days")
+        self.catch_up_days.valueChanged.connect(lambda _: self.preview_catch_up())
+        self.catch_up_button = QPushButton("Spread the backlog")
+        self.catch_up_button.clicked.connect(self.apply_catch_up)
+        row = QHBoxLayout(self.catch_up_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.catch_up_text, 1)
+        row.addWidget(self.catch_up_days)
+        row.addWidget(self.catch_up_button)
+        self.catch_up_box.hide()
         self.retention = QGridLayout()
         self.counts = QLabel()
         self.counts.setObjectName("muted")
@@ -160,6 +188,7 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self._heading("Due in the next 30 days"))
         layout.addWidget(self.forecast)
         layout.addWidget(self.forecast_label)
+        layout.addWidget(self.catch_up_box)
         layout.addWidget(self._heading("True retention: review answers recalled (learning steps left out)"))
         layout.addLayout(self.retention)
         layout.addWidget(self.counts)
@@ -229,5 +258,31 @@ class StatisticsScreen(QWidget):
         desired.setObjectName("muted")
         self.retention.addWidget(desired, 1, len(r.retention))
         self.counts.setText("Cards: " + ", ".join(f"{n} {state}" for state, n in r.card_counts.items()))
+        self._offer_catch_up()
         self.heatmap.update()
         self.forecast.update()
+
+    # ------------------------------------------------------------------ catching up
+
+    def _offer_catch_up(self) -> None:
+        limit = self.store.settings().reviews_per_day
+        overdue = catchup.backlog(self.store)
+        self.catch_up_box.setVisible(overdue > limit)
+        if overdue > limit:
+            self.catch_up_text.setText(
+                f"<b>{overdue} reviews are due</b>, more than your daily limit of {limit}. Keep today's {limit} "
+                "least likely to be recalled and spread the rest over the next days. Memory state is not changed; "
+                "the green marks preview the new forecast."
+            )
+            self.preview_catch_up()
+
+    def preview_catch_up(self) -> None:
+        self._catch_up = catchup.plan_catch_up(self.store, self.catch_up_days.value())
+        self.forecast.preview = self._catch_up.after
+        self.forecast.update()
+
+    def apply_catch_up(self) -> None:
+        moved = catchup.apply_catch_up(self.store, self._catch_up)
+        self.forecast.preview = None
+        self.summary.setText(f"Moved {moved} reviews to the next {self.catch_up_days.value() - 1} days.")
+        self.refresh(reload_decks=False)
