@@ -95,9 +95,9 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
     from cards.scheduling import make_scheduler
     from cards.store import fsrs_state
 
-    recall = lambda card_id: make_scheduler(store.settings()).get_card_retrievability(
-        fsrs_state(store.card(card_id), now), now
-    )  # noqa: E731
+    def recall(card_id: int) -> float:
+        return make_scheduler(store.settings()).get_card_retrievability(fsrs_state(store.card(card_id), now), now)
+
     assert max(recall(i) for i in kept_today if store.card(i).due_ms < store.today().end_ms) <= min(
         recall(i) for i in moved
     )
