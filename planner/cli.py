@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from cards import backup, formats
+from cards import backup, formats, optimizer
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("deck")
     exp.add_argument("file")
     exp.add_argument("--with-history", action="store_true", help="include the review history in an .apkg")
+
+    opt = sub.add_parser("optimize", help="fit FSRS parameters to your review log (and --apply them)")
+    opt.add_argument("--apply", action="store_true", help="use the fitted parameters and reschedule your cards")
 
     back = sub.add_parser("backup", help="write a backup of the store now (or list them)")
     back.add_argument("--list", action="store_true", help="list the backups with their dates and counts")
@@ -224,6 +227,20 @@ def cmd_export(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO)
     return 0
 
 
+def cmd_optimize(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    result = optimizer.fit(store, progress=lambda text: print(text, file=sys.stderr))
+    out.write(f"Fitted on {result.train_reviews:,} answers, scored on the newest {result.test_reviews:,}:\n")
+    out.write(f"  log loss  {result.log_loss_before:.4f} now, {result.log_loss_after:.4f} fitted\n")
+    out.write(f"  RMSE      {result.rmse_before:.4f} now, {result.rmse_after:.4f} fitted\n")
+    if args.apply:
+        if not result.better:
+            out.write("The fitted parameters predict your answers no better; nothing changed.\n")
+            return 0
+        moved = optimizer.apply(store, result.parameters)
+        out.write(f"Applied; {moved} review cards rescheduled from their log.\n")
+    return 0
+
+
 def cmd_backup(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     if args.list:
         for b in backup.list_backups(store.path):
@@ -356,6 +373,7 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "backup": cmd_backup,
+    "optimize": cmd_optimize,
     "plan": cmd_plan,
 }
 

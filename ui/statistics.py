@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import catchup
+from cards import catchup, optimizer
 from cards.stats import Report, report
 from cards.store import Store
 
@@ -149,6 +150,10 @@ class StatisticsScreen(QWidget):
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch()
+        self.fit_button = QPushButton("Fit FSRS to my reviews…")
+        self.fit_button.setToolTip("Fit the 21 FSRS parameters to your own review log")
+        self.fit_button.clicked.connect(self.fit_parameters)
+        header.addWidget(self.fit_button)
         header.addWidget(self.deck_filter)
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
@@ -261,6 +266,43 @@ class StatisticsScreen(QWidget):
         self._offer_catch_up()
         self.heatmap.update()
         self.forecast.update()
+
+    # ------------------------------------------------------------------ personal parameters
+
+    def fit_parameters(self) -> None:
+        path, clock, tz = self.store.path, self.store.clock, self.store.tz
+        self.fit_button.setEnabled(False)
+        self.fit_button.setText("Fitting…")
+
+        def work() -> optimizer.Fit:
+            with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
+                return optimizer.fit(reader)
+
+        def failed(message: str) -> None:
+            self._fit_done()
+            QMessageBox.information(self, "FSRS parameters", message[0].upper() + message[1:] + ".")
+
+        self._tasks = [run_task(work, self._fitted, failed)]
+
+    def _fit_done(self) -> None:
+        self.fit_button.setEnabled(True)
+        self.fit_button.setText("Fit FSRS to my reviews…")
+
+    def _fitted(self, result: optimizer.Fit) -> None:
+        self._fit_done()
+        text = (
+            f"Fitted on {result.train_reviews:,} of your answers and checked on the newest "
+            f"{result.test_reviews:,}:\n\nLog loss: {result.log_loss_before:.4f} now, {result.log_loss_after:.4f} fitted"
+            f"\nRMSE: {result.rmse_before:.4f} now, {result.rmse_after:.4f} fitted (lower is better)."
+        )
+        if not result.better:
+            QMessageBox.information(self, "FSRS parameters", text + "\n\nThe fit is no better; nothing changes.")
+            return
+        answer = QMessageBox.question(self, "FSRS parameters", text + "\n\nUse them and reschedule your cards?")
+        if answer == QMessageBox.StandardButton.Yes:
+            moved = optimizer.apply(self.store, result.parameters)
+            self.summary.setText(f"New parameters in use; {moved} review cards rescheduled.")
+            self.refresh(reload_decks=False)
 
     # ------------------------------------------------------------------ catching up
 

@@ -1,0 +1,69 @@
+"""Personal FSRS parameters: enough history, a better fit on unseen answers, rescheduling."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cards import optimizer
+from tests.conftest import add_deck_with_cards
+
+
+def simulate_learner(store, clock, cards: int, days: int, seed: int = 1) -> None:
+    """A learner who forgets faster than FSRS's defaults assume: many Again on long intervals."""
+    rng = random.Random(seed)
+    store.update_settings(new_per_day=cards, reviews_per_day=9999, fuzz=False)
+    add_deck_with_cards(store, "Sim", cards)
+    for _ in range(days):
+        while (card := store.next_card()) is not None:
+            if card.state == 2 and card.last_review_ms is not None:
+                elapsed_days = (store.clock.now().timestamp() * 1000 - card.last_review_ms) / 86_400_000
+                recall = 0.97**elapsed_days  # a steep forgetting curve
+                rating = 3 if rng.random() < recall else 1
+            else:
+                rating = rng.choice([1, 3, 3, 3])
+            store.answer(card.id, rating)
+            clock.advance(seconds=20)
+        clock.advance(days=1)
+
+
+def test_not_enough_history_is_said_clearly(store, clock):
+    store.answer(store.next_card().id, 3)
+    with pytest.raises(optimizer.NotEnoughHistory, match="at least 400"):
+        optimizer.fit(store)
+
+
+def test_fit_improves_log_loss_on_unseen_answers_and_apply_reschedules(store, clock):
+    simulate_learner(store, clock, cards=150, days=60)
+    result = optimizer.fit(store)
+    assert len(result.parameters) == 21
+    assert result.test_reviews > 0 and result.train_reviews >= 4 * result.test_reviews - 4
+    assert result.better, (result.log_loss_before, result.log_loss_after)
+    before = {c.id: c for c in store.cards() if c.state == 2}
+    moved = optimizer.apply(store, result.parameters)
+    assert moved == len(before)
+    assert store.settings().parameters == result.parameters
+    after = {c.id: c for c in store.cards() if c.state == 2}
+    assert any(after[i].due_ms != before[i].due_ms for i in before)
+    assert all(after[i].last_review_ms == before[i].last_review_ms for i in before)
+
+
+def test_statistics_screen_fits_and_applies_off_the_gui_thread(qtbot, store, clock, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from planner import plans
+    from ui.main_window import MainWindow
+
+    simulate_learner(store, clock, cards=150, days=60)
+    plans.attach(store)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show_screen("Statistics")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    window.statistics.fit_parameters()
+    qtbot.waitUntil(lambda: bool(asked), timeout=20_000)
+    assert "Log loss" in asked[0]
+    assert store.settings().parameters is not None
+    window.close()
