@@ -6,8 +6,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .scheduling import make_scheduler
 from .store import Store
-from .timeutil import day_bounds, to_ms
+from .timeutil import day_bounds, from_ms, study_day, to_ms
 
 
 def summary(store: Store) -> dict[str, int]:
@@ -145,6 +146,61 @@ def card_counts(store: Store, deck_id: int | None = None) -> dict[str, int]:
     return counts
 
 
+MATURE_DAYS = 21
+DAY_MS = 86_400_000
+BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90, "1-3mo"), (180, "3-6mo"),
+           (365, "6-12mo"), (10**9, "1y+"))  # fmt: skip
+
+
+def reviews_by_kind(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, int, int]]:
+    """Answers per study day split into (learning, young, mature): young reviews had an interval under 21 days."""
+    today = store.today()
+    first = today.day - timedelta(days=days - 1)
+    start_ms = to_ms(day_bounds(first, store.settings().day_start_hour, store.tz)[0])
+    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
+    base = today.start_ms - (days + 1) * DAY_MS
+    result: dict[date, tuple[int, int, int]] = {}
+    for offset, learning, young, mature in store.db.execute(
+        "SELECT (id - ?) / 86400000, sum(state_before != 2), "
+        "sum(state_before = 2 AND due_before_ms - last_review_before_ms < ?), "
+        "sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?) "
+        f"FROM review WHERE id >= ? {scope} GROUP BY 1",
+        (base, MATURE_DAYS * DAY_MS, MATURE_DAYS * DAY_MS, start_ms, *args),
+    ):
+        result[today.day - timedelta(days=days + 1 - offset)] = (learning, young, mature)
+    return result
+
+
+def calibration(store: Store, since: date | None = None, deck_id: int | None = None) -> list[tuple[float, int, int]]:
+    """FSRS's predicted recall against what happened, in 10% bins: (predicted mean, answers, recalled).
+
+    Review answers only; the prediction uses the stability the card had before
+    the answer and the time since its previous answer.
+    """
+    parameters = store.settings(deck_id).parameters or make_scheduler(store.settings(deck_id)).parameters
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0]) if since else 0
+    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
+    sql = (
+        "SELECT min(9, CAST(r * 10 AS INTEGER)), avg(r), count(*), sum(rating > 1) FROM ("
+        "  SELECT rating, pow(1 + ? * ((id - last_review_before_ms) / 86400000.0) / stability_before, ?) AS r"
+        f"  FROM review WHERE state_before = 2 AND stability_before > 0 AND id >= ? {scope}"
+        ") GROUP BY 1 ORDER BY 1"
+    )
+    return [(mean, n, passed) for _, mean, n, passed in store.db.execute(sql, (factor, decay, start_ms, *args))]
+
+
+def distribution(store: Store, column: str, deck_id: int | None = None) -> list[tuple[str, int]]:
+    """Review cards by current interval ("interval") or stability ("stability") in days, bucketed."""
+    value = {"interval": "(due_ms - last_review_ms) / 86400000.0", "stability": "stability"}[column]
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    counts = dict.fromkeys([label for _, label in BUCKETS], 0)
+    for (days,) in store.db.execute(f"SELECT {value} FROM card WHERE state = 2 {scope}", args):
+        counts[next(label for limit, label in BUCKETS if (days or 0) <= limit)] += 1
+    return list(counts.items())
+
+
 @dataclass(frozen=True)
 class Report:
     """Every figure of the statistics screen (and of `studyplanner stats --json`)."""
@@ -159,13 +215,25 @@ class Report:
     retention: dict[str, tuple[int, int]]  # period -> (passed, answered)
     desired_retention: float
     card_counts: dict[str, int]
+    range_days: int
+    reviews_by_kind: dict[date, tuple[int, int, int]]
+    calibration: list[tuple[float, int, int]]
+    intervals: list[tuple[str, int]]
+    stabilities: list[tuple[str, int]]
 
 
+RANGES = {"month": 30, "year": 365, "all": 0}
 PERIODS = {"today": 0, "7 days": 6, "30 days": 29, "year": 364}
 
 
-def report(store: Store, deck_id: int | None = None) -> Report:
+def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> Report:
+    """Every figure of the statistics screen; range_days 0 means the whole log."""
     today = store.today().day
+    if range_days <= 0:
+        (first,) = store.db.execute("SELECT min(id) FROM review").fetchone()
+        range_days = (
+            (today - study_day(from_ms(first), store.settings().day_start_hour, store.tz)).days + 1 if first else 1
+        )
     per_day = reviews_per_day(store, 365, deck_id)
     return Report(
         today=today,
@@ -178,4 +246,9 @@ def report(store: Store, deck_id: int | None = None) -> Report:
         retention={name: retention(store, today - timedelta(days=back), deck_id) for name, back in PERIODS.items()},
         desired_retention=store.settings(deck_id).desired_retention,
         card_counts=card_counts(store, deck_id),
+        range_days=range_days,
+        reviews_by_kind=reviews_by_kind(store, range_days, deck_id),
+        calibration=calibration(store, today - timedelta(days=range_days - 1), deck_id),
+        intervals=distribution(store, "interval", deck_id),
+        stabilities=distribution(store, "stability", deck_id),
     )

@@ -106,3 +106,23 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
     assert store.queue_counts().due == 10
     end_of_last_day = to_ms(day_bounds(store.today().day + timedelta(days=3), 4, timezone.utc)[1])
     assert all(c.due_ms < end_of_last_day for c in store.cards(deck) if c.state == 2)
+
+
+def test_reviews_by_kind_calibration_and_distributions(store, clock):
+    first, second, third = store.cards()
+    store.answer(first.id, 3)  # learning step
+    store.answer(second.id, 4)  # straight to review, a few days
+    clock.advance(days=30)
+    store.answer(second.id, 3)  # a young review (interval under 21 days), recalled
+    today = store.today().day
+    kinds = stats.reviews_by_kind(store, 40)
+    assert kinds[today] == (0, 1, 0)
+    assert sum(k[0] for k in kinds.values()) == 2  # two first answers (new cards) count as learning
+    bins = stats.calibration(store)
+    assert sum(n for _, n, _ in bins) == 1 and sum(p for _, _, p in bins) == 1
+    predicted, n, passed = bins[0]
+    assert 0 < predicted < 1  # 30 days after a few-day interval: recall predicted well below 1
+    intervals = dict(stats.distribution(store, "interval"))
+    assert sum(intervals.values()) == 1
+    report = stats.report(store, range_days=0)
+    assert report.range_days == 31 and report.calibration == bins

@@ -440,6 +440,10 @@ def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store):
     screen.deck_filter.setCurrentIndex(screen.deck_filter.findData(store.deck_by_name("small").id))
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
     assert screen.report.card_counts["new"] == 2
+    screen.report = None
+    screen.range_filter.setCurrentIndex(screen.range_filter.findData(30))
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert screen.report.range_days == 30 and len(screen.kinds.data) == 30
 
 
 def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):

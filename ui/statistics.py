@@ -8,11 +8,13 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QToolTip,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cards import catchup, optimizer
-from cards.stats import Report, report
+from cards.stats import RANGES, Report, report
 from cards.store import Store
 
 from .theme import LIGHT, Colors
@@ -36,7 +38,7 @@ class Heatmap(QWidget):
         self.report: Report | None = None
         self.colors: Colors = LIGHT
         self.setMouseTracking(True)
-        self.setMinimumHeight(7 * 14 + 8)
+        self.setFixedHeight(7 * 14 + 8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def _cells(self):
@@ -85,7 +87,7 @@ class ForecastBars(QWidget):
         self.preview: list[tuple] | None = None
         self.colors: Colors = LIGHT
         self.setMouseTracking(True)
-        self.setMinimumHeight(150)
+        self.setFixedHeight(150)
 
     def _bars(self):
         if self.report is None or not self.report.forecast:
@@ -136,6 +138,54 @@ class ForecastBars(QWidget):
         QToolTip.hideText()
 
 
+class StackedBars(QWidget):
+    """Vertical bars, each a stack of values, with the figures on hover."""
+
+    def __init__(self, names: tuple[str, ...], height: int = 130) -> None:
+        super().__init__()
+        self.names = names
+        self.data: list[tuple[str, tuple[int, ...]]] = []
+        self.palette_colors: list[str] = []
+        self.setMouseTracking(True)
+        self.setFixedHeight(height)
+
+    def set_data(self, data: list[tuple[str, tuple[int, ...]]], colors: list[str]) -> None:
+        self.data, self.palette_colors = data, colors
+        self.update()
+
+    def _geometry(self):
+        width = (self.width() - 8) / max(1, len(self.data))
+        peak = max([sum(values) for _, values in self.data] + [1])
+        return width, peak, self.height() - 20
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if not self.data:
+            return
+        painter = QPainter(self)
+        width, peak, height = self._geometry()
+        for i, (label, values) in enumerate(self.data):
+            bottom = 4 + height
+            for value, color in zip(values, self.palette_colors):
+                size = int(height * value / peak)
+                painter.fillRect(QRect(int(4 + i * width), bottom - size, max(1, int(width) - 1), size), QColor(color))
+                bottom -= size
+        painter.setPen(QColor(self.palette().color(self.foregroundRole())))
+        step = max(1, len(self.data) // 6)
+        for i in range(0, len(self.data), step):
+            painter.drawText(QRect(int(4 + i * width), self.height() - 16, 70, 16), Qt.AlignmentFlag.AlignLeft,
+                             self.data[i][0])  # fmt: skip
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self.data:
+            return
+        width, _, _ = self._geometry()
+        index = int((event.position().x() - 4) // max(width, 1))
+        if 0 <= index < len(self.data):
+            label, values = self.data[index]
+            parts = ", ".join(f"{v} {n}" for v, n in zip(values, self.names))
+            QToolTip.showText(event.globalPosition().toPoint(), f"{label}: {parts}", self)
+
+
 class StatisticsScreen(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +197,11 @@ class StatisticsScreen(QWidget):
         title.setObjectName("title")
         self.deck_filter = QComboBox()
         self.deck_filter.currentIndexChanged.connect(lambda _: self.refresh(reload_decks=False))
+        self.range_filter = QComboBox()
+        for name, days in RANGES.items():
+            self.range_filter.addItem(f"Last {name}" if days else "All time", days)
+        self.range_filter.setCurrentIndex(1)
+        self.range_filter.currentIndexChanged.connect(lambda _: self.refresh(reload_decks=False))
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch()
@@ -154,6 +209,7 @@ class StatisticsScreen(QWidget):
         self.fit_button.setToolTip("Fit the 21 FSRS parameters to your own review log")
         self.fit_button.clicked.connect(self.fit_parameters)
         header.addWidget(self.fit_button)
+        header.addWidget(self.range_filter)
         header.addWidget(self.deck_filter)
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
@@ -182,11 +238,25 @@ class StatisticsScreen(QWidget):
         self.counts = QLabel()
         self.counts.setObjectName("muted")
         self.counts.setWordWrap(True)
+        self.kinds = StackedBars(("learning", "young", "mature"))
+        self.intervals = StackedBars(("cards",), height=110)
+        self.stabilities = StackedBars(("cards",), height=110)
+        self.calibration = QLabel()
+        self.calibration.setTextFormat(Qt.TextFormat.RichText)
+        self.calibration.setWordWrap(True)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 24, 28, 0)
+        outer.addLayout(header)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        outer.addWidget(scroll, 1)
+        layout = QVBoxLayout(body)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # scroll, never squeeze the charts
+        layout.setContentsMargins(0, 0, 12, 20)
         layout.setSpacing(10)
-        layout.addLayout(header)
         layout.addWidget(self.summary)
         layout.addWidget(self._heading("Answers per day, last 12 months"))
         layout.addWidget(self.heatmap)
@@ -197,7 +267,19 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self._heading("True retention: review answers recalled (learning steps left out)"))
         layout.addLayout(self.retention)
         layout.addWidget(self.counts)
+        layout.addWidget(self._heading("Answers per day: learning, young (interval under 21 days), mature"))
+        layout.addWidget(self.kinds)
+        layout.addWidget(self._heading("Calibration: FSRS's predicted recall against what you recalled"))
+        layout.addWidget(self.calibration)
+        distributions = QHBoxLayout()
+        for title, chart in (("Intervals of review cards", self.intervals), ("Stability (days)", self.stabilities)):
+            column = QVBoxLayout()
+            column.addWidget(self._heading(title))
+            column.addWidget(chart)
+            distributions.addLayout(column)
+        layout.addLayout(distributions)
         layout.addStretch()
+        scroll.setWidget(body)  # after its layout is filled, as QScrollArea requires
 
     @staticmethod
     def _heading(text: str) -> QLabel:
@@ -222,12 +304,13 @@ class StatisticsScreen(QWidget):
             self.deck_filter.setCurrentIndex(max(0, self.deck_filter.findData(current)))
             self.deck_filter.blockSignals(False)
         deck_id = self.deck_filter.currentData()
+        range_days = self.range_filter.currentData()
         path, clock, tz = self.store.path, self.store.clock, self.store.tz
 
         def work() -> Report:
             # Its own connection: a year of a large log takes longer than a frame.
             with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
-                return report(reader, deck_id)
+                return report(reader, deck_id, range_days)
 
         self._tasks = [run_task(work, self._show, lambda message: self.summary.setText(message))]
 
@@ -263,6 +346,18 @@ class StatisticsScreen(QWidget):
         desired.setObjectName("muted")
         self.retention.addWidget(desired, 1, len(r.retention))
         self.counts.setText("Cards: " + ", ".join(f"{n} {state}" for state, n in r.card_counts.items()))
+        c = self.colors
+        days = [r.today - timedelta(days=i) for i in range(r.range_days - 1, -1, -1)]
+        self.kinds.set_data([(f"{d:%d %b}", r.reviews_by_kind.get(d, (0, 0, 0))) for d in days],
+                            [c.learning, c.easy, c.good])  # fmt: skip
+        self.intervals.set_data([(label, (n,)) for label, n in r.intervals], [c.accent])
+        self.stabilities.set_data([(label, (n,)) for label, n in r.stabilities], [c.accent])
+        rows = [
+            f"<tr><td>predicted {mean:.0%}</td><td>&nbsp;recalled {passed / n:.0%}</td><td>&nbsp;({n} answers)</td></tr>"
+            for mean, n, passed in r.calibration
+            if n
+        ]
+        self.calibration.setText(f"<table>{''.join(rows)}</table>" if rows else "No review answers in this range yet.")
         self._offer_catch_up()
         self.heatmap.update()
         self.forecast.update()

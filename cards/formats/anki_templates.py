@@ -13,15 +13,21 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
+import nh3
+
+# Field values come from untrusted packages and may be a million characters long, so every
+# pattern here stays linear: no lazy ".*?" that could rescan the rest of the text from each start.
+_TAG = re.compile(r"\{\{([^{}]*)\}\}")
 _CLOZE_MARK = re.compile(r"\{\{c(\d+)::|\}\}")
 # What Anki treats as an empty field: only whitespace, line breaks and empty divs.
-_EMPTY = re.compile(r"^(?:\s|&nbsp;|</?(?:br|div)\s*/?>)*$", re.I)
-_COMMENT_OR_CODE = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.S | re.I)
-_HTML_TAG = re.compile(r"<[^>]*>")
-_RUBY = re.compile(r" ?([^ >]+?)\[(.+?)\]")  # "漢字[かんじ]" readings of the furigana filters
-_ANSWER_RULE = re.compile(r"^\s*<hr\b[^>]*\bid\s*=\s*(['\"]?)answer\1[^>]*>\s*", re.I)
+_EMPTY = re.compile(r"^(?:\s|&nbsp;|</?(?:br|div)\s*/?>)*$", re.IGNORECASE)
+# "漢字[かんじ]" readings of the furigana filters; a reading starts after a space, a tag or the start.
+_RUBY = re.compile(r"(?: |(?<![^>\]]))([^ >\[\]]+)\[([^\[\]]*)\]")
+_LEADING_RULE = re.compile(r"^\s*(<hr\b[^>]*>)\s*", re.IGNORECASE)
+_ANSWER_ID = re.compile(r"\bid\s*=\s*['\"]?answer\b", re.IGNORECASE)
+MAX_DEPTH = 32  # nested sections or clozes; deeper ones are a crafted file, not a card
 
 QUESTION, ANSWER = "question", "answer"
 
@@ -52,13 +58,14 @@ class _Cloze:
 
 def strip_html(text: str) -> str:
     """Text without tags, comments, scripts and styles; entities decoded."""
-    return html.unescape(_HTML_TAG.sub("", _COMMENT_OR_CODE.sub("", text))).strip()
+    return html.unescape(nh3.clean(text, tags=set())).strip()
 
 
 def is_empty(text: str) -> bool:
     return _EMPTY.match(text) is not None
 
 
+@lru_cache(maxsize=256)  # a deck renders the same few templates thousands of times
 def parse(template: str) -> list[str | _Field | _Section]:
     root: list[str | _Field | _Section] = []
     stack: list[_Section] = []
@@ -70,6 +77,8 @@ def parse(template: str) -> list[str | _Field | _Section]:
         pos = match.end()
         tag = match.group(1).strip()
         if tag[:1] in ("#", "^"):
+            if len(stack) >= MAX_DEPTH:
+                raise TemplateError(f"sections nest deeper than {MAX_DEPTH}")
             section = _Section(tag[1:].strip(), tag[0] == "^")
             target.append(section)
             stack.append(section)
@@ -91,7 +100,7 @@ def parse(template: str) -> list[str | _Field | _Section]:
 
 def render(template: str, fields: Mapping[str, str], side: str, cloze: int | None = None, front_side: str = "") -> str:
     """One side of a card. cloze is the active cloze number (card ord + 1) for cloze note types."""
-    return _render_nodes(parse(template), fields, side, cloze, front_side)
+    return _render_nodes(parse(template), fields, side, cloze, front_side)  # parse's nodes are never changed
 
 
 def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None = None) -> str:
@@ -101,10 +110,15 @@ def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None
     (front, rule, back) would show the front twice.
     """
     text = render(afmt, fields, ANSWER, cloze, front_side="")
-    return _ANSWER_RULE.sub("", text).strip()
+    rule = _LEADING_RULE.match(text)
+    if rule and _ANSWER_ID.search(rule.group(1)):
+        text = text[rule.end() :]
+    return text.strip()
 
 
-def _render_nodes(nodes, fields: Mapping[str, str], side: str, cloze: int | None, front_side: str) -> str:
+def _render_nodes(
+    nodes: list[str | _Field | _Section], fields: Mapping[str, str], side: str, cloze: int | None, front_side: str
+) -> str:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
@@ -154,7 +168,10 @@ def _parse_cloze(text: str) -> list[str | _Cloze]:
         if match.start() > pos:
             target.append(text[pos : match.start()])
         pos = match.end()
-        if match.group(1) is not None:
+        if match.group(1) is not None and len(stack) >= MAX_DEPTH:
+            target.append(match.group(0))  # too deep to be a real card: keep the text as it is
+            stack.append(_Cloze(0, "", []))  # its "}}" still closes something, but shows nothing
+        elif match.group(1) is not None:
             node = _Cloze(int(match.group(1)), match.group(0))
             target.append(node)
             stack.append(node)
@@ -208,8 +225,3 @@ def _active_texts(nodes: list[str | _Cloze], number: int) -> list[str]:
             else:
                 texts.extend(_active_texts(answer, number))
     return texts
-
-
-def cloze_numbers(text: str) -> set[int]:
-    """Every cloze number used in a field."""
-    return {int(n) for n in re.findall(r"\{\{c(\d+)::", text)}

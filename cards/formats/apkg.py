@@ -13,6 +13,8 @@ Every problem with the input is a FileFormatError naming the package and the not
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -89,6 +91,11 @@ class _Notetype:
     cloze: bool
     fields: list[str] = field(default_factory=list)
     templates: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # ord -> name, qfmt, afmt
+
+
+def _blob(value: object) -> bytes:
+    """A BLOB column as bytes; anything else (a crafted collection) as no bytes."""
+    return value if isinstance(value, bytes) else b""
 
 
 def unsafe_member(name: str) -> bool:
@@ -201,10 +208,8 @@ class _Reader:
             finally:
                 db.close()
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
     def cards_from(self, db: sqlite3.Connection) -> list[AnkiCard]:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -233,7 +238,7 @@ class _Reader:
             tag_list = str(tags).split()
             if nid != note_id:
                 note_id, values = nid, self.note_fields(nid, notetype, str(flds))
-            shown = {**values, "Tags": " ".join(tag_list), "Type": notetype.name, "Deck": deck,
+            shown = {"Tags": " ".join(tag_list), "Type": notetype.name, "Deck": deck,
                      "Subdeck": deck.split("::")[-1], "Card": template[0], "CardFlag": ""}  # fmt: skip
             shown.update(values)  # a real field wins over a special one of the same name
             cloze = ord_ + 1 if notetype.cloze else None
@@ -281,13 +286,13 @@ class _Reader:
         notetypes: dict[int, _Notetype] = {}
         try:
             for ntid, name, config in db.execute("SELECT id, name, config FROM notetypes"):
-                notetypes[ntid] = _Notetype(str(name), protobuf.get(bytes(config or b""), 1) == 1)
+                notetypes[ntid] = _Notetype(str(name), protobuf.get(_blob(config), 1) == 1)
             for ntid, name in db.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
                 if ntid in notetypes:
                     notetypes[ntid].fields.append(str(name))
             for ntid, ord_, name, config in db.execute("SELECT ntid, ord, name, config FROM templates"):
                 if ntid in notetypes:
-                    config = bytes(config or b"")
+                    config = _blob(config)
                     notetypes[ntid].templates[ord_] = (str(name), protobuf.text(config, 1), protobuf.text(config, 2))
         except (protobuf.ProtobufError, TypeError) as exc:
             self.fail(f"the note types in the collection cannot be read ({exc})")
@@ -401,7 +406,7 @@ def _fill_collection(db: sqlite3.Connection, deck_name: str, cards: list[ExportC
              sort_field, checksum),
         )  # fmt: skip
         if card.reviews:
-            kind, queue, due, ivl, factor, lapses = _review_state(card.reviews, crt)
+            kind, queue, due, ivl, factor, lapses = _review_state(sorted(card.reviews, key=lambda r: r.id_ms), crt)
         else:
             position += 1
             kind, queue, due, ivl, factor, lapses = 0, 0, position, 0, 0, 0
@@ -443,14 +448,8 @@ def _review_state(reviews: list[AnkiReview], crt: int) -> tuple[int, int, int, i
 
 
 def _guid(key: str) -> str:
-    """A note guid from our card key: 64 bits of its sha1 in base 62, so the same card keeps its guid."""
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    number = int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big")
-    digits = ""
-    while number:
-        number, digit = divmod(number, 62)
-        digits = alphabet[digit] + digits
-    return digits or "0"
+    """A note guid from our card key (72 bits of its sha1), so the same card keeps its note in Anki."""
+    return base64.urlsafe_b64encode(hashlib.sha1(key.encode()).digest()[:9]).decode()
 
 
 def _stable_id(text: str) -> int:

@@ -1,0 +1,261 @@
+"""Anki packages: read what real Anki exports (both layouts), write what real Anki imports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from cards.errors import FileFormatError
+from cards.formats import apkg
+from cards.formats.anki_templates import ANSWER, QUESTION, answer_without_front, render, render_cloze
+from cards.formats.apkg import AnkiReview, ExportCard, read_apkg, write_apkg
+
+anki_collection = pytest.importorskip("anki.collection")
+Collection = anki_collection.Collection
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+DECK = "Interview::ML"
+EASES = [3, 1, 4, 3, 2, 3]
+
+
+def _notes(col) -> None:
+    did = col.decks.id(DECK)
+    basic = col.new_note(col.models.by_name("Basic"))
+    basic["Front"], basic["Back"] = "What is <b>attention</b>?", "Weighted sum<script>alert(1)</script>"
+    basic.tags = ["transformers", "core"]
+    col.add_note(basic, did)
+    reversed_ = col.new_note(col.models.by_name("Basic (and reversed card)"))
+    reversed_["Front"], reversed_["Back"] = "ReLU", "max(0, x)"
+    col.add_note(reversed_, did)
+    cloze = col.new_note(col.models.by_name("Cloze"))
+    cloze["Text"] = "{{c1::Adam::optimizer}} keeps {{c2::two}} moments"
+    cloze["Back Extra"] = "Kingma 2014"
+    col.add_note(cloze, did)
+    picture = col.new_note(col.models.by_name("Basic"))
+    name = col.media.write_data("cat.png", PNG)
+    picture["Front"], picture["Back"] = f'<img src="{name}">', "a cat"
+    col.add_note(picture, did)
+
+
+@pytest.fixture(scope="module")
+def anki_export(tmp_path_factory) -> dict:
+    """Both kinds of package from one real collection, plus what was answered in it."""
+    folder = tmp_path_factory.mktemp("anki")
+    col = Collection(str(folder / "source.anki2"))
+    try:
+        _notes(col)
+        col.decks.select(col.decks.id(DECK))
+        answered: dict[str, list[int]] = {}
+        for ease in EASES:
+            card = col.sched.getCard()
+            assert card is not None
+            col.sched.answerCard(card, ease)
+            answered.setdefault(f"anki-{card.note().guid}-{card.ord}", []).append(ease)
+        paths = {}
+        for legacy in (True, False):
+            paths[legacy] = folder / f"export-{legacy}.apkg"
+            options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=legacy)
+            col.export_anki_package(out_path=str(paths[legacy]), options=options, limit=None)
+    finally:
+        col.close()
+    return {"paths": paths, "answered": answered}
+
+
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "current"])
+def test_reads_what_anki_exports(anki_export, legacy):
+    path = anki_export["paths"][legacy]
+    package = read_apkg(path)
+    assert len(package.cards) == 6  # basic, two reversed, two clozes, picture
+    assert [c.key for c in read_apkg(path).cards] == [c.key for c in package.cards]
+    assert len({c.key for c in package.cards}) == 6
+    by_question = {c.question: c for c in package.cards}
+
+    basic = by_question["What is <b>attention</b>?"]
+    assert basic.answer == "Weighted sum<script>alert(1)</script>"  # front not repeated, <hr> gone
+    assert sorted(basic.tags) == ["core", "transformers"]
+    assert basic.deck == DECK
+    assert basic.key == f"anki-{basic.guid}-0"
+    assert basic.record.startswith("note ")
+
+    assert by_question["ReLU"].answer == "max(0, x)"
+    assert by_question["max(0, x)"].answer == "ReLU"
+    assert by_question["ReLU"].guid == by_question["max(0, x)"].guid
+    assert by_question["max(0, x)"].key.endswith("-1")
+
+    first = by_question["[optimizer] keeps two moments"]
+    second = by_question["Adam keeps [...] moments"]
+    assert first.answer.startswith("<b>Adam</b> keeps two moments") and "Kingma 2014" in first.answer
+    assert second.answer.startswith("Adam keeps <b>two</b> moments")
+    assert (first.key[-2:], second.key[-2:]) == ("-0", "-1")
+
+    assert by_question['<img src="cat.png">'].answer == "a cat"
+    assert package.media == {"cat.png": PNG}
+
+    eases = {c.key: [r.ease for r in c.reviews] for c in package.cards if c.reviews}
+    assert eases == anki_export["answered"]
+    for card in package.cards:
+        assert [r.id_ms for r in card.reviews] == sorted(r.id_ms for r in card.reviews)
+        assert all(r.kind in (0, 1, 2, 3) for r in card.reviews)
+
+
+def _export_cards() -> tuple[list[ExportCard], dict[str, bytes]]:
+    day = 86_400_000
+    start = 1_770_000_000_000
+    reviews = [
+        AnkiReview(start, 3, 4000, 0),
+        AnkiReview(start + day, 3, 3000, 1),
+        AnkiReview(start + 4 * day, 4, 2000, 1),
+    ]
+    cards = [
+        ExportCard("ml-attention", "What is <b>attention</b>?", "A weighted sum", ["transformers", "core"], reviews),
+        ExportCard("ml-cat", '<img src="cat.png">', "a cat", [], []),
+        ExportCard("ml-relu", "ReLU", "max(0, x)", ["activations"], [AnkiReview(start + 5, 1, 1000, 0)]),
+    ]
+    return cards, {"cat.png": PNG}
+
+
+def test_anki_imports_what_we_write(tmp_path):
+    cards, media = _export_cards()
+    path = tmp_path / "out.apkg"
+    write_apkg(path, DECK, cards, media)
+    col = Collection(str(tmp_path / "target.anki2"))
+    try:
+        request = anki_collection.ImportAnkiPackageRequest(
+            package_path=str(path),
+            options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=True),
+        )
+        col.import_anki_package(request)
+        assert col.note_count() == 3
+        notes = {col.get_note(nid)["Front"]: col.get_note(nid) for nid in col.find_notes("")}
+        attention = notes["What is <b>attention</b>?"]
+        assert attention["Back"] == "A weighted sum"
+        assert sorted(attention.tags) == ["core", "transformers"]
+        card = attention.cards()[0]
+        assert col.decks.name(card.did) == DECK
+        assert card.type == 2 and card.ivl >= 1  # a review card, not a new one
+        assert attention.cards()[0].reps == 3
+        assert col.db.scalar("SELECT count() FROM revlog") == 4
+        assert col.media.have("cat.png")
+        assert Path(col.media.dir(), "cat.png").read_bytes() == PNG
+        assert notes['<img src="cat.png">'].cards()[0].type == 0  # never answered: new
+    finally:
+        col.close()
+
+
+def test_we_read_what_we_write(tmp_path):
+    cards, media = _export_cards()
+    path = tmp_path / "out.apkg"
+    write_apkg(path, DECK, cards, media)
+    package = read_apkg(path)
+    assert [(c.question, c.answer, c.tags, c.deck) for c in package.cards] == [
+        (c.question, c.answer, c.tags, DECK) for c in cards
+    ]
+    assert [[r.ease for r in c.reviews] for c in package.cards] == [[3, 3, 4], [], [1]]
+    assert package.media == media
+    write_apkg(tmp_path / "again.apkg", DECK, cards, media)
+    assert [c.key for c in read_apkg(tmp_path / "again.apkg").cards] == [c.key for c in package.cards]  # same guids
+
+
+def test_templates():
+    fields = {"Front": "<i>Q</i>", "Back": "A", "Empty": "<br>", "Text": "{{c1::a::hint}} {{c2::b}} {{c1::c}}"}
+    assert render("{{#Back}}[{{Back}}]{{/Back}}{{^Empty}}none{{/Empty}}", fields, QUESTION) == "[A]none"
+    assert render("{{text:Front}} {{hint:Back}}{{type:Back}}", fields, QUESTION) == "Q A"
+    assert render("{{cloze:Text}}", fields, QUESTION, cloze=1) == "[hint] b [...]"
+    assert render("{{cloze:Text}}", fields, ANSWER, cloze=2) == "a <b>b</b> c"
+    assert answer_without_front("{{FrontSide}}\n<HR id='answer'>\n{{Back}}", fields) == "A"
+    assert render_cloze("{{c1::outer {{c2::inner}}}} {{c3::open", 2, QUESTION) == "outer [...] {{c3::open"
+    with pytest.raises(ValueError, match="never closed"):
+        render("{{#Front}}x", fields, QUESTION)
+
+
+# --- bad packages ----------------------------------------------------------------------------
+
+
+def _zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _rewrite(anki_export, tmp_path: Path, sql: str = "", members: dict[str, bytes] | None = None) -> Path:
+    """The legacy export with SQL run on its collection and members replaced."""
+    with zipfile.ZipFile(anki_export["paths"][True]) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    if sql:
+        db_path = tmp_path / "c.anki21"
+        db_path.write_bytes(contents["collection.anki21"])
+        with sqlite3.connect(db_path) as db:
+            db.executescript(sql)
+        db.close()
+        contents["collection.anki21"] = db_path.read_bytes()
+    contents.update(members or {})
+    return _zip(tmp_path / "changed.apkg", contents)
+
+
+def _fails(path: Path, message: str) -> FileFormatError:
+    with pytest.raises(FileFormatError, match=message) as caught:
+        read_apkg(path)
+    assert caught.value.path == str(path) and caught.value.line is None
+    return caught.value
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(b"Front,Back\n")
+    _fails(path, r"not an Anki package \(.apkg is a zip file\)")
+
+
+def test_missing_collection(tmp_path):
+    _fails(_zip(tmp_path / "deck.apkg", {"media": b"{}"}), "no collection inside")
+
+
+def test_corrupt_collection(tmp_path):
+    _fails(_zip(tmp_path / "a.apkg", {"collection.anki21": b"garbage" * 100}), "not an SQLite database")
+    header = b"SQLite format 3\x00" + b"\xff" * 4000
+    _fails(_zip(tmp_path / "b.apkg", {"collection.anki21": header}), "collection inside is damaged")
+    _fails(_zip(tmp_path / "c.apkg", {"collection.anki21b": b"not zstd at all"}), "package is damaged")
+
+
+def test_zip_slip(anki_export, tmp_path):
+    _fails(_rewrite(anki_export, tmp_path, members={"../evil.sh": b"x"}), "zip slip")
+    _fails(_rewrite(anki_export, tmp_path, members={"/etc/cron.d/x": b"x"}), "zip slip")
+    listing = json.dumps({"0": "../cat.png"}).encode()
+    _fails(_rewrite(anki_export, tmp_path, members={"media": listing}), "not a plain file name")
+
+
+def test_zip_bomb_by_declared_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(apkg, "MAX_MEMBER_BYTES", 1000)
+    _fails(_zip(tmp_path / "a.apkg", {"collection.anki2": bytes(5000)}), "unpacks to more than")
+    monkeypatch.setattr(apkg, "RATIO_FLOOR", 100)
+    monkeypatch.setattr(apkg, "MAX_MEMBER_BYTES", 10**9)
+    _fails(_zip(tmp_path / "b.apkg", {"collection.anki2": bytes(500_000)}), "compressed more than")
+
+
+def test_zip_bomb_while_unpacking(tmp_path, monkeypatch):
+    """A zstd collection declares nothing: the limit has to hold while it streams."""
+    monkeypatch.setattr(apkg, "MAX_MEMBER_BYTES", 100_000)
+    bomb = zstandard.ZstdCompressor().compress(bytes(10_000_000))  # not written with a size we check
+    path = _zip(tmp_path / "bomb.apkg", {"collection.anki21b": bomb}, zipfile.ZIP_STORED)
+    _fails(path, "unpacks to more than")
+
+
+def test_unknown_notetype_and_bad_fields(anki_export, tmp_path):
+    _fails(_rewrite(anki_export, tmp_path, "UPDATE notes SET mid = 42"), r"note \d+ uses a note type \(42\)")
+    _fails(_rewrite(anki_export, tmp_path, "UPDATE notes SET flds = 'only one'"), r"note \d+ has 1 fields")
+
+
+def test_field_too_long(anki_export, tmp_path, monkeypatch):
+    monkeypatch.setattr(apkg, "MAX_FIELD_CHARS", 10)
+    _fails(_rewrite(anki_export, tmp_path), r"note \d+: a field is longer than 10 characters")
+
+
+def test_damaged_media_list(anki_export, tmp_path):
+    _fails(_rewrite(anki_export, tmp_path, members={"media": b"[1, 2"}), "media files cannot be read")
+    path = _rewrite(anki_export, tmp_path, members={"media": b'{"7": "gone.png"}'})
+    assert read_apkg(path).media == {}  # listed but not packed: skipped, as Anki does
