@@ -41,7 +41,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
             db.execute("INSERT INTO deck (key, name) VALUES (?, ?)", (f"deck-{d}", f"Deck {d}"))
         card_rows, review_rows = [], []
         per_card = reviews / max(1, int(cards * 0.8))
-        review_id = now_ms - 400 * day
+        used_ids: set[int] = set()
         for i in range(1, cards + 1):
             deck_id = 1 + (i - 1) % decks
             kind = rng.random()
@@ -52,7 +52,9 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
             state = 1 if kind < 0.23 else 2
             stability = rng.uniform(0.5, 300)
             difficulty = rng.uniform(1, 10)
-            due = now_ms + int(rng.uniform(-20, 120) * day) if state == 2 else now_ms + rng.randint(60_000, 3_600_000)  # learning: due later today, so the study path reaches reviews
+            due = (
+                now_ms + int(rng.uniform(-20, 120) * day) if state == 2 else now_ms + rng.randint(60_000, 3_600_000)
+            )  # learning: due later today, so the study path reaches reviews
             n = max(1, int(rng.expovariate(1 / per_card)))
             card_rows.append(
                 (
@@ -74,8 +76,12 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
                     0,
                 )
             )
-            for _ in range(n):
-                review_id += rng.randint(1, 2000)
+            # The card's answers spread over the past year, so intervals are days long.
+            for at in sorted(rng.sample(range(1, 365 * 86_400), n)):
+                review_id = now_ms - 366 * day + at * 1000 + i % 1000
+                while review_id in used_ids:
+                    review_id += 1
+                used_ids.add(review_id)
                 review_rows.append(
                     (
                         review_id,
@@ -101,12 +107,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             card_rows,
         )
-        # Review ids must stay below "now": squeeze them into the past year.
-        shift = review_id - (now_ms - day)
-        db.executemany(
-            "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r[0] - shift, *r[1:]) for r in review_rows[:reviews]],
-        )
+        db.executemany("INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", review_rows[:reviews])
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()

@@ -1,0 +1,58 @@
+"""Statistics over a 1,000,000-answer log, and the FSRS optimizer on 100,000 answers.
+
+Targets (issue: statistics): every figure <= 300 ms; optimizer <= 10 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import NOW, build_store, save, summary, timed  # noqa: E402
+from cards import optimizer, stats  # noqa: E402
+from cards.store import Store  # noqa: E402
+from cards.timeutil import FixedClock  # noqa: E402
+
+
+def main() -> None:
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = build_store(Path(tmp) / "big.db", 100_000, 1_000_000)
+        store = Store.open(path, clock=FixedClock(NOW), tz=timezone.utc)
+        year_ago = store.today().day - timedelta(days=364)
+        figures = {
+            "heatmap (answers per day, a year)": lambda: stats.reviews_per_day(store, 365),
+            "answers per day by kind (a year)": lambda: stats.reviews_by_kind(store, 365),
+            "retention (a year)": lambda: stats.retention(store, year_ago),
+            "calibration (a year)": lambda: stats.calibration(store, year_ago),
+            "forecast (30 days)": lambda: stats.forecast(store, 30),
+            "card counts by state": lambda: stats.card_counts(store),
+            "interval spread": lambda: stats.distribution(store, "interval"),
+            "stability spread": lambda: stats.distribution(store, "stability"),
+            "streak": lambda: stats.streak_days(store),
+            "whole report": lambda: stats.report(store),
+        }
+        results["figures_1m"] = {name: summary(timed(fn, 5)) for name, fn in figures.items()}
+        store.close()
+
+        small = build_store(Path(tmp) / "opt.db", 10_000, 100_000)
+        store = Store.open(small, clock=FixedClock(NOW), tz=timezone.utc)
+        start = time.perf_counter()
+        fit = optimizer.fit(store)
+        results["optimizer_100k_s"] = round(time.perf_counter() - start, 2)
+        results["optimizer_log_loss"] = [round(fit.log_loss_before, 4), round(fit.log_loss_after, 4)]
+        store.close()
+    print("1,000,000 answers, 100,000 cards (median of 5)")
+    for name, r in results["figures_1m"].items():
+        print(f"  {name:<36} {r['median_ms']:8.1f} ms")
+    print(f"optimizer on 100,000 answers: {results['optimizer_100k_s']} s, log loss {results['optimizer_log_loss']}")
+    print("saved", save("stats", results))
+
+
+if __name__ == "__main__":
+    main()
