@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -259,3 +260,19 @@ def test_damaged_media_list(anki_export, tmp_path):
     _fails(_rewrite(anki_export, tmp_path, members={"media": b"[1, 2"}), "media files cannot be read")
     path = _rewrite(anki_export, tmp_path, members={"media": b'{"7": "gone.png"}'})
     assert read_apkg(path).media == {}  # listed but not packed: skipped, as Anki does
+
+
+def test_leaves_no_temporary_files(anki_export, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    read_apkg(anki_export["paths"][False])
+    _fails(_zip(tmp_path / "bad.apkg", {"collection.anki21": b"SQLite format 3\x00" + b"\xff" * 4000}), "damaged")
+    assert list(scratch.iterdir()) == []
+
+
+def test_furigana_and_special_fields():
+    fields = {"Reading": "漢字[かんじ] を 読[よ]む", "Tags": "a b"}
+    assert render("{{kanji:Reading}}", fields, QUESTION) == "漢字 を読む"
+    assert render("{{kana:Reading}} {{Tags}}", fields, QUESTION) == "かんじ をよむ a b"
+    assert render("{{tts en_US:Reading}}{{Missing}}", fields, QUESTION) == ""

@@ -169,8 +169,7 @@ def _parse_cloze(text: str) -> list[str | _Cloze]:
             target.append(text[pos : match.start()])
         pos = match.end()
         if match.group(1) is not None and len(stack) >= MAX_DEPTH:
-            target.append(match.group(0))  # too deep to be a real card: keep the text as it is
-            stack.append(_Cloze(0, "", []))  # its "}}" still closes something, but shows nothing
+            target.append(match.group(0))  # too deep to be a real card: the marker stays text
         elif match.group(1) is not None:
             node = _Cloze(int(match.group(1)), match.group(0))
             target.append(node)
