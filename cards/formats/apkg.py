@@ -344,11 +344,14 @@ def write_apkg(path: str | Path, deck_name: str, cards: list[ExportCard], media:
         collection = Path(folder) / "collection.anki2"
         db = sqlite3.connect(collection)
         try:
+            db.execute("PRAGMA journal_mode = OFF")  # a scratch file: no rollback journal needed
+            db.execute("PRAGMA synchronous = OFF")
             with db:
                 _fill_collection(db, deck_name, cards)
         finally:
             db.close()
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Light compression: most of the gain at a fraction of the time of the default level.
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             archive.write(collection, "collection.anki2")
             names = sorted(media)
             archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(names)}))
@@ -394,35 +397,30 @@ def _fill_collection(db: sqlite3.Connection, deck_name: str, cards: list[ExportC
     used_revlog_ids: set[int] = set()
     base = now_ms - len(cards)  # note and card ids are creation times in Anki: unique and in the past
     position = 0
+    notes, card_rows, revlog = [], [], []
     for i, card in enumerate(cards):
         nid = cid = base + i
         front, back = (text.replace("\x1f", " ") for text in (card.question, card.answer))
-        sort_field = strip_html(front)
+        sort_field = strip_html(front) if "<" in front else front
         checksum = int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16)
         tags = " ".join(t.replace(" ", "_") for t in card.tags)
-        db.execute(
-            "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
-            (nid, _guid(card.key), NOTETYPE_ID, now_s, f" {tags} " if tags else "", f"{front}\x1f{back}",
-             sort_field, checksum),
-        )  # fmt: skip
+        notes.append((nid, _guid(card.key), NOTETYPE_ID, now_s, f" {tags} " if tags else "", f"{front}\x1f{back}",
+                      sort_field, checksum))  # fmt: skip
         if card.reviews:
             kind, queue, due, ivl, factor, lapses = _review_state(sorted(card.reviews, key=lambda r: r.id_ms), crt)
         else:
             position += 1
             kind, queue, due, ivl, factor, lapses = 0, 0, position, 0, 0, 0
-        db.execute(
-            "INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, '')",
-            (cid, nid, did, now_s, kind, queue, due, ivl, factor, len(card.reviews), lapses),
-        )
+        card_rows.append((cid, nid, did, now_s, kind, queue, due, ivl, factor, len(card.reviews), lapses))
         for review in card.reviews:
             rid = review.id_ms
             while rid in used_revlog_ids:  # revlog ids are a primary key across all cards
                 rid += 1
             used_revlog_ids.add(rid)
-            db.execute(
-                "INSERT INTO revlog VALUES (?, ?, -1, ?, 0, 0, 0, ?, ?)",
-                (rid, cid, review.ease, max(0, review.duration_ms), review.kind),
-            )
+            revlog.append((rid, cid, review.ease, max(0, review.duration_ms), review.kind))
+    db.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')", notes)
+    db.executemany("INSERT INTO cards VALUES (?, ?, ?, 0, ?, -1, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, '')", card_rows)
+    db.executemany("INSERT INTO revlog VALUES (?, ?, -1, ?, 0, 0, 0, ?, ?)", revlog)
     db.execute(
         "INSERT INTO col VALUES (1, ?, ?, ?, 11, 0, 0, 0, ?, ?, ?, ?, '{}')",
         (crt, now_ms, now_ms, json.dumps(_conf(did, position + 1)), json.dumps(_notetype(did, now_s)),
