@@ -81,17 +81,13 @@ def upsert_deck(
     # A whole deck file sets the order; a partial import appends its new cards.
     (last,) = db.execute("SELECT coalesce(max(position), 0) FROM card WHERE deck_id = ?", (deck_id,)).fetchone()
     base = 0 if remove_missing else last
+    new_rows: list[tuple] = []
     for index, card in enumerate(parsed.cards, start=1):
         tags = tags_text(card.tags)
         old = existing.pop(card.key, None)
         position = base + index if old is None or remove_missing else old[4]
         if old is None:
-            db.execute(
-                "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms),
-            )
-            added += 1
+            new_rows.append((deck_id, card.key, card.question, card.answer, tags, position, now_ms, now_ms))
             continue
         card_id, question, answer, old_tags, old_position, queue, state = old
         was_removed = f" {REMOVED_TAG} " in old_tags
@@ -104,6 +100,12 @@ def upsert_deck(
              queue_for_state(state) if was_removed else queue, card_id),
         )  # fmt: skip
         updated += 1
+    db.executemany(
+        "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        new_rows,
+    )
+    added = len(new_rows)
     for card_id, question, answer, old_tags, position, queue, state in existing.values() if remove_missing else ():
         if f" {REMOVED_TAG} " in old_tags:
             continue
