@@ -99,7 +99,7 @@ def render_html(
             return f"<code>{html.escape(tex)}</code>"
         ident = hashlib.sha1(f"{tex}|{color}|{display}".encode()).hexdigest()[:16]
         images[f"math:{ident}"] = png
-        img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" class="math">'
+        img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" style="vertical-align: middle">'
         return f'<div align="center">{img}</div>' if display else img
 
     body = _PLACEHOLDER_RE.sub(place, body)
@@ -107,6 +107,8 @@ def render_html(
 
     def local(match: re.Match) -> str:
         name = html.unescape(match.group(2))
+        if name.startswith("math:"):  # a formula typeset above
+            return match.group(0)
         if ":" in name or "/" in name:  # a URL or a path: never fetched, so shown as nothing
             return match.group(1) + 'src=""'
         media.append(name)
@@ -120,6 +122,7 @@ def render_html(
 @lru_cache(maxsize=2048)
 def typeset(tex: str, color: str, display: bool) -> bytes:
     """PNG bytes of one formula (matplotlib is imported only when a card has math)."""
+    import matplotlib
     from matplotlib import mathtext
     from matplotlib.font_manager import FontProperties
 
@@ -128,9 +131,10 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     tex = re.sub(r"\\(le|ge)(?![A-Za-z])", r"\\\1q", tex)
     buffer = io.BytesIO()
     try:
-        mathtext.math_to_image(
-            f"${tex}$", buffer, prop=FontProperties(size=15 if display else 12), dpi=120, format="png", color=color
-        )
+        with matplotlib.rc_context({"savefig.transparent": True}):  # the card's own background shows through
+            mathtext.math_to_image(
+                f"${tex}$", buffer, prop=FontProperties(size=16 if display else 14), dpi=110, format="png", color=color
+            )
     except Exception as exc:  # mathtext raises parser and layout errors of several kinds
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise MathError(f"cannot typeset ${tex}$: {first}") from None

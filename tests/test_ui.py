@@ -462,3 +462,17 @@ def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
     screen.catch_up_button.click()
     assert store.queue_counts().due == 5
     qtbot.waitUntil(lambda: screen.catch_up_box.isHidden(), timeout=5000)
+
+
+def test_math_shows_as_images_in_the_card(qtbot):
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.show_markdown("Attention is $\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})V$.")
+    (name,) = view._images
+    assert f'src="{name}"' in view.toHtml() or name in view.toHtml()
+    from PySide6.QtCore import QUrl
+
+    image = view.loadResource(2, QUrl(name))
+    assert image is not None and not image.isNull() and image.width() > 20

@@ -29,6 +29,7 @@ class CardView(QTextBrowser):
         self.document().setDocumentMargin(22)
         self.colors: Colors = LIGHT
         self._markdown = ""
+        self._images: dict[str, QImage] = {}
 
     def set_colors(self, colors: Colors) -> None:
         self.colors = colors
@@ -41,18 +42,17 @@ class CardView(QTextBrowser):
         rendered = render_html(
             text, color=self.colors.text, code_style="monokai" if self.colors.name == "dark" else "friendly"
         )
-        document = self.document()
-        document.setDefaultStyleSheet(card_css(self.colors))
-        for name, png in rendered.images.items():
-            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), QImage.fromData(png))
+        self.document().setDefaultStyleSheet(card_css(self.colors))
+        # setHtml clears a document's own resources, so loadResource hands the images out.
+        self._images = {name: QImage.fromData(png) for name, png in rendered.images.items()}
         for name in rendered.media:
             data = self.media_source(name) if self.media_source else None
             if data is not None:
-                document.addResource(
-                    QTextDocument.ResourceType.ImageResource, QUrl(f"media:{name}"), QImage.fromData(data)
-                )
+                self._images[f"media:{name}"] = QImage.fromData(data)
         self.setHtml(rendered.html)
 
     def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)
-        # Anything not registered above (a remote or file URL in card HTML) loads as nothing.
+        # Only the card's own images; anything else (a remote or file URL) loads as nothing.
+        if kind == QTextDocument.ResourceType.ImageResource.value or kind == QTextDocument.ResourceType.ImageResource:
+            return self._images.get(name.toString())
         return None
