@@ -284,6 +284,8 @@ class CalendarScreen(QWidget):
         self.day_title = QLabel()
         self.day_title.setObjectName("subtitle")
         self.day_tasks = QListWidget()
+        self.day_tasks.setWordWrap(True)  # long tasks wrap instead of scrolling sideways
+        self.day_tasks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.day_tasks.itemChanged.connect(self._ticked)
         self.study_button = QPushButton("Study today's cards")
         self.study_button.clicked.connect(lambda: self.study_requested.emit(-1))

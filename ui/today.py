@@ -125,6 +125,8 @@ class TodayScreen(QWidget):
         self.plan_title = QLabel("Today's plan")
         self.plan_title.setObjectName("subtitle")
         self.plan_tasks = QListWidget()
+        self.plan_tasks.setWordWrap(True)  # long tasks wrap instead of scrolling sideways
+        self.plan_tasks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.plan_tasks.setMaximumHeight(150)
         self.plan_tasks.itemChanged.connect(self._ticked)
         hint = QLabel("Double-click a deck or press Enter to study it.")
