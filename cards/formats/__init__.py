@@ -178,6 +178,13 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
     if kind not in EXPORTABLE:
         raise StudyPlannerError(f"cannot export to {kind or 'a file without extension'}: use {', '.join(EXPORTABLE)}")
     deck = store.deck(deck_id)
+    if kind in (".csv", ".tsv"):
+        rows = store.db.execute(
+            "SELECT question, answer, trim(tags) FROM card WHERE deck_id = ? ORDER BY position, id", (deck_id,)
+        ).fetchall()
+        data = delimited.write_table(rows, "," if kind == ".csv" else "\t").encode()
+        _write_atomically(path, lambda tmp: tmp.write_bytes(data))
+        return len(rows)
     # Plain rows, not Card objects: exports of large decks stay fast.
     cards = store.db.execute(
         "SELECT id, key, question, answer, tags FROM card WHERE deck_id = ? ORDER BY position, id", (deck_id,)
@@ -185,26 +192,22 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
     if kind == ".md":
         data = write_deck(DeckFile(deck.name, deck.key, deck.description,
                                    [DeckCard(q, a, key, tags.split()) for _, key, q, a, tags in cards])).encode()  # fmt: skip
-    elif kind in (".csv", ".tsv"):
-        rows = [(q, a, tags.strip()) for _, _, q, a, tags in cards]
-        data = delimited.write_table(rows, "," if kind == ".csv" else "\t").encode()
-    else:
-        from .apkg import AnkiReview, ExportCard, write_apkg
-
-        history: dict[int, list[AnkiReview]] = {}
-        if with_history:
-            for card_id, at, rating, duration, state_before in store.db.execute(
-                "SELECT r.card_id, r.id, r.rating, r.duration_ms, r.state_before FROM review r "
-                "JOIN card c ON c.id = r.card_id WHERE c.deck_id = ? ORDER BY r.id",
-                (deck_id,),
-            ):
-                history.setdefault(card_id, []).append(AnkiReview(at, rating, duration, REVLOG_KIND[state_before]))
-        export = [ExportCard(key, q, a, tags.split(), history.get(card_id, [])) for card_id, key, q, a, tags in cards]
-        names = {n for _, _, q, a, _ in cards for n in re.findall(r'src="([^":/]+)"', q + a)}
-        media = {n: data for n in names if (data := store.media(n)) is not None}
-        _write_atomically(path, lambda tmp: write_apkg(tmp, deck.name, export, media))
+        _write_atomically(path, lambda tmp: tmp.write_bytes(data))
         return len(cards)
-    _write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    from .apkg import AnkiReview, ExportCard, write_apkg
+
+    history: dict[int, list[AnkiReview]] = {}
+    if with_history:
+        for card_id, at, rating, duration, state_before in store.db.execute(
+            "SELECT r.card_id, r.id, r.rating, r.duration_ms, r.state_before FROM review r "
+            "JOIN card c ON c.id = r.card_id WHERE c.deck_id = ? ORDER BY r.id",
+            (deck_id,),
+        ):
+            history.setdefault(card_id, []).append(AnkiReview(at, rating, duration, REVLOG_KIND[state_before]))
+    export = [ExportCard(key, q, a, tags.split(), history.get(card_id, [])) for card_id, key, q, a, tags in cards]
+    names = {n for _, _, q, a, _ in cards for n in re.findall(r'src="([^":/]+)"', q + a)}
+    media = {n: data for n in names if (data := store.media(n)) is not None}
+    _write_atomically(path, lambda tmp: write_apkg(tmp, deck.name, export, media))
     return len(cards)
 
 

@@ -85,15 +85,15 @@ def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
 def write_table(rows: list[tuple[str, str, str]], delimiter: str) -> str:
     """Every field quoted (RFC 4180 style), which any spreadsheet and our reader take.
 
-    Written by hand rather than with csv.writer: the same output, five times faster
-    on a large deck, because nothing needs deciding per field.
+    Written by hand rather than with csv.writer: the same output, several times
+    faster on a large deck, because nothing needs deciding per field.
     """
-
-    def quoted(field: str) -> str:
-        return '"' + field.replace('"', '""') + '"'
-
-    lines = [delimiter.join(quoted(f) for f in ("question", "answer", "tags"))]
-    lines += [delimiter.join(quoted(f) for f in row) for row in rows]
+    d = delimiter
+    lines = [f'"question"{d}"answer"{d}"tags"']
+    lines += [
+        f'"{q.replace(chr(34), chr(34) * 2)}"{d}"{a.replace(chr(34), chr(34) * 2)}"{d}"{t.replace(chr(34), chr(34) * 2)}"'
+        for q, a, t in rows
+    ]
     return "\n".join(lines) + "\n"
 
 
