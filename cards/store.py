@@ -261,10 +261,15 @@ class Store:
 
     def set_value(self, key: str, value: object) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (f"pref:{key}", json.dumps(value)),
-            )
+            self.put_value(db, key, value)
+
+    @staticmethod
+    def put_value(db: sqlite3.Connection, key: str, value: object) -> None:
+        """set_value inside a transaction the caller already holds."""
+        db.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"pref:{key}", json.dumps(value)),
+        )
 
     # ----------------------------------------------------------------- time
 

@@ -138,8 +138,10 @@ def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
             "retention": {p: {"passed": a, "answered": b} for p, (a, b) in r.retention.items()},
             "desired_retention": r.desired_retention,
             "card_counts": r.card_counts,
-            "reviews_by_kind": {d.isoformat(): dict(zip(("learning", "young", "mature"), k))
-                                for d, k in sorted(r.reviews_by_kind.items())},  # fmt: skip
+            "reviews_by_kind": {
+                d.isoformat(): dict(zip(("learning", "young", "mature"), k))
+                for d, k in sorted(r.reviews_by_kind.items())
+            },  # fmt: skip
             "calibration": [{"predicted": p, "answers": n, "recalled": k} for p, n, k in r.calibration],
             "intervals": dict(r.intervals),
             "stabilities": dict(r.stabilities),

@@ -83,8 +83,5 @@ def ensure(store: Store) -> bool:
     for target in range(version, SCHEMA_VERSION):
         with store.transaction() as db:
             MIGRATIONS[target](db)
-            db.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (f"pref:{VERSION_KEY}", str(target + 1)),
-            )
+            store.put_value(db, VERSION_KEY, target + 1)
     return version == 0

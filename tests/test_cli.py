@@ -92,7 +92,15 @@ def test_stats_json(db):
     assert stats["reviews_total"] == 1 and stats["reviews_today"] == 1
     assert stats["cards_total"] == 3 and stats["streak_days"] == 1
     assert stats["due_today"] == 3  # two new cards and one in learning
-    for key in ("reviews_per_day", "forecast", "retention", "calibration", "reviews_by_kind", "intervals", "card_counts"):
+    for key in (
+        "reviews_per_day",
+        "forecast",
+        "retention",
+        "calibration",
+        "reviews_by_kind",
+        "intervals",
+        "card_counts",
+    ):
         assert key in stats
 
 

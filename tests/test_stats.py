@@ -66,8 +66,7 @@ def test_minutes_follow_the_learners_median_answer_time(store, clock):
     for card, seconds in zip(store.cards(), (10, 20, 30)):
         store.answer(card.id, 4, duration_ms=seconds * 1000)
     assert stats.seconds_per_card(store) == 20
-    assert stats.estimated_minutes(store, 9) == 3
-    assert timedelta(seconds=20 * 9) == timedelta(minutes=3)
+    assert stats.estimated_minutes(store, 9) == 3  # 9 cards at 20 s
 
 
 def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(store, clock):

@@ -22,7 +22,6 @@ from cards.models import Card
 from cards.store import Store
 
 from .cardview import CardView
-from .theme import Colors
 
 
 class CardDialog(QDialog):
@@ -32,7 +31,6 @@ class CardDialog(QDialog):
         parent: QWidget | None = None,
         card: Card | None = None,
         deck_id: int | None = None,
-        colors: Colors | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -54,8 +52,6 @@ class CardDialog(QDialog):
         self.tags = QLineEdit(" ".join(card.tag_list) if card else "")
         self.tags.setPlaceholderText("space-separated tags")
         self.preview = CardView(media=store.media)
-        if colors is not None:
-            self.preview.set_colors(colors)
 
         form = QFormLayout()
         form.addRow("Deck", self.deck)

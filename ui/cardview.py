@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from cards.render import render_html
 
-from .theme import LIGHT, Colors, card_css
+from . import theme
+from .theme import Colors, card_css
 
 
 class CardView(QTextBrowser):
@@ -27,7 +28,7 @@ class CardView(QTextBrowser):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         self.setFont(font)
         self.document().setDocumentMargin(22)
-        self.colors: Colors = LIGHT
+        self.colors: Colors = theme.current()
         self._markdown = ""
         self._images: dict[str, QImage] = {}
 

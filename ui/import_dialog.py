@@ -147,7 +147,8 @@ class ImportDialog(QDialog):
             self.deck_name.setPlaceholderText(f"keep the package's {len(preview.decks)} decks")
         elif preview.decks:
             self.deck_name.setText(preview.decks[0])
-        self.status.setText(f"{preview.total} cards to import. The first {len(preview.cards)} are shown.")
+        shown = f" The first {len(preview.cards)} are shown." if len(preview.cards) < preview.total else ""
+        self.status.setText(f"{preview.total} card{'s' if preview.total != 1 else ''} to import.{shown}")
         self.import_button.setEnabled(preview.total > 0)
 
     def _show_options(self, preview: formats.Preview | None) -> None:

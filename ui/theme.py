@@ -49,8 +49,17 @@ def resolve(mode: str) -> Colors:
     return DARK if mode == "dark" else LIGHT
 
 
+_current: Colors = LIGHT
+
+
+def current() -> Colors:
+    """The colours of the theme in force, for widgets created after it was applied (dialogs)."""
+    return _current
+
+
 def apply(app: QApplication, mode: str) -> Colors:
-    colors = resolve(mode)
+    global _current
+    colors = _current = resolve(mode)
     app.setStyle("Fusion")
     palette = QPalette()
     roles = {
