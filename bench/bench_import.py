@@ -71,8 +71,14 @@ def ours(tmp: Path, source_csv: Path) -> dict[str, float]:
 
 
 def anki(tmp: Path, source_csv: Path) -> dict[str, float]:
-    from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions, ImportAnkiPackageOptions
-    from anki.collection import ImportAnkiPackageRequest, ImportCsvRequest
+    from anki.collection import (
+        Collection,
+        DeckIdLimit,
+        ExportAnkiPackageOptions,
+        ImportAnkiPackageOptions,
+        ImportAnkiPackageRequest,
+        ImportCsvRequest,
+    )
 
     counter = iter(range(10_000))
 

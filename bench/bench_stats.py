@@ -30,6 +30,8 @@ def main() -> None:
             "answers per day by kind (a year)": lambda: stats.reviews_by_kind(store, 365),
             "retention (a year)": lambda: stats.retention(store, year_ago),
             "calibration (a year)": lambda: stats.calibration(store, year_ago),
+            "answers by kind, one deck (a year)": lambda: stats.reviews_by_kind(store, 365, deck_id=3),
+            "calibration, one deck (a year)": lambda: stats.calibration(store, year_ago, deck_id=3),
             "forecast (30 days)": lambda: stats.forecast(store, 30),
             "card counts by state": lambda: stats.card_counts(store),
             "interval spread": lambda: stats.distribution(store, "interval"),

@@ -11,11 +11,15 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cards.scheduling import recall_curve
+from cards.schema import INSERT_REVIEW, SCHEMA_VERSION
+from cards.settings import SchedulingSettings
 from cards.store import Store
 from cards.timeutil import FixedClock, to_ms
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
+FACTOR, DECAY = recall_curve(SchedulingSettings())
 WORDS = (
     "attention gradient tensor layer batch token embedding retrieval latency memory "
     "shard cache softmax residual norm loss optimizer schedule query vector"
@@ -28,7 +32,7 @@ def sentence(rng: random.Random, words: int) -> str:
 
 def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int = 7) -> Path:
     """A store of `cards` cards in `decks` decks with `reviews` log rows, built once and cached."""
-    cached = RESULTS / f"store-{cards}-{reviews}.db"
+    cached = RESULTS / f"store-v{SCHEMA_VERSION}-{cards}-{reviews}.db"
     if not cached.exists():
         RESULTS.mkdir(exist_ok=True)
         rng = random.Random(seed)
@@ -76,38 +80,32 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
                     0,
                 )
             )
-            # The card's answers spread over the past year, so intervals are days long.
+            # The card's answers spread over the past year, so intervals are days long;
+            # each one follows the previous like a real log (first answer: a new card).
+            previous = None
             for at in sorted(rng.sample(range(1, 365 * 86_400), n)):
                 review_id = now_ms - 366 * day + at * 1000 + i % 1000
                 while review_id in used_ids:
                     review_id += 1
                 used_ids.add(review_id)
+                if previous is None:
+                    before = (0, None, None, None, None, None, None)
+                else:
+                    days = (review_id - previous) // day
+                    recall = (1 + FACTOR * days / stability) ** DECAY
+                    before = (2, None, stability, difficulty, previous + day, previous, recall)
                 review_rows.append(
-                    (
-                        review_id,
-                        i,
-                        rng.choice((1, 3, 3, 3, 3, 4)),
-                        rng.randint(2000, 20000),
-                        2,
-                        None,
-                        stability,
-                        difficulty,
-                        due - day,
-                        due - 2 * day,
-                        2,
-                        None,
-                        stability,
-                        difficulty,
-                        due,
-                    )
-                )
+                    (review_id, i, deck_id, rng.choice((1, 3, 3, 3, 3, 4)), rng.randint(2000, 20000), *before,
+                     2, None, stability, difficulty, review_id + day)
+                )  # fmt: skip
+                previous = review_id
         db.executemany(
             "INSERT INTO card (id, deck_id, key, question, answer, tags, position, state, queue, step, "
             "stability, difficulty, due_ms, last_review_ms, reps, lapses) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             card_rows,
         )
-        db.executemany("INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", review_rows[:reviews])
+        db.executemany(INSERT_REVIEW, review_rows[:reviews])
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()

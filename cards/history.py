@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fsrs import Rating
 
 from .scheduling import NEW, fsrs_card, make_scheduler, queue_for_state
+from .schema import INSERT_REVIEW
 from .settings import SchedulingSettings
 from .timeutil import from_ms, to_ms
 
@@ -35,6 +36,7 @@ def append_history(
     if not answers or db.execute("SELECT 1 FROM review WHERE card_id = ? LIMIT 1", (card_id,)).fetchone():
         return 0
     scheduler = make_scheduler(settings, fuzz=False)
+    (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
     state = None
     before = (NEW, None, None, None, None, None)
     reps = lapses = 0
@@ -46,11 +48,12 @@ def append_history(
         if state is None:
             state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
         lapses += 1 if before[0] == 2 and answer.rating == 1 else 0
+        recall = scheduler.get_card_retrievability(state, when) if before[0] == 2 else None
         state, _ = scheduler.review_card(state, Rating(answer.rating), when)
         after = (int(state.state), state.step, state.stability, state.difficulty, to_ms(state.due))
         db.execute(
-            "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (review_id, card_id, answer.rating, max(0, answer.duration_ms), *before, *after),
+            INSERT_REVIEW,
+            (review_id, card_id, deck_id, answer.rating, max(0, answer.duration_ms), *before, recall, *after),
         )
         before = (*after, review_id)
         reps += 1

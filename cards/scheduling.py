@@ -39,6 +39,12 @@ def make_scheduler(settings: SchedulingSettings, fuzz: bool | None = None) -> Sc
     )
 
 
+def recall_curve(settings: SchedulingSettings) -> tuple[float, float]:
+    """(factor, decay) of FSRS's forgetting curve, recall = (1 + factor * days / stability) ** decay."""
+    decay = -make_scheduler(settings).parameters[20]
+    return 0.9 ** (1 / decay) - 1, decay
+
+
 def fsrs_card(
     card_id: int,
     state: int,

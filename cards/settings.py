@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -62,6 +63,18 @@ class SchedulingSettings:
     @classmethod
     def from_json(cls, text: str | None) -> SchedulingSettings:
         return cls().replace(**json.loads(text)) if text else cls()
+
+
+def stored_settings(db: sqlite3.Connection, deck_id: int | None = None) -> SchedulingSettings:
+    """The settings a store holds for a deck (its overrides over the global ones); None: the global ones."""
+    row = db.execute("SELECT value FROM setting WHERE key = 'scheduling'").fetchone()
+    result = SchedulingSettings.from_json(row[0] if row else None)
+    if deck_id is None:
+        return result
+    row = db.execute("SELECT options FROM deck WHERE id = ?", (deck_id,)).fetchone()
+    if row is None:
+        raise SettingsError(f"no deck with id {deck_id}")
+    return result.replace(**json.loads(row[0] or "{}"))
 
 
 def _checked_type(name: str, value: Any, kind: type) -> Any:

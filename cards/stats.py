@@ -6,7 +6,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .scheduling import make_scheduler
 from .store import Store
 from .timeutil import day_bounds, from_ms, study_day, to_ms
 
@@ -89,22 +88,31 @@ def _reviewed_on(store: Store, day: date, hour: int) -> bool:
 # --------------------------------------------------------------------- the statistics screen
 
 
+def _day_starts(store: Store, first: date, days: int) -> list[int]:
+    """The start (UTC ms) of each of `days` study days from `first`, then the end of the last one."""
+    hour = store.settings().day_start_hour
+    return [to_ms(day_bounds(first + timedelta(days=i), hour, store.tz)[0]) for i in range(days + 1)]
+
+
+def _per_day(store: Store, days: int, columns: str, args: tuple = (), deck_id: int | None = None):
+    """(study day, row of `columns`) for each of the last `days` days with answers, today included.
+
+    One rowid-range query a day: a million answers take no sort, which a GROUP BY
+    over a computed day would (it was the larger part of the time).
+    """
+    first = store.today().day - timedelta(days=days - 1)
+    starts = _day_starts(store, first, days)
+    scope, scope_args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    sql = f"SELECT count(*), {columns} FROM review WHERE id >= ? AND id < ? {scope}"
+    for i in range(days):
+        count, *row = store.db.execute(sql, (*args, starts[i], starts[i + 1], *scope_args)).fetchone()
+        if count:
+            yield first + timedelta(days=i), (count, *row)
+
+
 def reviews_per_day(store: Store, days: int = 365, deck_id: int | None = None) -> dict[date, int]:
     """Answers on each study day of the last `days` days (today included)."""
-    today = store.today()
-    hour = store.settings().day_start_hour
-    first = today.day - timedelta(days=days - 1)
-    start_ms = to_ms(day_bounds(first, hour, store.tz)[0])
-    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
-    counts: dict[date, int] = {}
-    # Whole days counted from today's start; a DST change shifts at most an hour of answers.
-    for offset, count in store.db.execute(
-        f"SELECT (id - ?) / 86400000, count(*) FROM review WHERE id >= ? {scope} GROUP BY 1",
-        (today.start_ms - 400 * 86_400_000, start_ms, *args),
-    ):
-        day = today.day - timedelta(days=400 - offset)
-        counts[day] = count
-    return counts
+    return {day: row[0] for day, row in _per_day(store, days, "1", deck_id=deck_id)}
 
 
 def longest_streak(active_days: set[date]) -> int:
@@ -117,13 +125,19 @@ def longest_streak(active_days: set[date]) -> int:
 
 def retention(store: Store, since: date, deck_id: int | None = None) -> tuple[int, int]:
     """(passed, answered) for answers to cards in review (learning steps excluded) since a study day."""
-    start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0])
-    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
-    passed, answered = store.db.execute(
-        f"SELECT coalesce(sum(rating > 1), 0), count(*) FROM review WHERE id >= ? AND state_before = 2 {scope}",
-        (start_ms, *args),
+    return retention_since(store, [since], deck_id)[0]
+
+
+def retention_since(store: Store, days: list[date], deck_id: int | None = None) -> list[tuple[int, int]]:
+    """retention() for several starting days in one pass over the log."""
+    starts = [to_ms(day_bounds(day, store.settings().day_start_hour, store.tz)[0]) for day in days]
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    sums = ", ".join("coalesce(sum(id >= ? AND rating > 1), 0), coalesce(sum(id >= ?), 0)" for _ in starts)
+    row = store.db.execute(
+        f"SELECT {sums} FROM review WHERE id >= ? AND state_before = 2 {scope}",
+        (*[start for start in starts for _ in (0, 1)], min(starts), *args),
     ).fetchone()
-    return passed, answered
+    return list(zip(row[::2], row[1::2]))
 
 
 def forecast(store: Store, days: int = 30, deck_id: int | None = None) -> list[tuple[date, int]]:
@@ -154,41 +168,33 @@ BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90,
 
 def reviews_by_kind(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, int, int]]:
     """Answers per study day split into (learning, young, mature): young reviews had an interval under 21 days."""
-    today = store.today()
-    first = today.day - timedelta(days=days - 1)
-    start_ms = to_ms(day_bounds(first, store.settings().day_start_hour, store.tz)[0])
-    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
-    base = today.start_ms - (days + 1) * DAY_MS
-    result: dict[date, tuple[int, int, int]] = {}
-    for offset, learning, young, mature in store.db.execute(
-        "SELECT (id - ?) / 86400000, sum(state_before != 2), "
-        "sum(state_before = 2 AND due_before_ms - last_review_before_ms < ?), "
-        "sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?) "
-        f"FROM review WHERE id >= ? {scope} GROUP BY 1",
-        (base, MATURE_DAYS * DAY_MS, MATURE_DAYS * DAY_MS, start_ms, *args),
-    ):
-        result[today.day - timedelta(days=days + 1 - offset)] = (learning, young, mature)
-    return result
+    mature = MATURE_DAYS * DAY_MS
+    columns = (
+        "sum(state_before != 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms < ?), "
+        "sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?)"
+    )
+    return {day: tuple(row[1:]) for day, row in _per_day(store, days, columns, (mature, mature), deck_id)}
 
 
 def calibration(store: Store, since: date | None = None, deck_id: int | None = None) -> list[tuple[float, int, int]]:
     """FSRS's predicted recall against what happened, in 10% bins: (predicted mean, answers, recalled).
 
-    Review answers only; the prediction uses the stability the card had before
-    the answer and the time since its previous answer.
+    Answers to cards in review, each with the recall the scheduler predicted at
+    that moment (recall_before); one range of the review_recall index per bin.
     """
-    parameters = store.settings(deck_id).parameters or make_scheduler(store.settings(deck_id)).parameters
-    decay = -parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
     start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0]) if since else 0
-    scope, args = ("AND card_id IN (SELECT id FROM card WHERE deck_id = ?)", (deck_id,)) if deck_id else ("", ())
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
     sql = (
-        "SELECT min(9, CAST(r * 10 AS INTEGER)), avg(r), count(*), sum(rating > 1) FROM ("
-        "  SELECT rating, pow(1 + ? * ((id - last_review_before_ms) / 86400000.0) / stability_before, ?) AS r"
-        f"  FROM review WHERE state_before = 2 AND stability_before > 0 AND id >= ? {scope}"
-        ") GROUP BY 1 ORDER BY 1"
+        "SELECT avg(recall_before), count(*), coalesce(sum(rating > 1), 0) FROM review "
+        f"WHERE recall_before >= ? AND recall_before < ? AND id >= ? {scope}"
     )
-    return [(mean, n, passed) for _, mean, n, passed in store.db.execute(sql, (factor, decay, start_ms, *args))]
+    bins = []
+    for low in range(10):
+        high = (low + 1) / 10 if low < 9 else 2  # the top bin holds a prediction of exactly 1
+        mean, n, passed = store.db.execute(sql, (low / 10, high, start_ms, *args)).fetchone()
+        if n:
+            bins.append((mean, n, passed))
+    return bins
 
 
 def distribution(store: Store, column: str, deck_id: int | None = None) -> list[tuple[str, int]]:
@@ -243,7 +249,9 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),
         seconds_per_card=seconds_per_card(store),
-        retention={name: retention(store, today - timedelta(days=back), deck_id) for name, back in PERIODS.items()},
+        retention=dict(
+            zip(PERIODS, retention_since(store, [today - timedelta(days=b) for b in PERIODS.values()], deck_id))
+        ),
         desired_retention=store.settings(deck_id).desired_retention,
         card_counts=card_counts(store, deck_id),
         range_days=range_days,

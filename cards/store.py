@@ -39,7 +39,7 @@ from .scheduling import (
     preview_intervals,
     queue_for_state,
 )
-from .settings import DECK_OVERRIDABLE, SchedulingSettings
+from .settings import DECK_OVERRIDABLE, SchedulingSettings, stored_settings
 from .timeutil import Clock, SystemClock, day_bounds, from_ms, study_day, to_ms
 
 ENV_DB = "STUDYPLANNER_DB"
@@ -215,11 +215,7 @@ class Store:
         """The settings in force for a deck (its overrides over the global ones)."""
         if deck_id in self._settings_cache:
             return self._settings_cache[deck_id]
-        row = self.db.execute("SELECT value FROM setting WHERE key = 'scheduling'").fetchone()
-        result = SchedulingSettings.from_json(row[0] if row else None)
-        if deck_id is not None:
-            result = result.replace(**self.deck_overrides(deck_id))
-        self._settings_cache[deck_id] = result
+        result = self._settings_cache[deck_id] = stored_settings(self.db, deck_id)
         return result
 
     def deck_overrides(self, deck_id: int) -> dict:
@@ -559,13 +555,15 @@ class Store:
             review_id = max(to_ms(self.clock.now()), last_id + 1)
             when = from_ms(review_id)
             scheduler = make_scheduler(self.settings(card.deck_id))
-            after, _ = scheduler.review_card(fsrs_state(card, when), Rating(rating), when)
+            before = fsrs_state(card, when)
+            recall = scheduler.get_card_retrievability(before, when) if card.state == State.Review else None
+            after, _ = scheduler.review_card(before, Rating(rating), when)
             state_after = int(after.state)
             db.execute(
-                "INSERT INTO review VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                schema.INSERT_REVIEW,
                 (
-                    review_id, card_id, rating, duration_ms,
-                    card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms,
+                    review_id, card_id, card.deck_id, rating, duration_ms,
+                    card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, recall,
                     state_after, after.step, after.stability, after.difficulty, to_ms(after.due),
                 ),
             )  # fmt: skip

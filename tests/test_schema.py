@@ -154,3 +154,31 @@ def test_new_store_gets_the_builtin_decks(tmp_path, clock):
     store = Store.open(tmp_path / "fresh.db", clock=clock, tz=timezone.utc)
     assert len(store.decks()) == len(decks)
     store.close()
+
+
+def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, clock):
+    """v3 fills in, for answers given before it, what an answer records now."""
+    path = tmp_path / "v2.db"
+    store = open_store(path, clock)
+    from tests.conftest import add_deck_with_cards
+
+    deck = add_deck_with_cards(store, "Old", 3)
+    for days in (0, 3, 11, 40):
+        clock.advance(days=days)
+        for card in store.cards(deck):
+            store.answer(card.id, 3)
+    recorded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
+    assert sum(recall is not None for _, _, recall in recorded) >= 6  # answers to cards in review
+    store.close()
+    db = sqlite3.connect(path, isolation_level=None)  # back to the v2 layout
+    db.execute("DROP INDEX review_recall")
+    db.execute("ALTER TABLE review DROP COLUMN recall_before")
+    db.execute("ALTER TABLE review DROP COLUMN deck_id")
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    store = open_store(path, clock)
+    upgraded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
+    assert [(i, d) for i, d, _ in upgraded] == [(i, d) for i, d, _ in recorded]
+    for (_, _, then), (_, _, now) in zip(recorded, upgraded):
+        assert (then is None and now is None) or now == pytest.approx(then, rel=1e-9)
+    store.close()

@@ -125,3 +125,23 @@ def test_reviews_by_kind_calibration_and_distributions(store, clock):
     assert sum(intervals.values()) == 1
     report = stats.report(store, range_days=0)
     assert report.range_days == 31 and report.calibration == bins
+
+
+def test_deck_figures_split_the_overall_ones(store, clock):
+    from tests.conftest import add_deck_with_cards
+
+    decks = [add_deck_with_cards(store, name, 4) for name in ("Left", "Right")]
+    for days in (0, 5, 20):
+        clock.advance(days=days)
+        for deck in decks:
+            for card in store.cards(deck)[: 2 if deck == decks[0] else 4]:
+                store.answer(card.id, 3 if card.id % 3 else 1)
+    whole = stats.report(store, range_days=0)
+    parts = [stats.report(store, deck, range_days=0) for deck in decks]
+    assert sum(p.reviews_per_day[store.today().day] for p in parts) == whole.reviews_per_day[store.today().day]
+    for name in stats.PERIODS:
+        assert tuple(map(sum, zip(*(p.retention[name] for p in parts)))) == whole.retention[name]
+    assert sum(n for p in parts for _, n, _ in p.calibration) == sum(n for _, n, _ in whole.calibration) > 0
+    assert parts[0].calibration != parts[1].calibration
+    for day, kinds in whole.reviews_by_kind.items():
+        assert tuple(map(sum, zip(*(p.reviews_by_kind.get(day, (0, 0, 0)) for p in parts)))) == kinds
