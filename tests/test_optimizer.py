@@ -67,3 +67,38 @@ def test_statistics_screen_fits_and_applies_off_the_gui_thread(qtbot, store, clo
     assert "Log loss" in asked[0]
     assert store.settings().parameters is not None
     window.close()
+
+
+def test_fit_on_a_real_learners_log_predicts_their_later_answers_better(store, clock):
+    """py-fsrs's published review log (tests/data/README.md), replayed as imported history."""
+    import csv
+    import gzip
+    from datetime import datetime
+    from pathlib import Path
+
+    from cards import stats
+    from cards.history import PastAnswer, append_history
+
+    answers: dict[str, list[PastAnswer]] = {}
+    with gzip.open(Path(__file__).parent / "data" / "py-fsrs-review-log.csv.gz", "rt", newline="") as fh:
+        for row in csv.DictReader(fh):
+            at_ms = round(datetime.fromisoformat(row["review_time"]).timestamp() * 1000)
+            answers.setdefault(row["card_id"], []).append(
+                PastAnswer(at_ms, int(row["review_rating"]), int(row["review_duration"]))
+            )
+    deck = store.add_deck("Josh")
+    card_ids = {key: store.add_card(deck.id, f"card {key}", "answer").id for key in answers}
+    with store.transaction() as db:
+        for key, card_answers in answers.items():
+            append_history(db, card_ids[key], card_answers, store.settings(deck.id))
+    assert stats.summary(store)["reviews_total"] == 12_580
+
+    result = optimizer.fit(store)
+    assert result.better, (result.log_loss_before, result.log_loss_after)
+    assert result.rmse_after < result.rmse_before
+    # The scheduler's own predictions on this log are in the right range: the
+    # calibration bins hold most answers where the pass rate matches.
+    bins = stats.calibration(store, deck_id=deck.id)
+    answered = sum(n for _, n, _ in bins)
+    assert answered > 5_000
+    assert abs(sum(p for _, _, p in bins) / answered - sum(m * n for m, n, _ in bins) / answered) < 0.1
