@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import fsrs_rs_python as fsrs_rs
 
@@ -45,13 +46,23 @@ class Fit:
 def _histories(store: Store) -> dict[int, list[tuple[int, int, int]]]:
     """Per card: (review time ms, rating, days since the previous review) in order."""
     hour = store.settings().day_start_hour
+    # The study day is the same all through a quarter hour (time zone offsets and
+    # DST changes fall on quarter hours), so it is computed once per quarter, not per answer.
+    day_of_quarter: dict[int, int] = {}
     histories: dict[int, list[tuple[int, int, int]]] = {}
-    previous: dict[int, object] = {}
-    for card_id, at, rating in store.db.execute("SELECT card_id, id, rating FROM review ORDER BY card_id, id"):
-        day = study_day(from_ms(at), hour, store.tz)
-        elapsed = (day - previous[card_id]).days if card_id in previous else 0  # type: ignore[operator]
-        previous[card_id] = day
-        histories.setdefault(card_id, []).append((at, rating, elapsed))
+    last_day: dict[int, int] = {}
+    # In time order, a plain scan of the log (by card, each row would be a random read).
+    for card_id, at, rating in store.db.execute("SELECT card_id, id, rating FROM review ORDER BY id"):
+        quarter = at // 900_000
+        day = day_of_quarter.get(quarter)
+        if day is None:
+            day = day_of_quarter[quarter] = study_day(from_ms(quarter * 900_000), hour, store.tz).toordinal()
+        previous = last_day.get(card_id)
+        if previous is None:
+            histories[card_id] = [(at, rating, 0)]
+        else:
+            histories[card_id].append((at, rating, day - previous))
+        last_day[card_id] = day
     return histories
 
 
@@ -90,8 +101,14 @@ def fit(store: Store, progress: Callable[[str], None] | None = None) -> Fit:
 
 def apply(store: Store, parameters: tuple[float, ...]) -> int:
     """Use the parameters from now on and reschedule review cards from their log. Returns cards rescheduled."""
-    settings = store.update_settings(parameters=parameters)
-    model = fsrs_rs.FSRS(list(parameters))
+    store.update_settings(parameters=parameters)
+    return reschedule(store)
+
+
+def reschedule(store: Store) -> int:
+    """Recompute review cards' memory and due date from their log with the parameters in use."""
+    settings = store.settings()
+    model = fsrs_rs.FSRS(list(settings.parameters or fsrs_rs.DEFAULT_PARAMETERS))
     hour = settings.day_start_hour
     rows = []
     for card_id, history in _histories(store).items():
@@ -100,19 +117,16 @@ def apply(store: Store, parameters: tuple[float, ...]) -> int:
     if not rows:
         return 0
     states = model.memory_state_batch([item for _, _, item in rows])
-    moved = 0
+    in_review = dict(store.db.execute("SELECT id, deck_id FROM card WHERE state = 2"))
+    updates = []
+    for (card_id, last_ms, _), state in zip(rows, states):
+        if card_id not in in_review:  # learning steps keep their own timing
+            continue
+        retention = store.settings(in_review[card_id]).desired_retention
+        days = max(1, round(model.next_interval(state.stability, retention, 3)))
+        last_day = study_day(from_ms(last_ms), hour, store.tz)
+        due = to_ms(day_bounds(last_day + timedelta(days=days), hour, store.tz)[0])
+        updates.append((state.stability, state.difficulty, due, card_id))
     with store.transaction() as db:
-        for (card_id, last_ms, _), state in zip(rows, states):
-            card_row = db.execute("SELECT state, deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
-            if card_row is None or card_row[0] != 2:  # learning steps keep their own timing
-                continue
-            retention = store.settings(card_row[1]).desired_retention
-            days = max(1, round(model.next_interval(state.stability, retention, 3)))
-            last_day = study_day(from_ms(last_ms), hour, store.tz)
-            due = to_ms(day_bounds(last_day.fromordinal(last_day.toordinal() + days), hour, store.tz)[0])
-            db.execute(
-                "UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?",
-                (state.stability, state.difficulty, due, card_id),
-            )
-            moved += 1
-    return moved
+        db.executemany("UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?", updates)
+    return len(updates)

@@ -62,10 +62,18 @@ def test_statistics_screen_fits_and_applies_off_the_gui_thread(qtbot, store, clo
     window.show_screen("Statistics")
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
-    window.statistics.fit_parameters()
-    qtbot.waitUntil(lambda: bool(asked), timeout=20_000)
+    screen = window.statistics
+    steps = []
+    screen.fit_step.setText = lambda text, set_text=screen.fit_step.setText: steps.append(text) or set_text(text)
+    due_before = {c.id: c.due_ms for c in store.cards() if c.state == 2}
+    screen.fit_parameters()
+    assert screen.fit_progress.isVisibleTo(window) and not screen.fit_button.isEnabled()
+    qtbot.waitUntil(lambda: "rescheduled" in screen.summary.text(), timeout=30_000)
     assert "Log loss" in asked[0]
+    assert any("Fitting on" in step for step in steps) and "Rescheduling" in steps[-1]
     assert store.settings().parameters is not None
+    assert any(store.card(i).due_ms != due for i, due in due_before.items())
+    assert not screen.fit_progress.isVisibleTo(window) and screen.fit_button.isEnabled()
     window.close()
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 class _Signals(QObject):
     done = Signal(object)
     failed = Signal(str)
+    progress = Signal(str)
 
 
 class Task(QRunnable):
@@ -32,8 +33,17 @@ class Task(QRunnable):
         self.signals.done.emit(result)
 
 
-def run_task(fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[str], None]) -> Task:
+def run_task(
+    fn: Callable[..., Any],
+    done: Callable[[Any], None],
+    failed: Callable[[str], None],
+    progress: Callable[[str], None] | None = None,
+) -> Task:
+    """With `progress`, fn is called with a function that reports a step (text) back to the GUI thread."""
     task = Task(fn)
+    if progress is not None:
+        task.fn = lambda: fn(task.signals.progress.emit)
+        task.signals.progress.connect(progress)
     task.signals.done.connect(done)
     task.signals.failed.connect(failed)
     QThreadPool.globalInstance().start(task)
