@@ -163,7 +163,7 @@ def card_counts(store: Store, deck_id: int | None = None) -> dict[str, int]:
 MATURE_DAYS = 21
 DAY_MS = 86_400_000
 BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90, "1-3mo"), (180, "3-6mo"),
-           (365, "6-12mo"), (10**9, "1y+"))  # fmt: skip
+           (365, "½-1y"), (10**9, "1y+"))  # fmt: skip
 
 
 def reviews_by_kind(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, int, int]]:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -170,10 +171,18 @@ class StackedBars(QWidget):
                 painter.fillRect(QRect(int(4 + i * width), bottom - size, max(1, int(width) - 1), size), QColor(color))
                 bottom -= size
         painter.setPen(QColor(self.palette().color(self.foregroundRole())))
-        step = max(1, len(self.data) // 6)
+        metrics = painter.fontMetrics()
+        if len(self.data) <= 12:  # buckets: each bar named, centred under it
+            for i, (label, _) in enumerate(self.data):
+                text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(width))
+                painter.drawText(QRect(int(4 + i * width), self.height() - 16, int(width), 16),
+                                 Qt.AlignmentFlag.AlignHCenter, text)  # fmt: skip
+            return
+        step = max(1, len(self.data) // 6)  # days: a date every few bars, none cut at the right edge
         for i in range(0, len(self.data), step):
-            painter.drawText(QRect(int(4 + i * width), self.height() - 16, 70, 16), Qt.AlignmentFlag.AlignLeft,
-                             self.data[i][0])  # fmt: skip
+            x, label = int(4 + i * width), self.data[i][0]
+            if x + metrics.horizontalAdvance(label) <= self.width():
+                painter.drawText(x, self.height() - 4, label)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if not self.data:
@@ -211,6 +220,20 @@ class StatisticsScreen(QWidget):
         header.addWidget(self.fit_button)
         header.addWidget(self.range_filter)
         header.addWidget(self.deck_filter)
+        # Fitting and rescheduling take seconds on a large log: a busy bar and the step under way.
+        self.fit_progress = QWidget()
+        self.fit_step = QLabel()
+        self.fit_step.setObjectName("muted")
+        busy = QProgressBar()
+        busy.setRange(0, 0)
+        busy.setMaximumWidth(160)
+        busy.setTextVisible(False)
+        row = QHBoxLayout(self.fit_progress)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.addStretch()
+        row.addWidget(self.fit_step)
+        row.addWidget(busy)
+        self.fit_progress.hide()
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
         self.summary.setWordWrap(True)
@@ -248,6 +271,7 @@ class StatisticsScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 24, 28, 0)
         outer.addLayout(header)
+        outer.addWidget(self.fit_progress)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -366,22 +390,26 @@ class StatisticsScreen(QWidget):
 
     def fit_parameters(self) -> None:
         path, clock, tz = self.store.path, self.store.clock, self.store.tz
-        self.fit_button.setEnabled(False)
-        self.fit_button.setText("Fitting…")
 
-        def work() -> optimizer.Fit:
+        def work(progress) -> optimizer.Fit:
             with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
-                return optimizer.fit(reader)
+                return optimizer.fit(reader, progress)
 
-        def failed(message: str) -> None:
-            self._fit_done()
-            QMessageBox.information(self, "FSRS parameters", message[0].upper() + message[1:] + ".")
+        self._start_fit_work("Reading the review log…")
+        self._tasks = [run_task(work, self._fitted, self._fit_failed, progress=self.fit_step.setText)]
 
-        self._tasks = [run_task(work, self._fitted, failed)]
+    def _start_fit_work(self, step: str) -> None:
+        self.fit_button.setEnabled(False)
+        self.fit_step.setText(step)
+        self.fit_progress.show()
 
     def _fit_done(self) -> None:
         self.fit_button.setEnabled(True)
-        self.fit_button.setText("Fit FSRS to my reviews…")
+        self.fit_progress.hide()
+
+    def _fit_failed(self, message: str) -> None:
+        self._fit_done()
+        QMessageBox.information(self, "FSRS parameters", message[0].upper() + message[1:] + ".")
 
     def _fitted(self, result: optimizer.Fit) -> None:
         self._fit_done()
@@ -394,10 +422,22 @@ class StatisticsScreen(QWidget):
             QMessageBox.information(self, "FSRS parameters", text + "\n\nThe fit is no better; nothing changes.")
             return
         answer = QMessageBox.question(self, "FSRS parameters", text + "\n\nUse them and reschedule your cards?")
-        if answer == QMessageBox.StandardButton.Yes:
-            moved = optimizer.apply(self.store, result.parameters)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.store.update_settings(parameters=result.parameters)
+        path, clock, tz = self.store.path, self.store.clock, self.store.tz
+
+        def work() -> int:  # its own connection: rescheduling a large collection takes seconds
+            with Store.open(path, clock=clock, tz=tz, load_builtin=False) as writer:
+                return optimizer.reschedule(writer)
+
+        def done(moved: int) -> None:
+            self._fit_done()
             self.summary.setText(f"New parameters in use; {moved} review cards rescheduled.")
             self.refresh(reload_decks=False)
+
+        self._start_fit_work("Rescheduling your cards with the new parameters…")
+        self._tasks = [run_task(work, done, self._fit_failed)]
 
     # ------------------------------------------------------------------ catching up
 
