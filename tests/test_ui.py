@@ -428,14 +428,23 @@ def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):
     assert day[0].done
 
 
-def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store):
-    store.answer(store.next_card().id, 4, duration_ms=12_000)
+def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store, clock):
+    card = store.next_card()
+    store.answer(card.id, 4, duration_ms=12_000)
     window.show_screen("Statistics")
     screen = window.statistics
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
     assert screen.report.reviews_per_day == {store.today().day: 1}
-    assert "1 answers today" in screen.summary.text() and "streak 1 day" in screen.summary.text()
+    assert "1 answer today" in screen.summary.text() and "streak 1 day" in screen.summary.text()
     assert screen.report.card_counts["review"] == 1
+    assert not screen.calibration_chart.isVisibleTo(window)  # a first answer predicts nothing
+    clock.advance(days=6)
+    store.answer(card.id, 3)
+    screen.report = None
+    screen.refresh()
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert screen.calibration_chart.isVisibleTo(window) and len(screen.calibration_chart.bins) == 1
+    assert "recalled 100%" in screen.calibration.text()
     screen.report = None
     screen.deck_filter.setCurrentIndex(screen.deck_filter.findData(store.deck_by_name("small").id))
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)

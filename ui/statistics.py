@@ -195,6 +195,57 @@ class StackedBars(QWidget):
             QToolTip.showText(event.globalPosition().toPoint(), f"{label}: {parts}", self)
 
 
+class CalibrationChart(QWidget):
+    """Predicted recall (across) against recalled (up), one dot per 10% bin sized by its answers;
+    dots on the diagonal mean FSRS's predictions hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bins: list[tuple[float, int, int]] = []
+        self.colors: Colors = LIGHT
+        self.setMouseTracking(True)
+        self.setFixedSize(240, 240)
+
+    def _plot(self) -> QRect:
+        return QRect(40, 10, self.width() - 62, self.height() - 36)  # room for the axis figures
+
+    def _dots(self):
+        plot, most = self._plot(), max([n for _, n, _ in self.bins] + [1])
+        for mean, n, passed in self.bins:
+            x = plot.left() + plot.width() * mean
+            y = plot.bottom() - plot.height() * passed / n
+            radius = 3 + 7 * (n / most) ** 0.5
+            yield QRect(int(x - radius), int(y - radius), int(2 * radius), int(2 * radius)), mean, n, passed
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        plot = self._plot()
+        painter.setPen(QColor(self.colors.border))
+        painter.drawRect(plot)
+        painter.drawLine(plot.bottomLeft(), plot.topRight())  # where predicted = recalled
+        painter.setPen(QColor(self.colors.muted))
+        for share in (0, 0.5, 1):
+            y = int(plot.bottom() - plot.height() * share)
+            painter.drawText(QRect(0, y - 8, 36, 16), Qt.AlignmentFlag.AlignRight, f"{share:.0%}")
+            x = int(plot.left() + plot.width() * share)
+            painter.drawText(QRect(x - 20, plot.bottom() + 4, 40, 16), Qt.AlignmentFlag.AlignHCenter, f"{share:.0%}")
+        dot = QColor(self.colors.accent)
+        dot.setAlphaF(0.7)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(dot)
+        for rect, *_ in self._dots():
+            painter.drawEllipse(rect)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        for rect, mean, n, passed in self._dots():
+            if rect.adjusted(-3, -3, 3, 3).contains(event.position().toPoint()):
+                text = f"predicted {mean:.0%}, recalled {passed / n:.0%} ({n} answers)"
+                QToolTip.showText(event.globalPosition().toPoint(), text, self)
+                return
+        QToolTip.hideText()
+
+
 class StatisticsScreen(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -264,6 +315,7 @@ class StatisticsScreen(QWidget):
         self.kinds = StackedBars(("learning", "young", "mature"))
         self.intervals = StackedBars(("cards",), height=110)
         self.stabilities = StackedBars(("cards",), height=110)
+        self.calibration_chart = CalibrationChart()
         self.calibration = QLabel()
         self.calibration.setTextFormat(Qt.TextFormat.RichText)
         self.calibration.setWordWrap(True)
@@ -294,7 +346,10 @@ class StatisticsScreen(QWidget):
         layout.addWidget(self._heading("Answers per day: learning, young (interval under 21 days), mature"))
         layout.addWidget(self.kinds)
         layout.addWidget(self._heading("Calibration: FSRS's predicted recall against what you recalled"))
-        layout.addWidget(self.calibration)
+        calibration = QHBoxLayout()
+        calibration.addWidget(self.calibration_chart)
+        calibration.addWidget(self.calibration, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(calibration)
         distributions = QHBoxLayout()
         for title, chart in (("Intervals of review cards", self.intervals), ("Stability (days)", self.stabilities)):
             column = QVBoxLayout()
@@ -315,6 +370,7 @@ class StatisticsScreen(QWidget):
         self.colors = colors
         self.heatmap.colors = colors
         self.forecast.colors = colors
+        self.calibration_chart.colors = colors
         self.update()
 
     def refresh(self, reload_decks: bool = True) -> None:
@@ -344,7 +400,7 @@ class StatisticsScreen(QWidget):
         self.forecast.report = r
         reviews_today = r.reviews_per_day.get(r.today, 0)
         self.summary.setText(
-            f"{reviews_today} answers today  ·  streak {r.streak} day{'s' if r.streak != 1 else ''} "
+            f"{reviews_today} answer{'s' if reviews_today != 1 else ''} today  ·  streak {r.streak} day{'s' if r.streak != 1 else ''} "
             f"(longest {r.longest_streak})  ·  studied on {r.days_studied} of the last 365 days"
         )
         backlog = r.forecast[0][1] if r.forecast else 0
@@ -382,6 +438,9 @@ class StatisticsScreen(QWidget):
             if n
         ]
         self.calibration.setText(f"<table>{''.join(rows)}</table>" if rows else "No review answers in this range yet.")
+        self.calibration_chart.bins = r.calibration
+        self.calibration_chart.setVisible(bool(rows))
+        self.calibration_chart.update()
         self._offer_catch_up()
         self.heatmap.update()
         self.forecast.update()
