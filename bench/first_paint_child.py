@@ -7,11 +7,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+# The console script's module first, as `studyplanner` starts: the core loads before Qt does.
+import planner.cli  # noqa: E402, F401
+
+# isort: split
 from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from planner.plans import open_store  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from ui.app import open_window  # noqa: E402
 
 
 class FirstPaint(QObject):
@@ -24,7 +28,7 @@ class FirstPaint(QObject):
 
 app = QApplication(sys.argv)
 store = open_store(sys.argv[1])
-window = MainWindow(store)
+window = open_window(store)
 watcher = FirstPaint()
 window.today.table.viewport().installEventFilter(watcher)
 window.show()

@@ -58,8 +58,7 @@ def run(db: str | None = None) -> int:
 def open_window(store: Store) -> MainWindow | None:
     """The main window; a store too damaged to show is never written over: a backup is offered."""
     try:
-        store.deck_counts()  # what the first screen reads: a damaged store shows here, before any window
-        return MainWindow(store)
+        return MainWindow(store)  # it reads the first screen's figures: a damaged store shows here, unshown
     except sqlite3.DatabaseError as exc:
         dialog = BackupsDialog(store, None, reason=f"The store is damaged ({exc}). Restore the latest good backup.")
         dialog.exec()

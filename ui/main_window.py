@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from cards import formats
 from cards.errors import StudyPlannerError
-from cards.store import Store
+from cards.store import QueueCounts, Store
 
 from . import theme
 from .backups_dialog import BackupsDialog
@@ -135,7 +135,12 @@ class MainWindow(QMainWindow):
 
         self.apply_theme(str(store.get_value("theme", "system")))
         self._restore_geometry()
+        # Called directly, not through the sidebar's signal: an error reading the
+        # first screen (a damaged store) then reaches whoever builds the window.
+        self.sidebar.blockSignals(True)
         self.sidebar.setCurrentRow(0)
+        self.sidebar.blockSignals(False)
+        self._go(0)
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -181,7 +186,7 @@ class MainWindow(QMainWindow):
         elif page is self.settings_screen:
             self.settings_screen.load()
         self.stack.setCurrentWidget(page)
-        self.update_status()
+        self.update_status(self.today.counts if page is self.today else None)
 
     def start_review(self, deck_id: int) -> None:
         self.sidebar.blockSignals(True)  # studying belongs to Today
@@ -191,8 +196,9 @@ class MainWindow(QMainWindow):
         self.review.start(None if deck_id < 0 else deck_id)
         self.review.setFocus()
 
-    def update_status(self) -> None:
-        counts = self.store.queue_counts()
+    def update_status(self, counts: QueueCounts | None = None) -> None:
+        """The status bar's count of what is left today (given, when a screen has just counted)."""
+        counts = counts if counts is not None else self.store.queue_counts()
         self.due_label.setText(f"{counts.total} due today" if counts.total else "Nothing due today")
 
     def apply_theme(self, mode: str) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cards.stats import estimated_minutes, streak_days
-from cards.store import DeckCounts, Store
+from cards.store import DeckCounts, QueueCounts, Store
 from planner import plans
 
 from .theme import LIGHT, Colors
@@ -93,6 +93,7 @@ class TodayScreen(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.counts: QueueCounts | None = None  # what is left today, as of the last refresh
         self.title = QLabel("Today")
         self.title.setObjectName("title")
         self.summary = QLabel()
@@ -158,7 +159,7 @@ class TodayScreen(QWidget):
         self.model.set_decks(decks)
         if decks:
             self.table.selectRow(min(max(current, 0), len(decks) - 1))
-        counts = self.store.queue_counts(deck_counts=decks)
+        counts = self.counts = self.store.queue_counts(deck_counts=decks)
         streak = streak_days(self.store)
         if counts.total:
             minutes = estimated_minutes(self.store, counts.total)
