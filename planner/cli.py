@@ -17,12 +17,10 @@ from typing import TextIO
 
 from cards import backup, formats, optimizer
 from cards.errors import NothingToUndo, StudyPlannerError
-from cards.render import to_terminal_text
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.stats import report, summary
 from cards.store import Store, default_path
 from planner import plans
-from planner.ics import plans_to_ics
 from planner.planfile import parse_plan_bytes
 from planner.plans import open_store
 
@@ -159,6 +157,8 @@ REVIEW_HELP = "Enter: show answer · 1 Again · 2 Hard · 3 Good · 4 Easy · u 
 
 def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     """Review on standard input, one command a line; works the same piped or typed."""
+    from cards.render import to_terminal_text  # here, not at the top: other commands start faster without it
+
     deck_id = store.deck_by_name(args.deck).id if args.deck else None
     interactive = stdin.isatty()
     reviewed = 0
@@ -301,6 +301,8 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
         plans.import_plan(store, parsed, source=f"file:{path}", path=str(path))
         out.write(f"Imported the plan {parsed.name!r} ({parsed.key}, {len(parsed.days)} days).\n")
     elif command == "ics":
+        from planner.ics import plans_to_ics  # icalendar is slow to import and only this command needs it
+
         try:
             Path(args.file).write_bytes(plans_to_ics(store))
         except OSError as exc:
