@@ -110,11 +110,13 @@ def _v2(db: sqlite3.Connection) -> None:
 
 
 def _v3(db: sqlite3.Connection) -> None:
-    """Two facts of each answer that statistics read without a join or a formula per row.
+    """Statistics and exports at collection scale.
 
-    deck_id: the card's deck (cards never change deck). recall_before: the
-    probability of recall FSRS predicted at the moment of an answer to a card in
-    review (NULL for other answers); its index makes calibration an index-only scan.
+    The review log gets two facts statistics read without a join or a formula
+    per row. deck_id: the card's deck (cards never change deck). recall_before:
+    the probability of recall FSRS predicted at the moment of an answer to a card
+    in review (NULL for other answers); its index makes calibration an index-only
+    scan. Cards get an index in deck order, which exports and lists read without a sort.
     """
     _run(
         db,
@@ -136,6 +138,7 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute(
         "CREATE INDEX review_recall ON review (recall_before, id, rating, deck_id) WHERE recall_before IS NOT NULL"
     )
+    db.execute("CREATE INDEX card_deck_position ON card (deck_id, position)")
 
 
 # Every writer of the review log names its columns: the table grew after v1.

@@ -119,10 +119,17 @@ def test_one_column_file_is_refused(store, tmp_path):
 
 
 def test_export_csv_and_tsv_round_trip(store, tmp_path):
+    import csv
+
     deck = store.deck_by_name("small")
+    store.add_card(deck.id, 'Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', tags=["x"])
     for ext in ("csv", "tsv"):
         path = tmp_path / f"out.{ext}"
-        assert formats.export_deck(store, deck.id, path) == 3
+        assert formats.export_deck(store, deck.id, path) == 4
+        with path.open(newline="", encoding="utf-8") as fh:  # plain RFC 4180, as spreadsheets read it
+            rows = list(csv.reader(fh, delimiter="," if ext == "csv" else "\t"))
+        assert rows[0] == ["question", "answer", "tags"] and len(rows) == 5
+        assert rows[-1] == ['Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', "x"]
         formats.import_file(store, path, deck=f"Again {ext}")
         again = store.cards(store.deck_by_name(f"Again {ext}").id)
         assert [(c.question, c.answer, c.tag_list) for c in again] == [

@@ -172,6 +172,7 @@ def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, 
     store.close()
     db = sqlite3.connect(path, isolation_level=None)  # back to the v2 layout
     db.execute("DROP INDEX review_recall")
+    db.execute("DROP INDEX card_deck_position")
     db.execute("ALTER TABLE review DROP COLUMN recall_before")
     db.execute("ALTER TABLE review DROP COLUMN deck_id")
     db.execute("PRAGMA user_version = 2")

@@ -82,19 +82,15 @@ def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
     return cards, skipped
 
 
-def write_table(rows: list[tuple[str, str, str]], delimiter: str) -> str:
-    """Every field quoted (RFC 4180 style), which any spreadsheet and our reader take.
+def quoted_line_sql(columns: list[str]) -> str:
+    """SQL for one line of a table with every field quoted (RFC 4180 style, which any
+    spreadsheet and our reader take), fields joined by parameter ?1.
 
-    Written by hand rather than with csv.writer: the same output, several times
-    faster on a large deck, because nothing needs deciding per field.
+    SQLite's printf doubles the quote marks (%w): on a large deck several times
+    faster than quoting field by field in Python, csv.writer included.
     """
-    d = delimiter
-    lines = [f'"question"{d}"answer"{d}"tags"']
-    lines += [
-        f'"{q.replace(chr(34), chr(34) * 2)}"{d}"{a.replace(chr(34), chr(34) * 2)}"{d}"{t.replace(chr(34), chr(34) * 2)}"'
-        for q, a, t in rows
-    ]
-    return "\n".join(lines) + "\n"
+    pattern = "%s".join('"%w"' for _ in columns)
+    return f"printf('{pattern}', {', ?1, '.join(columns)})"
 
 
 def _detect_delimiter(text: str, path: str) -> str:
