@@ -708,7 +708,8 @@ def fsrs_state(card: Card, now: datetime):
 
 
 def tags_text(tags: Iterable[str]) -> str:
-    unique = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    """Tags as stored: each word once, in order, with a space on both sides (" a b ") for LIKE '% a %'."""
+    unique = dict.fromkeys(" ".join(tags).split())
     return " " + " ".join(unique) + " " if unique else " "
 
 

@@ -276,3 +276,27 @@ def test_furigana_and_special_fields():
     assert render("{{kanji:Reading}}", fields, QUESTION) == "漢字 を読む"
     assert render("{{kana:Reading}} {{Tags}}", fields, QUESTION) == "かんじ をよむ a b"
     assert render("{{tts en_US:Reading}}{{Missing}}", fields, QUESTION) == ""
+
+
+def test_templates_naming_anki_special_fields(tmp_path):
+    """{{Subdeck}}, {{Tags}} and {{Card}} are filled in as Anki fills them; plain templates skip that work."""
+    col = Collection(str(tmp_path / "special.anki2"))
+    try:
+        notetype = col.models.copy(col.models.by_name("Basic"))
+        notetype["name"] = "Basic with context"
+        template = notetype["tmpls"][0]
+        template["qfmt"] = "{{Front}} <i>{{Subdeck}}</i>"
+        template["afmt"] = "{{Back}} ({{Tags}}; {{Card}})"
+        col.models.update_dict(notetype)
+        note = col.new_note(col.models.by_name("Basic with context"))
+        note["Front"], note["Back"] = "Softmax?", "Normalised exponentials"
+        note.tags = ["maths"]
+        col.add_note(note, col.decks.id("Interview::Maths"))
+        path = tmp_path / "special.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=True)
+        col.export_anki_package(out_path=str(path), options=options, limit=None)
+    finally:
+        col.close()
+    (card,) = read_apkg(path).cards
+    assert card.question == "Softmax? <i>Maths</i>"
+    assert card.answer == "Normalised exponentials (maths; Card 1)"

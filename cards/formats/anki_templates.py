@@ -98,6 +98,21 @@ def parse(template: str) -> list[str | _Field | _Section]:
     return root
 
 
+@lru_cache(maxsize=256)
+def field_names(template: str) -> frozenset[str]:
+    """Every field name a template reads, in sections too."""
+    names: set[str] = set()
+    nodes = list(parse(template))
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, _Section):
+            names.add(node.name)
+            nodes.extend(node.children)
+        elif isinstance(node, _Field):
+            names.add(node.name)
+    return frozenset(names)
+
+
 def render(template: str, fields: Mapping[str, str], side: str, cloze: int | None = None, front_side: str = "") -> str:
     """One side of a card. cloze is the active cloze number (card ord + 1) for cloze note types."""
     return _render_nodes(parse(template), fields, side, cloze, front_side)  # parse's nodes are never changed
