@@ -125,19 +125,13 @@ def longest_streak(active_days: set[date]) -> int:
 
 def retention(store: Store, since: date, deck_id: int | None = None) -> tuple[int, int]:
     """(passed, answered) for answers to cards in review (learning steps excluded) since a study day."""
-    return retention_since(store, [since], deck_id)[0]
-
-
-def retention_since(store: Store, days: list[date], deck_id: int | None = None) -> list[tuple[int, int]]:
-    """retention() for several starting days in one pass over the log."""
-    starts = [to_ms(day_bounds(day, store.settings().day_start_hour, store.tz)[0]) for day in days]
+    start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0])
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
-    sums = ", ".join("coalesce(sum(id >= ? AND rating > 1), 0), coalesce(sum(id >= ?), 0)" for _ in starts)
-    row = store.db.execute(
-        f"SELECT {sums} FROM review WHERE id >= ? AND state_before = 2 {scope}",
-        (*[start for start in starts for _ in (0, 1)], min(starts), *args),
+    passed, answered = store.db.execute(
+        f"SELECT coalesce(sum(rating > 1), 0), count(*) FROM review WHERE id >= ? AND state_before = 2 {scope}",
+        (start_ms, *args),
     ).fetchone()
-    return list(zip(row[::2], row[1::2]))
+    return passed, answered
 
 
 def forecast(store: Store, days: int = 30, deck_id: int | None = None) -> list[tuple[date, int]]:
@@ -152,11 +146,18 @@ def forecast(store: Store, days: int = 30, deck_id: int | None = None) -> list[t
 
 
 def card_counts(store: Store, deck_id: int | None = None) -> dict[str, int]:
+    """Cards by state, suspended and buried apart. Counted from the queue index (card rows are
+    wide); only relearning, a state within the learning queue, reads rows."""
     scope, args = ("WHERE deck_id = ?", (deck_id,)) if deck_id else ("", ())
-    names = {0: "new", 1: "learning", 2: "review", 3: "relearning", -1: "suspended", -2: "buried"}
+    names = {0: "new", 1: "learning", 2: "review", -1: "suspended", -2: "buried"}
     counts = dict.fromkeys(["new", "learning", "relearning", "review", "suspended", "buried"], 0)
-    for queue, state, count in store.db.execute(f"SELECT queue, state, count(*) FROM card {scope} GROUP BY 1, 2", args):
-        counts[names[queue] if queue < 0 else names[state]] += count
+    for queue, count in store.db.execute(f"SELECT queue, count(*) FROM card {scope} GROUP BY 1", args):
+        counts[names[queue]] += count
+    (relearning,) = store.db.execute(
+        f"SELECT count(*) FROM card {scope or 'WHERE 1'} AND queue = 1 AND state = 3", args
+    ).fetchone()
+    counts["learning"] -= relearning
+    counts["relearning"] = relearning
     return counts
 
 
@@ -198,12 +199,18 @@ def calibration(store: Store, since: date | None = None, deck_id: int | None = N
 
 
 def distribution(store: Store, column: str, deck_id: int | None = None) -> list[tuple[str, int]]:
-    """Review cards by current interval ("interval") or stability ("stability") in days, bucketed."""
+    """Review cards by current interval ("interval") or stability ("stability") in days, bucketed
+    in SQL: one pass, and no row reaches Python."""
     value = {"interval": "(due_ms - last_review_ms) / 86400000.0", "stability": "stability"}[column]
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    bucket = " ".join(f"WHEN days <= {limit} THEN {i}" for i, (limit, _) in enumerate(BUCKETS[:-1]))
     counts = dict.fromkeys([label for _, label in BUCKETS], 0)
-    for (days,) in store.db.execute(f"SELECT {value} FROM card WHERE state = 2 {scope}", args):
-        counts[next(label for limit, label in BUCKETS if (days or 0) <= limit)] += 1
+    for index, count in store.db.execute(
+        f"SELECT CASE {bucket} ELSE {len(BUCKETS) - 1} END, count(*) "
+        f"FROM (SELECT coalesce({value}, 0) AS days FROM card WHERE state = 2 {scope}) GROUP BY 1",
+        args,
+    ):
+        counts[BUCKETS[index][1]] = count
     return list(counts.items())
 
 
@@ -249,9 +256,7 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),
         seconds_per_card=seconds_per_card(store),
-        retention=dict(
-            zip(PERIODS, retention_since(store, [today - timedelta(days=b) for b in PERIODS.values()], deck_id))
-        ),
+        retention={name: retention(store, today - timedelta(days=back), deck_id) for name, back in PERIODS.items()},
         desired_retention=store.settings(deck_id).desired_retention,
         card_counts=card_counts(store, deck_id),
         range_days=range_days,

@@ -145,3 +145,17 @@ def test_deck_figures_split_the_overall_ones(store, clock):
     assert parts[0].calibration != parts[1].calibration
     for day, kinds in whole.reviews_by_kind.items():
         assert tuple(map(sum, zip(*(p.reviews_by_kind.get(day, (0, 0, 0)) for p in parts)))) == kinds
+
+
+def test_card_counts_tell_learning_from_relearning_and_buried(store, clock):
+    first, second, third = store.cards()
+    store.answer(first.id, 4)  # review
+    store.answer(second.id, 1)  # learning
+    clock.advance(days=30)
+    store.answer(first.id, 1)  # forgotten: relearning
+    store.bury([third.id])
+    counts = stats.card_counts(store)
+    assert (counts["relearning"], counts["learning"], counts["buried"], counts["review"]) == (1, 1, 1, 0)
+    assert sum(counts.values()) == 3
+    deck = store.cards()[0].deck_id
+    assert stats.card_counts(store, deck) == counts
