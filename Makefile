@@ -21,7 +21,7 @@ test: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/suite.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -118,14 +118,19 @@ def anki(tmp: Path, source_csv: Path) -> dict[str, float]:
     return results
 
 
-def main() -> None:
+def run() -> dict[str, dict[str, float]]:
+    """Per operation: our median, Anki's, and the ratio."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         source = tmp / "cards.csv"
         make_csv(source)
         theirs = anki(tmp, source)  # first: it writes the .apkg both sides import
         mine = ours(tmp, source)
-    rows = {op: {"ours_ms": mine[op], "anki_ms": theirs[op], "ratio": round(mine[op] / theirs[op], 2)} for op in mine}
+    return {op: {"ours_ms": mine[op], "anki_ms": theirs[op], "ratio": round(mine[op] / theirs[op], 2)} for op in mine}
+
+
+def main() -> None:
+    rows = run()
     print(f"{CARDS:,} cards, median of {REPEAT}")
     print(f"  {'operation':<12} {'ours ms':>9} {'anki ms':>9} {'ratio':>6}")
     for op, r in rows.items():

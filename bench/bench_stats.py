@@ -19,7 +19,7 @@ from cards.store import Store  # noqa: E402
 from cards.timeutil import FixedClock  # noqa: E402
 
 
-def main() -> None:
+def run() -> dict:
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = build_store(Path(tmp) / "big.db", 100_000, 1_000_000)
@@ -34,8 +34,7 @@ def main() -> None:
             "calibration, one deck (a year)": lambda: stats.calibration(store, year_ago, deck_id=3),
             "forecast (30 days)": lambda: stats.forecast(store, 30),
             "card counts by state": lambda: stats.card_counts(store),
-            "interval spread": lambda: stats.distribution(store, "interval"),
-            "stability spread": lambda: stats.distribution(store, "stability"),
+            "interval and stability spreads": lambda: stats.distributions(store),
             "streak": lambda: stats.streak_days(store),
             "whole report": lambda: stats.report(store),
         }
@@ -49,6 +48,11 @@ def main() -> None:
         results["optimizer_100k_s"] = round(time.perf_counter() - start, 2)
         results["optimizer_log_loss"] = [round(fit.log_loss_before, 4), round(fit.log_loss_after, 4)]
         store.close()
+    return results
+
+
+def main() -> None:
+    results = run()
     print("1,000,000 answers, 100,000 cards (median of 5)")
     for name, r in results["figures_1m"].items():
         print(f"  {name:<36} {r['median_ms']:8.1f} ms")

@@ -167,14 +167,28 @@ BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90,
            (365, "½-1y"), (10**9, "1y+"))  # fmt: skip
 
 
+# Per study day, besides all answers: review answers, mature ones among them (an interval before
+# them of 21 days or more) and recalled ones. Learning and young answers are the differences: fewer
+# sums over a million rows. One parameter: MATURE_DAYS in ms.
+_DAILY_COLUMNS = (
+    "sum(state_before = 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?), "
+    "sum(state_before = 2 AND rating > 1)"
+)
+
+
+def _daily(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, ...]]:
+    """(answers, learning, young, mature, review recalled, review answered) per study day with answers."""
+    return {
+        day: (answers, answers - reviews, reviews - mature, mature, recalled, reviews)
+        for day, (answers, reviews, mature, recalled) in _per_day(
+            store, days, _DAILY_COLUMNS, (MATURE_DAYS * DAY_MS,), deck_id
+        )
+    }
+
+
 def reviews_by_kind(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, int, int]]:
     """Answers per study day split into (learning, young, mature): young reviews had an interval under 21 days."""
-    mature = MATURE_DAYS * DAY_MS
-    columns = (
-        "sum(state_before != 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms < ?), "
-        "sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?)"
-    )
-    return {day: tuple(row[1:]) for day, row in _per_day(store, days, columns, (mature, mature), deck_id)}
+    return {day: row[1:4] for day, row in _daily(store, days, deck_id).items()}
 
 
 def calibration(store: Store, since: date | None = None, deck_id: int | None = None) -> list[tuple[float, int, int]]:
@@ -198,20 +212,26 @@ def calibration(store: Store, since: date | None = None, deck_id: int | None = N
     return bins
 
 
-def distribution(store: Store, column: str, deck_id: int | None = None) -> list[tuple[str, int]]:
-    """Review cards by current interval ("interval") or stability ("stability") in days, bucketed
-    in SQL: one pass, and no row reaches Python."""
-    value = {"interval": "(due_ms - last_review_ms) / 86400000.0", "stability": "stability"}[column]
+def distributions(store: Store, deck_id: int | None = None) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Review cards by current interval and by stability, in days, bucketed: one pass over the cards,
+    the buckets computed by SQLite, so no card reaches Python."""
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
-    bucket = " ".join(f"WHEN days <= {limit} THEN {i}" for i, (limit, _) in enumerate(BUCKETS[:-1]))
-    counts = dict.fromkeys([label for _, label in BUCKETS], 0)
-    for index, count in store.db.execute(
-        f"SELECT CASE {bucket} ELSE {len(BUCKETS) - 1} END, count(*) "
-        f"FROM (SELECT coalesce({value}, 0) AS days FROM card WHERE state = 2 {scope}) GROUP BY 1",
+
+    def bucket(days: str) -> str:
+        cases = " ".join(f"WHEN {days} <= {limit} THEN {i}" for i, (limit, _) in enumerate(BUCKETS[:-1]))
+        return f"CASE {cases} ELSE {len(BUCKETS) - 1} END"
+
+    intervals = dict.fromkeys([label for _, label in BUCKETS], 0)
+    stabilities = dict(intervals)
+    for by_interval, by_stability, count in store.db.execute(
+        f"SELECT {bucket('interval')}, {bucket('stability')}, count(*) FROM (SELECT "
+        "coalesce((due_ms - last_review_ms) / 86400000.0, 0) AS interval, coalesce(stability, 0) AS stability "
+        f"FROM card WHERE state = 2 {scope}) GROUP BY 1, 2",
         args,
     ):
-        counts[BUCKETS[index][1]] = count
-    return list(counts.items())
+        intervals[BUCKETS[by_interval][1]] += count
+        stabilities[BUCKETS[by_stability][1]] += count
+    return list(intervals.items()), list(stabilities.items())
 
 
 @dataclass(frozen=True)
@@ -247,7 +267,11 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
         range_days = (
             (today - study_day(from_ms(first), store.settings().day_start_hour, store.tz)).days + 1 if first else 1
         )
-    per_day = reviews_per_day(store, 365, deck_id)
+    # One pass over the log, a day at a time, gives the heatmap, the answers by kind and the retention.
+    daily = _daily(store, max(365, range_days), deck_id)
+    per_day = {day: row[0] for day, row in daily.items() if (today - day).days < 365}
+    since = {name: today - timedelta(days=back) for name, back in PERIODS.items()}
+    spreads = distributions(store, deck_id)
     return Report(
         today=today,
         reviews_per_day=per_day,
@@ -256,12 +280,18 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),
         seconds_per_card=seconds_per_card(store),
-        retention={name: retention(store, today - timedelta(days=back), deck_id) for name, back in PERIODS.items()},
+        retention={
+            name: (
+                sum(row[4] for day, row in daily.items() if day >= first),
+                sum(row[5] for day, row in daily.items() if day >= first),
+            )
+            for name, first in since.items()
+        },
         desired_retention=store.settings(deck_id).desired_retention,
         card_counts=card_counts(store, deck_id),
         range_days=range_days,
-        reviews_by_kind=reviews_by_kind(store, range_days, deck_id),
+        reviews_by_kind={day: row[1:4] for day, row in daily.items() if (today - day).days < range_days},
         calibration=calibration(store, today - timedelta(days=range_days - 1), deck_id),
-        intervals=distribution(store, "interval", deck_id),
-        stabilities=distribution(store, "stability", deck_id),
+        intervals=spreads[0],
+        stabilities=spreads[1],
     )

@@ -121,7 +121,7 @@ def test_reviews_by_kind_calibration_and_distributions(store, clock):
     assert sum(n for _, n, _ in bins) == 1 and sum(p for _, _, p in bins) == 1
     predicted, n, passed = bins[0]
     assert 0 < predicted < 1  # 30 days after a few-day interval: recall predicted well below 1
-    intervals = dict(stats.distribution(store, "interval"))
+    intervals = dict(stats.distributions(store)[0])
     assert sum(intervals.values()) == 1
     report = stats.report(store, range_days=0)
     assert report.range_days == 31 and report.calibration == bins
@@ -139,8 +139,9 @@ def test_deck_figures_split_the_overall_ones(store, clock):
     whole = stats.report(store, range_days=0)
     parts = [stats.report(store, deck, range_days=0) for deck in decks]
     assert sum(p.reviews_per_day[store.today().day] for p in parts) == whole.reviews_per_day[store.today().day]
-    for name in stats.PERIODS:
+    for name, back in stats.PERIODS.items():
         assert tuple(map(sum, zip(*(p.retention[name] for p in parts)))) == whole.retention[name]
+        assert whole.retention[name] == stats.retention(store, store.today().day - timedelta(days=back))
     assert sum(n for p in parts for _, n, _ in p.calibration) == sum(n for _, n, _ in whole.calibration) > 0
     assert parts[0].calibration != parts[1].calibration
     for day, kinds in whole.reviews_by_kind.items():
