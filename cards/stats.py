@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .store import Store
-from .timeutil import day_bounds, from_ms, study_day, to_ms
+from .timeutil import day_bounds, day_start, from_ms, study_day, to_ms
 
 
 def summary(store: Store) -> dict[str, int]:
@@ -63,15 +63,25 @@ def estimated_minutes(store: Store, cards: int) -> int:
     return -(-round(cards * seconds_per_card(store)) // 60)
 
 
-def streak_days(store: Store) -> int:
+def streak_days(store: Store, last_year: dict[date, int] | None = None) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
-    when nothing has been studied yet today: the streak is not broken before the day ends)."""
+    when nothing has been studied yet today: the streak is not broken before the day ends).
+
+    last_year: answers per day of the 365 days ending today when already counted (the heatmap's);
+    the store is asked only about days before them.
+    """
     today = store.today()
     hour = store.settings().day_start_hour
+
+    def reviewed_on(day: date) -> bool:
+        if last_year is not None and (today.day - day).days < 365:
+            return day in last_year
+        return _reviewed_on(store, day, hour)
+
     day, streak = today.day, 0
-    if not _reviewed_on(store, day, hour):
+    if not reviewed_on(day):
         day -= timedelta(days=1)
-    while _reviewed_on(store, day, hour):
+    while reviewed_on(day):
         streak += 1
         day -= timedelta(days=1)
     return streak
@@ -91,7 +101,7 @@ def _reviewed_on(store: Store, day: date, hour: int) -> bool:
 def _day_starts(store: Store, first: date, days: int) -> list[int]:
     """The start (UTC ms) of each of `days` study days from `first`, then the end of the last one."""
     hour = store.settings().day_start_hour
-    return [to_ms(day_bounds(first + timedelta(days=i), hour, store.tz)[0]) for i in range(days + 1)]
+    return [to_ms(day_start(first + timedelta(days=i), hour, store.tz)) for i in range(days + 1)]
 
 
 def _per_day(store: Store, days: int, columns: str, args: tuple = (), deck_id: int | None = None):
@@ -275,7 +285,7 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
     return Report(
         today=today,
         reviews_per_day=per_day,
-        streak=streak_days(store),
+        streak=streak_days(store, last_year=per_day),
         longest_streak=longest_streak(set(per_day)),
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),
