@@ -173,6 +173,8 @@ def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, 
     db = sqlite3.connect(path, isolation_level=None)  # back to the v2 layout
     db.execute("DROP INDEX review_recall")
     db.execute("DROP INDEX card_deck_position")
+    db.execute("DROP INDEX card_deck_new")
+    db.execute("CREATE INDEX card_deck_new ON card (deck_id, position) WHERE queue = 0")  # as v1 made it
     db.execute("ALTER TABLE review DROP COLUMN recall_before")
     db.execute("ALTER TABLE review DROP COLUMN deck_id")
     db.execute("PRAGMA user_version = 2")
