@@ -275,15 +275,15 @@ class StatisticsScreen(QWidget):
         self.fit_progress = QWidget()
         self.fit_step = QLabel()
         self.fit_step.setObjectName("muted")
-        busy = QProgressBar()
-        busy.setRange(0, 0)
-        busy.setMaximumWidth(160)
-        busy.setTextVisible(False)
+        self.fit_busy = QProgressBar()
+        self.fit_busy.setRange(0, 0)
+        self.fit_busy.setMaximumWidth(160)
+        self.fit_busy.setTextVisible(False)
         row = QHBoxLayout(self.fit_progress)
         row.setContentsMargins(0, 4, 0, 0)
         row.addStretch()
         row.addWidget(self.fit_step)
-        row.addWidget(busy)
+        row.addWidget(self.fit_busy)
         self.fit_progress.hide()
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
@@ -460,11 +460,15 @@ class StatisticsScreen(QWidget):
     def _start_fit_work(self, step: str) -> None:
         self.fit_button.setEnabled(False)
         self.fit_step.setText(step)
+        self.fit_busy.show()
         self.fit_progress.show()
 
-    def _fit_done(self) -> None:
+    def _fit_done(self, outcome: str = "") -> None:
+        """Work over; the outcome, if any, stays in the progress row (the summary line is the report's)."""
         self.fit_button.setEnabled(True)
-        self.fit_progress.hide()
+        self.fit_busy.hide()
+        self.fit_step.setText(outcome)
+        self.fit_progress.setVisible(bool(outcome))
 
     def _fit_failed(self, message: str) -> None:
         self._fit_done()
@@ -491,8 +495,7 @@ class StatisticsScreen(QWidget):
                 return optimizer.reschedule(writer)
 
         def done(moved: int) -> None:
-            self._fit_done()
-            self.summary.setText(f"New parameters in use; {moved} review cards rescheduled.")
+            self._fit_done(f"New parameters in use; {moved} review cards rescheduled.")
             self.refresh(reload_decks=False)
 
         self._start_fit_work("Rescheduling your cards with the new parameters…")
