@@ -53,6 +53,14 @@ def ours(folder: Path, cards: int) -> dict:
         undos += timed(store.undo, 1)
     result["undo"] = undos
     result["statistics"] = timed(lambda: stats.report(store), STATS_REPEAT)
+    # Ours only: a running study plan puts its day's topics first among new cards. No card has
+    # them here, the worst case: every new card's tags are looked at.
+    from planner import plans
+
+    plans.attach(store)
+    plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
+    store.update_settings(reviews_per_day=0)  # straight to the new cards
+    result["next_new_card_plan_running"] = timed(store.next_card, NEXT_REPEAT)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     result["bytes_per_card"] = round(path.stat().st_size / cards)

@@ -77,6 +77,12 @@ def main() -> None:
                 f"| {o['peak_rss_mb']:.0f} / {a['peak_rss_mb']:.0f} MB |"
             )
     for cards in SIZES:
+        plan = core[cards]["ours"]["next_new_card_plan_running"]
+        lines.append(
+            f"| next new card, a study plan running (ours only) | {cards:,} | "
+            f"{plan['median_ms']:.2f} / {plan['p99_ms']:.2f} | – | – | |"
+        )
+    for cards in SIZES:
         o, a = core[cards]["ours"], core[cards]["anki"]
         lines.append(
             f"| file size per card | {cards:,} | {o['bytes_per_card']:,} B | {a['bytes_per_card']:,} B | "
