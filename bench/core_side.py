@@ -59,7 +59,8 @@ def ours(folder: Path, cards: int) -> dict:
 
     plans.attach(store)
     plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
-    store.update_settings(reviews_per_day=0)  # straight to the new cards
+    clock.set(NOW)  # before any learning card falls due again
+    store.update_settings(reviews_per_day=0)  # and no reviews: straight to the new cards
     result["next_new_card_plan_running"] = timed(store.next_card, NEXT_REPEAT)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

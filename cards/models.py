@@ -75,7 +75,7 @@ class Review(SQLModel, table=True):
     difficulty_after: float
     due_after_ms: int
     # Added in schema v3, so statistics read them without a join or a formula per row:
-    deck_id: int | None = None  # the card's deck (cards never change deck)
+    deck_id: int | None = None  # the card's deck, moved with the card
     recall_before: float | None = None  # the recall FSRS predicted when answered (cards in review only)
 
 

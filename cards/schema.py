@@ -113,7 +113,7 @@ def _v3(db: sqlite3.Connection) -> None:
     """Statistics and exports at collection scale.
 
     The review log gets two facts statistics read without a join or a formula
-    per row. deck_id: the card's deck (cards never change deck). recall_before:
+    per row. deck_id: the card's deck (moved with the card when it changes deck). recall_before:
     the probability of recall FSRS predicted at the moment of an answer to a card
     in review (NULL for other answers); its index makes calibration an index-only
     scan. Cards get an index in deck order, which exports and lists read without a sort, and the

@@ -46,6 +46,7 @@ ENV_DB = "STUDYPLANNER_DB"
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card due this soon is shown when nothing else is left
 _CARD_COLUMNS = [c.name for c in Card.__table__.columns]  # type: ignore[attr-defined]
 _CARD_SELECT = "SELECT " + ", ".join(_CARD_COLUMNS) + " FROM card"
+_POSITION = _CARD_COLUMNS.index("position")
 
 
 def default_path() -> Path:
@@ -106,6 +107,10 @@ class Store:
         self._changes_at_backup = db.total_changes
         # Tags whose new cards come first on a day (set by the planner; the core knows no plans).
         self.new_card_priority: Callable[[date], list[str]] | None = None
+        # Where each deck's search for those cards resumes (None: the deck has none), valid while
+        # the key holds: day, topics, this store's edits other than answers, other connections' commits.
+        self._topic_search: tuple[object, dict[int, int | None]] = (None, {})
+        self._edits = 0
 
     # ----------------------------------------------------------------- opening
 
@@ -189,9 +194,14 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction: everything inside commits together or not at all."""
+    def transaction(self, answering: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction: everything inside commits together or not at all.
+
+        Anything but an answer counts as an edit: it may add, re-tag or bring back new cards.
+        """
         with self._lock:
+            if not answering:
+                self._edits += 1
             try:
                 self.db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -434,6 +444,8 @@ class Store:
                     card_id,
                 ),
             )
+            if deck_id is not None and deck_id != card.deck_id:  # its history moves with it
+                db.execute("UPDATE review SET deck_id = ? WHERE card_id = ?", (deck_id, card_id))
         return self.card(card_id)
 
     def delete_cards(self, card_ids: Iterable[int]) -> int:
@@ -485,16 +497,9 @@ class Store:
                 return _card(row)
         priority = self.new_card_priority(today.day) if self.new_card_priority else []
         if priority:
-            tagged = " OR ".join("tags LIKE ?" for _ in priority)
-            patterns = [f"% {tag} %" for tag in priority]
-            for deck, (new, _) in quotas.items():
-                if new > 0:
-                    row = self.db.execute(
-                        _CARD_SELECT + f" WHERE deck_id = ? AND queue = 0 AND ({tagged}) ORDER BY position LIMIT 1",
-                        (deck, *patterns),
-                    ).fetchone()
-                    if row:
-                        return _card(row)
+            row = self._first_topic_card(today.day, priority, [d for d, (new, _) in quotas.items() if new > 0])
+            if row:
+                return _card(row)
         for deck, (new, _) in quotas.items():
             if new > 0:
                 row = self.db.execute(
@@ -507,6 +512,32 @@ class Store:
             (now_ms + LEARN_AHEAD // timedelta(milliseconds=1), *args),
         ).fetchone()
         return _card(row) if row else None
+
+    def _first_topic_card(self, day: date, topics: list[str], decks: list[int]) -> tuple | None:
+        """The first new card, in deck order, tagged with one of the day's plan topics.
+
+        Answers only take cards out of the new queue, so each deck's search resumes at the
+        position of the card it found last, and a deck found to have none is not searched
+        again, until an edit or another connection's commit may have changed the new cards.
+        """
+        key = (day, tuple(topics), self._edits, self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._topic_search[0] != key:
+            self._topic_search = (key, {})
+        resume = self._topic_search[1]
+        tagged = " OR ".join("tags LIKE ?" for _ in topics)
+        patterns = [f"% {tag} %" for tag in topics]
+        for deck in decks:
+            if deck in resume and resume[deck] is None:
+                continue
+            row = self.db.execute(
+                _CARD_SELECT + f" WHERE deck_id = ? AND queue = 0 AND position >= ? AND ({tagged}) "
+                "ORDER BY position LIMIT 1",
+                (deck, resume.get(deck, 0), *patterns),
+            ).fetchone()
+            resume[deck] = row[_POSITION] if row else None
+            if row:
+                return row
+        return None
 
     def _quotas(self, today: StudyDay, deck_id: int | None) -> dict[int, tuple[int, int]]:
         """Per deck in study order: new cards and reviews still allowed today."""
@@ -546,7 +577,7 @@ class Store:
         if rating not in (1, 2, 3, 4):
             raise StudyPlannerError(f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating!r}")
         duration_ms = max(0, min(int(duration_ms), 3_600_000))
-        with self.transaction() as db:
+        with self.transaction(answering=True) as db:
             row = db.execute(_CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
             if row is None:
                 raise UnknownCard(card_id)

@@ -91,6 +91,23 @@ def test_new_cards_of_the_days_topics_come_first(planned, clock):
     assert planned.next_card().key == "attention"
 
 
+def test_topic_cards_are_found_after_answers_edits_and_other_connections(planned, clock, tmp_path):
+    from cards.store import Store
+
+    plans.start_plan(planned, "test-plan", on=date(2026, 3, 11))
+    at(clock, date(2026, 3, 13))  # day 3: attention
+    deck = planned.deck_by_name("small").id
+    assert planned.next_card().key == "attention"
+    second = planned.add_card(deck, "What does the softmax in attention do?", "Normalises scores", tags=["attention"])
+    planned.answer(planned.next_card().id, 3)  # the first attention card leaves the new queue
+    assert planned.next_card().id == second.id  # an edit (a card added) was seen
+    planned.answer(second.id, 3)
+    assert planned.next_card().key == "two-plus-two"  # none left: deck order again
+    with Store.open(planned.path, clock=clock, tz=timezone.utc, load_builtin=False) as other:
+        third = other.add_card(deck, "Why scale attention scores?", "Keep softmax gradients alive", tags=["attention"])
+    assert planned.next_card().id == third.id  # another connection's commit was seen
+
+
 def test_tasks_tick_and_untick(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
     (first, second) = plans.tasks_between(planned, run.start, run.start)[run.start]

@@ -160,3 +160,16 @@ def test_card_counts_tell_learning_from_relearning_and_buried(store, clock):
     assert sum(counts.values()) == 3
     deck = store.cards()[0].deck_id
     assert stats.card_counts(store, deck) == counts
+
+
+def test_a_card_moved_to_another_deck_takes_its_answers_along(store, clock):
+    from tests.conftest import add_deck_with_cards
+
+    target = add_deck_with_cards(store, "Target", 1)
+    card = store.next_card()
+    store.answer(card.id, 3)
+    source = card.deck_id
+    assert stats.reviews_per_day(store, 1, deck_id=source) == {store.today().day: 1}
+    store.edit_card(card.id, deck_id=target)
+    assert stats.reviews_per_day(store, 1, deck_id=source) == {}
+    assert stats.reviews_per_day(store, 1, deck_id=target) == {store.today().day: 1}
