@@ -53,14 +53,18 @@ def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -
     return target_path
 
 
-def list_backups(store_path: Path) -> list[BackupInfo]:
-    """The backups beside a store, newest first, with what each holds."""
+def list_backups(store_path: Path, counts: bool = True) -> list[BackupInfo]:
+    """The backups beside a store, newest first, with what each holds (unless counts is False:
+    counting opens each file, seconds for a large collection's many backups)."""
     result = []
     for path in backup_dir(store_path).glob(f"{PREFIX}*.db"):
         created = _created(path)
         if created is None:
             continue
         cards = reviews = None
+        if not counts:
+            result.append(BackupInfo(path, created, cards, reviews))
+            continue
         try:
             db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
             try:
@@ -78,7 +82,8 @@ def prune(store_path: Path, now: datetime) -> list[Path]:
     """Remove the backups the schedule no longer keeps; returns the removed files."""
     keep: set[Path] = set()
     buckets: dict[tuple, Path] = {}
-    for backup in sorted(list_backups(store_path), key=lambda b: b.created, reverse=True):
+    backups = list_backups(store_path, counts=False)  # newest first
+    for backup in backups:
         age = now - backup.created
         if age <= timedelta(days=2):
             keep.add(backup.path)
@@ -94,7 +99,7 @@ def prune(store_path: Path, now: datetime) -> list[Path]:
         buckets.setdefault(bucket, backup.path)  # newest first: the first seen is kept
     keep.update(buckets.values())
     removed = []
-    for backup in list_backups(store_path):
+    for backup in backups:
         if backup.path not in keep:
             backup.path.unlink(missing_ok=True)
             removed.append(backup.path)

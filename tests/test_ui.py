@@ -485,3 +485,19 @@ def test_math_shows_as_images_in_the_card(qtbot):
 
     image = view.loadResource(2, QUrl(name))
     assert image is not None and not image.isNull() and image.width() > 20
+
+
+def test_closing_backs_up_only_after_study(qtbot, store):
+    from cards import backup
+
+    plans.attach(store)
+    store.backup()  # the state as opened
+    for answer in (False, True):
+        w = MainWindow(store)
+        qtbot.addWidget(w)
+        w.show()
+        if answer:
+            store.answer(store.next_card().id, 3)
+        before = len(backup.list_backups(store.path, counts=False))
+        w.close()
+        assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none

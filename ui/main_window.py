@@ -280,8 +280,9 @@ class MainWindow(QMainWindow):
         self._day_timer.stop()
         self._backup_timer.stop()
         QThreadPool.globalInstance().waitForDone()
+        studied = self.store.changed_since_backup()  # before the geometry is saved: that alone is no reason
         self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
-        if self.store.changed_since_backup():
+        if studied:
             try:
                 self.store.backup()
             except StudyPlannerError as exc:
