@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,9 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):  # noqa: N802
         if event.type() == QEvent.Type.Paint:
             print("painted", flush=True)
-            QApplication.instance().quit()
+            # Gone at once: the backup a real close writes (the whole store) would still be
+            # going to disk while the next sample starts, and slow it.
+            os._exit(0)
         return False
 
 
@@ -33,4 +36,3 @@ watcher = FirstPaint()
 window.today.table.viewport().installEventFilter(watcher)
 window.show()
 app.exec()
-store.close()
