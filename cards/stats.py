@@ -63,25 +63,25 @@ def estimated_minutes(store: Store, cards: int) -> int:
     return -(-round(cards * seconds_per_card(store)) // 60)
 
 
-def streak_days(store: Store, last_year: dict[date, int] | None = None) -> int:
+def streak_days(store: Store) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
-    when nothing has been studied yet today: the streak is not broken before the day ends).
-
-    last_year: answers per day of the 365 days ending today when already counted (the heatmap's);
-    the store is asked only about days before them.
-    """
+    when nothing has been studied yet today: the streak is not broken before the day ends)."""
     today = store.today()
     hour = store.settings().day_start_hour
-
-    def reviewed_on(day: date) -> bool:
-        if last_year is not None and (today.day - day).days < 365:
-            return day in last_year
-        return _reviewed_on(store, day, hour)
-
     day, streak = today.day, 0
-    if not reviewed_on(day):
+    if not _reviewed_on(store, day, hour):
         day -= timedelta(days=1)
-    while reviewed_on(day):
+    while _reviewed_on(store, day, hour):
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def current_streak(active_days: set[date], today: date) -> int:
+    """streak_days from the days already known to have answers."""
+    day = today if today in active_days else today - timedelta(days=1)
+    streak = 0
+    while day in active_days:
         streak += 1
         day -= timedelta(days=1)
     return streak
@@ -123,6 +123,26 @@ def _per_day(store: Store, days: int, columns: str, args: tuple = (), deck_id: i
 def reviews_per_day(store: Store, days: int = 365, deck_id: int | None = None) -> dict[date, int]:
     """Answers on each study day of the last `days` days (today included)."""
     return {day: row[0] for day, row in _per_day(store, days, "1", deck_id=deck_id)}
+
+
+def days_with_answers(store: Store, before: date, deck_id: int | None = None) -> set[date]:
+    """The study days before a day (back to the first answer) with at least one answer: one
+    index probe a day, for the streaks of a log longer than the days counted answer by answer."""
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    row = store.db.execute(f"SELECT id FROM review WHERE 1 {scope} ORDER BY id LIMIT 1", args).fetchone()
+    if row is None:
+        return set()
+    first = study_day(from_ms(row[0]), store.settings().day_start_hour, store.tz)
+    days = (before - first).days
+    if days <= 0:
+        return set()
+    starts = _day_starts(store, first, days)
+    sql = f"SELECT 1 FROM review WHERE id >= ? AND id < ? {scope} LIMIT 1"
+    return {
+        first + timedelta(days=i)
+        for i in range(days)
+        if store.db.execute(sql, (starts[i], starts[i + 1], *args)).fetchone() is not None
+    }
 
 
 def longest_streak(active_days: set[date]) -> int:
@@ -282,11 +302,14 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
     per_day = {day: row[0] for day, row in daily.items() if (today - day).days < 365}
     since = {name: today - timedelta(days=back) for name, back in PERIODS.items()}
     spreads = distributions(store, deck_id)
+    # Streaks over the whole log (they may be longer than the heatmap's year), in the deck shown.
+    counted = today - timedelta(days=max(365, range_days) - 1)
+    active = set(daily) | days_with_answers(store, counted, deck_id)
     return Report(
         today=today,
         reviews_per_day=per_day,
-        streak=streak_days(store, last_year=per_day),
-        longest_streak=longest_streak(set(per_day)),
+        streak=current_streak(active, today),
+        longest_streak=longest_streak(active),
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),
         seconds_per_card=seconds_per_card(store),

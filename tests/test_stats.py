@@ -173,3 +173,28 @@ def test_a_card_moved_to_another_deck_takes_its_answers_along(store, clock):
     store.edit_card(card.id, deck_id=target)
     assert stats.reviews_per_day(store, 1, deck_id=source) == {}
     assert stats.reviews_per_day(store, 1, deck_id=target) == {store.today().day: 1}
+
+
+def test_streaks_reach_back_beyond_the_heatmaps_year(store, clock):
+    """The current streak and the longest one count every day of the log, so the longest is never
+    shorter than the current one; with a deck chosen, both count that deck's answers only."""
+    first_deck = store.cards()[0].deck_id
+    other = store.add_card(store.add_deck("other").id, "q", "a")
+    card = store.next_card()
+    start = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
+    old_run = [start + timedelta(days=d) for d in range(5)]  # five days in a row, long ago
+    current = [start + timedelta(days=100 + d) for d in range(400)]  # then 400 days up to today
+    for when in old_run + current:
+        clock.set(when)
+        store.answer(card.id, 3)
+    clock.set(current[-1] + timedelta(days=1))  # the next day, nothing studied yet
+    store.answer(other.id, 3)  # another deck: counts for all decks only
+    everything = stats.report(store)
+    assert (everything.streak, everything.longest_streak) == (401, 401)
+    assert everything.days_studied == 365
+    in_deck = stats.report(store, deck_id=first_deck)
+    assert (in_deck.streak, in_deck.longest_streak) == (400, 400)  # today not studied there: still standing
+    clock.set(current[-1] + timedelta(days=3))  # two days missed
+    assert (stats.report(store).streak, stats.report(store).longest_streak) == (0, 401)
+    assert stats.report(store, range_days=0).longest_streak == 401
+    assert stats.days_with_answers(store, date(2024, 4, 10)) == {date(2024, 1, d) for d in range(1, 6)}
