@@ -428,6 +428,22 @@ def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):
     assert day[0].done
 
 
+def _colors_in_middle(widget) -> set[int]:
+    """The colours of a widget's middle third, top to bottom (where an empty chart says so)."""
+    image = widget.grab().toImage()
+    rows = range(image.height() // 3, 2 * image.height() // 3)
+    return {image.pixel(x, y) for x in range(image.width()) for y in rows}
+
+
+def test_statistics_charts_say_when_they_have_nothing_to_draw(window, qtbot):
+    window.show_screen("Statistics")
+    screen = window.statistics
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    assert not any(count for _, count in screen.report.forecast)  # new cards only: no review due
+    for chart in (screen.forecast, screen.kinds, screen.intervals):
+        assert len(_colors_in_middle(chart)) > 1, "an empty chart is a blank area"
+
+
 def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store, clock):
     card = store.next_card()
     store.answer(card.id, 4, duration_ms=12_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -29,6 +29,12 @@ from cards.store import Store
 
 from .theme import LIGHT, Colors
 from .workers import run_task
+
+
+def _say_empty(widget: QWidget, painter: QPainter, text: str, color: str) -> None:
+    """A chart with nothing to draw says so, instead of showing a blank area."""
+    painter.setPen(QColor(color))
+    painter.drawText(widget.rect(), Qt.AlignmentFlag.AlignCenter, text)
 
 
 class Heatmap(QWidget):
@@ -121,6 +127,9 @@ class ForecastBars(QWidget):
             for i, (day, count) in enumerate(self.preview[: len(self._bars())]):
                 top = int(4 + height * (1 - min(count, peak) / peak))
                 painter.fillRect(QRect(int(4 + i * width), top, max(2, int(width) - 3), 3), outline)
+        if self.report and not any(count for _, count in self.report.forecast):
+            _say_empty(self, painter, "Nothing due in the next 30 days.", self.colors.muted)
+            return
         for index, (rect, day, count) in enumerate(self._bars()):
             painter.fillRect(rect, QColor(self.colors.again if index == 0 else self.colors.accent))
             if index % 7 == 0:
@@ -142,9 +151,9 @@ class ForecastBars(QWidget):
 class StackedBars(QWidget):
     """Vertical bars, each a stack of values, with the figures on hover."""
 
-    def __init__(self, names: tuple[str, ...], height: int = 130) -> None:
+    def __init__(self, names: tuple[str, ...], empty: str, height: int = 130) -> None:
         super().__init__()
-        self.names = names
+        self.names, self.empty = names, empty
         self.data: list[tuple[str, tuple[int, ...]]] = []
         self.palette_colors: list[str] = []
         self.setMouseTracking(True)
@@ -160,9 +169,10 @@ class StackedBars(QWidget):
         return width, peak, self.height() - 20
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        if not self.data:
-            return
         painter = QPainter(self)
+        if not any(sum(values) for _, values in self.data):
+            _say_empty(self, painter, self.empty, self.palette().color(QPalette.ColorRole.PlaceholderText).name())
+            return
         width, peak, height = self._geometry()
         for i, (label, values) in enumerate(self.data):
             bottom = 4 + height
@@ -312,9 +322,9 @@ class StatisticsScreen(QWidget):
         self.counts = QLabel()
         self.counts.setObjectName("muted")
         self.counts.setWordWrap(True)
-        self.kinds = StackedBars(("learning", "young", "mature"))
-        self.intervals = StackedBars(("cards",), height=110)
-        self.stabilities = StackedBars(("cards",), height=110)
+        self.kinds = StackedBars(("learning", "young", "mature"), "No answers in this range yet.")
+        self.intervals = StackedBars(("cards",), "No cards in review yet.", height=110)
+        self.stabilities = StackedBars(("cards",), "No cards in review yet.", height=110)
         self.calibration_chart = CalibrationChart()
         self.calibration = QLabel()
         self.calibration.setTextFormat(Qt.TextFormat.RichText)
