@@ -145,7 +145,8 @@ class BrowseScreen(QWidget):
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 170), (2, 130), (3, 86), (4, 96), (5, 72), (6, 60)):
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)  # over the text
+        for column, width in ((0, 170), (2, 130), (3, 86), (4, 96), (5, 76), (6, 72)):
             header.resizeSection(column, width)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._sort)
