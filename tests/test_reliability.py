@@ -212,6 +212,23 @@ def test_damaged_store_offers_the_latest_backup(qtbot, tmp_path, monkeypatch):
     store.close()
 
 
+def test_a_store_that_cannot_be_read_but_is_not_damaged_offers_no_restore(tmp_path, qtbot, monkeypatch):
+    """Only damage (SQLite's corrupt or not-a-database) offers the backups; any other failure to
+    read says what it was and leaves the store alone."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import app
+    from ui.backups_dialog import BackupsDialog
+
+    store = Store.open(tmp_path / "no-planner.db", load_builtin=False)  # the planner's tables were never made
+    messages, offered = [], []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: messages.append(text))
+    monkeypatch.setattr(BackupsDialog, "exec", lambda dialog: offered.append(dialog) or 0)
+    assert app.open_window(store) is None
+    assert not offered and "could not be read" in messages[0] and "no such table" in messages[0]
+    store.close()
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=600))
 def test_deck_parser_never_crashes(text):

@@ -60,6 +60,10 @@ def open_window(store: Store) -> MainWindow | None:
     try:
         return MainWindow(store)  # it reads the first screen's figures: a damaged store shows here, unshown
     except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            # Not damage (a missing table, a locked or unreadable file): restoring would not help.
+            QMessageBox.critical(None, "Study Planner", f"The store {store.path} could not be read.\n\n{exc}")
+            return None
         dialog = BackupsDialog(store, None, reason=f"The store is damaged ({exc}). Restore the latest good backup.")
         dialog.exec()
         if not dialog.restored:
