@@ -18,6 +18,7 @@ from cards.store import Store
 from cards.timeutil import FixedClock, to_ms
 
 RESULTS = Path(__file__).parent / "results"
+BUILD = 2  # bumped when the generated data changes, so a cached store is built again
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 FACTOR, DECAY = recall_curve(SchedulingSettings())
 WORDS = (
@@ -32,7 +33,7 @@ def sentence(rng: random.Random, words: int) -> str:
 
 def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int = 7) -> Path:
     """A store of `cards` cards in `decks` decks with `reviews` log rows, built once and cached."""
-    cached = RESULTS / f"store-v{SCHEMA_VERSION}-{cards}-{reviews}.db"
+    cached = RESULTS / f"store-v{SCHEMA_VERSION}-{BUILD}-{cards}-{reviews}.db"
     if not cached.exists():
         RESULTS.mkdir(exist_ok=True)
         rng = random.Random(seed)
@@ -75,7 +76,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
                     stability,
                     difficulty,
                     due,
-                    due - day,
+                    due - max(1, int(stability)) * day if state == 2 else due - day,  # the twin's interval
                     n,
                     0,
                 )
