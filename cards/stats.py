@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -66,22 +67,15 @@ def estimated_minutes(store: Store, cards: int) -> int:
 def streak_days(store: Store) -> int:
     """Consecutive study days with at least one review, ending today (or yesterday,
     when nothing has been studied yet today: the streak is not broken before the day ends)."""
-    today = store.today()
     hour = store.settings().day_start_hour
-    day, streak = today.day, 0
-    if not _reviewed_on(store, day, hour):
-        day -= timedelta(days=1)
-    while _reviewed_on(store, day, hour):
-        streak += 1
-        day -= timedelta(days=1)
-    return streak
+    return current_streak(lambda day: _reviewed_on(store, day, hour), store.today().day)
 
 
-def current_streak(active_days: set[date], today: date) -> int:
-    """streak_days from the days already known to have answers."""
-    day = today if today in active_days else today - timedelta(days=1)
+def current_streak(reviewed_on: Callable[[date], bool], today: date) -> int:
+    """The streak ending today (or yesterday), walking back while reviewed_on(day) holds."""
+    day = today if reviewed_on(today) else today - timedelta(days=1)
     streak = 0
-    while day in active_days:
+    while reviewed_on(day):
         streak += 1
         day -= timedelta(days=1)
     return streak
@@ -102,27 +96,6 @@ def _day_starts(store: Store, first: date, days: int) -> list[int]:
     """The start (UTC ms) of each of `days` study days from `first`, then the end of the last one."""
     hour = store.settings().day_start_hour
     return [to_ms(day_start(first + timedelta(days=i), hour, store.tz)) for i in range(days + 1)]
-
-
-def _per_day(store: Store, days: int, columns: str, args: tuple = (), deck_id: int | None = None):
-    """(study day, row of `columns`) for each of the last `days` days with answers, today included.
-
-    One rowid-range query a day: a million answers take no sort, which a GROUP BY
-    over a computed day would (it was the larger part of the time).
-    """
-    first = store.today().day - timedelta(days=days - 1)
-    starts = _day_starts(store, first, days)
-    scope, scope_args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
-    sql = f"SELECT count(*), {columns} FROM review WHERE id >= ? AND id < ? {scope}"
-    for i in range(days):
-        count, *row = store.db.execute(sql, (*args, starts[i], starts[i + 1], *scope_args)).fetchone()
-        if count:
-            yield first + timedelta(days=i), (count, *row)
-
-
-def reviews_per_day(store: Store, days: int = 365, deck_id: int | None = None) -> dict[date, int]:
-    """Answers on each study day of the last `days` days (today included)."""
-    return {day: row[0] for day, row in _per_day(store, days, "1", deck_id=deck_id)}
 
 
 def days_with_answers(store: Store, before: date, deck_id: int | None = None) -> set[date]:
@@ -151,17 +124,6 @@ def longest_streak(active_days: set[date]) -> int:
         run = run + 1 if day - timedelta(days=1) in active_days else 1
         best = max(best, run)
     return best
-
-
-def retention(store: Store, since: date, deck_id: int | None = None) -> tuple[int, int]:
-    """(passed, answered) for answers to cards in review (learning steps excluded) since a study day."""
-    start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0])
-    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
-    passed, answered = store.db.execute(
-        f"SELECT coalesce(sum(rating > 1), 0), count(*) FROM review WHERE id >= ? AND state_before = 2 {scope}",
-        (start_ms, *args),
-    ).fetchone()
-    return passed, answered
 
 
 def forecast(store: Store, days: int = 30, deck_id: int | None = None) -> list[tuple[date, int]]:
@@ -197,28 +159,36 @@ BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90,
            (365, "½-1y"), (10**9, "1y+"))  # fmt: skip
 
 
-# Per study day, besides all answers: review answers, mature ones among them (an interval before
-# them of 21 days or more) and recalled ones. Learning and young answers are the differences: fewer
-# sums over a million rows. One parameter: MATURE_DAYS in ms.
-_DAILY_COLUMNS = (
-    "sum(state_before = 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?), "
-    "sum(state_before = 2 AND rating > 1)"
-)
+def daily_figures(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, ...]]:
+    """(answers, learning, young, mature, review recalled, review answered) for each of the last `days`
+    study days with answers, today included: the heatmap, the answers by kind and the retention.
 
-
-def _daily(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, ...]]:
-    """(answers, learning, young, mature, review recalled, review answered) per study day with answers."""
-    return {
-        day: (answers, answers - reviews, reviews - mature, mature, recalled, reviews)
-        for day, (answers, reviews, mature, recalled) in _per_day(
-            store, days, _DAILY_COLUMNS, (MATURE_DAYS * DAY_MS,), deck_id
-        )
-    }
-
-
-def reviews_by_kind(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, int, int]]:
-    """Answers per study day split into (learning, young, mature): young reviews had an interval under 21 days."""
-    return {day: row[1:4] for day, row in _daily(store, days, deck_id).items()}
+    One rowid-range query a day: a million answers take no sort, which a GROUP BY over a computed
+    day would (it was the larger part of the time). Learning and young answers are differences of
+    the sums taken: fewer sums over a million rows. Mature: an interval before the answer of 21 days or more.
+    """
+    first = store.today().day - timedelta(days=days - 1)
+    starts = _day_starts(store, first, days)
+    scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
+    sql = (
+        "SELECT count(*), sum(state_before = 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?), "
+        f"sum(state_before = 2 AND rating > 1) FROM review WHERE id >= ? AND id < ? {scope}"
+    )
+    figures = {}
+    for i in range(days):
+        answers, reviews, mature, recalled = store.db.execute(
+            sql, (MATURE_DAYS * DAY_MS, starts[i], starts[i + 1], *args)
+        ).fetchone()
+        if answers:
+            figures[first + timedelta(days=i)] = (
+                answers,
+                answers - reviews,
+                reviews - mature,
+                mature,
+                recalled,
+                reviews,
+            )
+    return figures
 
 
 def calibration(store: Store, since: date | None = None, deck_id: int | None = None) -> list[tuple[float, int, int]]:
@@ -298,7 +268,7 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
             (today - study_day(from_ms(first), store.settings().day_start_hour, store.tz)).days + 1 if first else 1
         )
     # One pass over the log, a day at a time, gives the heatmap, the answers by kind and the retention.
-    daily = _daily(store, max(365, range_days), deck_id)
+    daily = daily_figures(store, max(365, range_days), deck_id)
     per_day = {day: row[0] for day, row in daily.items() if (today - day).days < 365}
     since = {name: today - timedelta(days=back) for name, back in PERIODS.items()}
     spreads = distributions(store, deck_id)
@@ -308,7 +278,7 @@ def report(store: Store, deck_id: int | None = None, range_days: int = 365) -> R
     return Report(
         today=today,
         reviews_per_day=per_day,
-        streak=current_streak(active, today),
+        streak=current_streak(active.__contains__, today),
         longest_streak=longest_streak(active),
         days_studied=len(per_day),
         forecast=forecast(store, 30, deck_id),

@@ -18,9 +18,9 @@ def test_reviews_per_day_and_streaks_across_the_day_boundary(store, clock):
         at(clock, day, hour)
         store.answer(card.id, 3)
     at(clock, 13, 12)
-    per_day = stats.reviews_per_day(store, days=30)
-    assert per_day == {date(2026, 3, 9): 1, date(2026, 3, 10): 1, date(2026, 3, 11): 1, date(2026, 3, 12): 1}
-    assert stats.longest_streak(set(per_day)) == 4
+    report = stats.report(store)
+    assert report.reviews_per_day == {date(2026, 3, d): 1 for d in (9, 10, 11, 12)}
+    assert (report.streak, report.longest_streak) == (4, 4)
     assert stats.streak_days(store) == 4  # nothing yet on the 13th: the streak still stands
 
 
@@ -32,8 +32,8 @@ def test_retention_counts_review_answers_only(store, clock):
     store.answer(second.id, 3)  # a review answer that passed
     clock.advance(days=40)
     store.answer(second.id, 1)  # a review answer that failed
-    assert stats.retention(store, date(2026, 1, 1)) == (1, 2)
-    assert stats.retention(store, store.today().day) == (0, 1)
+    retention = stats.report(store).retention
+    assert (retention["year"], retention["30 days"], retention["today"]) == ((1, 2), (0, 1), (0, 1))
 
 
 def test_forecast_includes_the_overdue_backlog(store, clock):
@@ -114,7 +114,7 @@ def test_reviews_by_kind_calibration_and_distributions(store, clock):
     clock.advance(days=30)
     store.answer(second.id, 3)  # a young review (interval under 21 days), recalled
     today = store.today().day
-    kinds = stats.reviews_by_kind(store, 40)
+    kinds = stats.report(store, range_days=40).reviews_by_kind
     assert kinds[today] == (0, 1, 0)
     assert sum(k[0] for k in kinds.values()) == 2  # two first answers (new cards) count as learning
     bins = stats.calibration(store)
@@ -139,9 +139,8 @@ def test_deck_figures_split_the_overall_ones(store, clock):
     whole = stats.report(store, range_days=0)
     parts = [stats.report(store, deck, range_days=0) for deck in decks]
     assert sum(p.reviews_per_day[store.today().day] for p in parts) == whole.reviews_per_day[store.today().day]
-    for name, back in stats.PERIODS.items():
+    for name in stats.PERIODS:
         assert tuple(map(sum, zip(*(p.retention[name] for p in parts)))) == whole.retention[name]
-        assert whole.retention[name] == stats.retention(store, store.today().day - timedelta(days=back))
     assert sum(n for p in parts for _, n, _ in p.calibration) == sum(n for _, n, _ in whole.calibration) > 0
     assert parts[0].calibration != parts[1].calibration
     for day, kinds in whole.reviews_by_kind.items():
@@ -169,10 +168,10 @@ def test_a_card_moved_to_another_deck_takes_its_answers_along(store, clock):
     card = store.next_card()
     store.answer(card.id, 3)
     source = card.deck_id
-    assert stats.reviews_per_day(store, 1, deck_id=source) == {store.today().day: 1}
+    assert stats.report(store, source).reviews_per_day == {store.today().day: 1}
     store.edit_card(card.id, deck_id=target)
-    assert stats.reviews_per_day(store, 1, deck_id=source) == {}
-    assert stats.reviews_per_day(store, 1, deck_id=target) == {store.today().day: 1}
+    assert stats.report(store, source).reviews_per_day == {}
+    assert stats.report(store, target).reviews_per_day == {store.today().day: 1}
 
 
 def test_streaks_reach_back_beyond_the_heatmaps_year(store, clock):
