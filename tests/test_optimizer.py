@@ -64,16 +64,18 @@ def test_statistics_screen_fits_and_applies_off_the_gui_thread(qtbot, store, clo
     monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
     screen = window.statistics
     steps = []
-    screen.fit_step.setText = lambda text, set_text=screen.fit_step.setText: steps.append(text) or set_text(text)
+    screen.work_step.setText = lambda text, set_text=screen.work_step.setText: steps.append(text) or set_text(text)
     due_before = {c.id: c.due_ms for c in store.cards() if c.state == 2}
+    window.due_label.setText("stale")
     screen.fit_parameters()
-    assert screen.fit_progress.isVisibleTo(window) and not screen.fit_button.isEnabled()
-    qtbot.waitUntil(lambda: "rescheduled" in screen.fit_step.text(), timeout=30_000)
+    assert screen.work_row.isVisibleTo(window) and not screen.fit_button.isEnabled()
+    qtbot.waitUntil(lambda: "rescheduled" in screen.work_step.text(), timeout=30_000)
     assert "Log loss" in asked[0]
     assert any("Fitting on" in step for step in steps) and any("Rescheduling" in step for step in steps)
     assert store.settings().parameters is not None
     assert any(store.card(i).due_ms != due for i, due in due_before.items())
-    assert not screen.fit_busy.isVisibleTo(window) and screen.fit_button.isEnabled()
+    assert not screen.work_busy.isVisibleTo(window) and screen.fit_button.isEnabled()
+    assert window.due_label.text() != "stale"  # the window recounted today's queue
     window.close()
 
 

@@ -484,9 +484,12 @@ def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
     assert not screen.catch_up_box.isHidden() and "reviews are due" in screen.catch_up_text.text()
     assert screen.forecast.preview is not None
+    window.due_label.setText("stale")
     screen.catch_up_button.click()
     assert store.queue_counts().due == 5
     qtbot.waitUntil(lambda: screen.catch_up_box.isHidden(), timeout=5000)
+    assert screen.work_step.text().startswith("Moved 7 reviews") and screen.work_row.isVisibleTo(window)
+    assert window.due_label.text() == f"{store.queue_counts().total} due today"  # the window recounted
 
 
 def test_math_shows_as_images_in_the_card(qtbot):

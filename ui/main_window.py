@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.calendar.study_requested.connect(self.start_review)
         self.calendar.changed.connect(self.update_status)
         self.settings_screen.changed.connect(self.update_status)
+        self.statistics.changed.connect(self.update_status)
         self.settings_screen.theme_changed.connect(self.apply_theme)
         self._make_menus()
 

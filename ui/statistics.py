@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -257,6 +257,8 @@ class CalibrationChart(QWidget):
 
 
 class StatisticsScreen(QWidget):
+    changed = Signal()  # cards were moved (rescheduled, backlog spread): today's queue must be recounted
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
@@ -281,20 +283,21 @@ class StatisticsScreen(QWidget):
         header.addWidget(self.fit_button)
         header.addWidget(self.range_filter)
         header.addWidget(self.deck_filter)
-        # Fitting and rescheduling take seconds on a large log: a busy bar and the step under way.
-        self.fit_progress = QWidget()
-        self.fit_step = QLabel()
-        self.fit_step.setObjectName("muted")
-        self.fit_busy = QProgressBar()
-        self.fit_busy.setRange(0, 0)
-        self.fit_busy.setMaximumWidth(160)
-        self.fit_busy.setTextVisible(False)
-        row = QHBoxLayout(self.fit_progress)
+        # Work on the cards from this screen: a busy bar and the step under way (fitting and rescheduling
+        # take seconds on a large log), then the outcome, which stays (the summary line is the report's).
+        self.work_row = QWidget()
+        self.work_step = QLabel()
+        self.work_step.setObjectName("muted")
+        self.work_busy = QProgressBar()
+        self.work_busy.setRange(0, 0)
+        self.work_busy.setMaximumWidth(160)
+        self.work_busy.setTextVisible(False)
+        row = QHBoxLayout(self.work_row)
         row.setContentsMargins(0, 4, 0, 0)
         row.addStretch()
-        row.addWidget(self.fit_step)
-        row.addWidget(self.fit_busy)
-        self.fit_progress.hide()
+        row.addWidget(self.work_step)
+        row.addWidget(self.work_busy)
+        self.work_row.hide()
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
         self.summary.setWordWrap(True)
@@ -333,7 +336,7 @@ class StatisticsScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 24, 28, 0)
         outer.addLayout(header)
-        outer.addWidget(self.fit_progress)
+        outer.addWidget(self.work_row)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -464,28 +467,28 @@ class StatisticsScreen(QWidget):
             with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
                 return optimizer.fit(reader, progress)
 
-        self._start_fit_work("Reading the review log…")
-        self._tasks = [run_task(work, self._fitted, self._fit_failed, progress=self.fit_step.setText)]
+        self._start_work("Reading the review log…")
+        self._tasks = [run_task(work, self._fitted, self._work_failed, progress=self.work_step.setText)]
 
-    def _start_fit_work(self, step: str) -> None:
+    def _start_work(self, step: str) -> None:
         self.fit_button.setEnabled(False)
-        self.fit_step.setText(step)
-        self.fit_busy.show()
-        self.fit_progress.show()
+        self.work_step.setText(step)
+        self.work_busy.show()
+        self.work_row.show()
 
-    def _fit_done(self, outcome: str = "") -> None:
-        """Work over; the outcome, if any, stays in the progress row (the summary line is the report's)."""
+    def _work_done(self, outcome: str = "") -> None:
+        """Work over; the outcome, if any, stays in the work row."""
         self.fit_button.setEnabled(True)
-        self.fit_busy.hide()
-        self.fit_step.setText(outcome)
-        self.fit_progress.setVisible(bool(outcome))
+        self.work_busy.hide()
+        self.work_step.setText(outcome)
+        self.work_row.setVisible(bool(outcome))
 
-    def _fit_failed(self, message: str) -> None:
-        self._fit_done()
+    def _work_failed(self, message: str) -> None:
+        self._work_done()
         QMessageBox.information(self, "FSRS parameters", message[0].upper() + message[1:] + ".")
 
     def _fitted(self, result: optimizer.Fit) -> None:
-        self._fit_done()
+        self._work_done()
         text = (
             f"Fitted on {result.train_reviews:,} of your answers and checked on the newest "
             f"{result.test_reviews:,}:\n\nLog loss: {result.log_loss_before:.4f} now, {result.log_loss_after:.4f} fitted"
@@ -505,11 +508,12 @@ class StatisticsScreen(QWidget):
                 return optimizer.reschedule(writer)
 
         def done(moved: int) -> None:
-            self._fit_done(f"New parameters in use; {moved} review cards rescheduled.")
+            self._work_done(f"New parameters in use; {moved} review cards rescheduled.")
+            self.changed.emit()
             self.refresh(reload_decks=False)
 
-        self._start_fit_work("Rescheduling your cards with the new parameters…")
-        self._tasks = [run_task(work, done, self._fit_failed)]
+        self._start_work("Rescheduling your cards with the new parameters…")
+        self._tasks = [run_task(work, done, self._work_failed)]
 
     # ------------------------------------------------------------------ catching up
 
@@ -533,5 +537,6 @@ class StatisticsScreen(QWidget):
     def apply_catch_up(self) -> None:
         moved = catchup.apply_catch_up(self.store, self._catch_up)
         self.forecast.preview = None
-        self.summary.setText(f"Moved {moved} reviews to the next {self.catch_up_days.value() - 1} days.")
+        self._work_done(f"Moved {moved} reviews to the next {self.catch_up_days.value() - 1} days.")
+        self.changed.emit()
         self.refresh(reload_decks=False)
