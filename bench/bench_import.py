@@ -12,15 +12,15 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NOW, save, sentence  # noqa: E402
-from cards import formats  # noqa: E402
-from cards.store import Store  # noqa: E402
-from cards.timeutil import FixedClock  # noqa: E402
+from bench.common import NOW, save, sentence
+from cards import formats
+from cards.store import Store
+from cards.timeutil import FixedClock
 
 CARDS = 10_000
 REPEAT = 9  # short operations: enough runs that the median holds still
@@ -48,7 +48,7 @@ def ours(tmp: Path, source_csv: Path) -> dict[str, float]:
     counter = iter(range(10_000))
 
     def fresh() -> Store:
-        return Store.open(tmp / f"ours-{next(counter)}.db", clock=FixedClock(NOW), tz=timezone.utc, load_builtin=False)
+        return Store.open(tmp / f"ours-{next(counter)}.db", clock=FixedClock(NOW), tz=UTC, load_builtin=False)
 
     def import_csv() -> None:
         with fresh() as store:
@@ -110,8 +110,8 @@ def anki(tmp: Path, source_csv: Path) -> dict[str, float]:
 
     def import_apkg() -> None:
         target = fresh()
-        target.import_anki_package(ImportAnkiPackageRequest(
-            package_path=str(tmp / "anki-out.apkg"), options=ImportAnkiPackageOptions(with_scheduling=True)))  # fmt: skip
+        options = ImportAnkiPackageOptions(with_scheduling=True)
+        target.import_anki_package(ImportAnkiPackageRequest(package_path=str(tmp / "anki-out.apkg"), options=options))
         target.close()
 
     results["import_apkg"] = median_ms(import_apkg)

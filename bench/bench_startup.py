@@ -47,7 +47,7 @@ def run(cards: int, repeat: int = 10) -> dict:
         db = build_store(Path(tmp) / "bench.db", cards, cards * 10)
         collection = build_collection(Path(tmp) / "bench.anki2", cards, cards * 10)
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-        cli = [sys.executable, "-m", "planner.cli", "--db", str(db), "decks"]
+        cli = [sys.executable, "-m", "studyplanner", "--db", str(db), "decks"]
         anki = [sys.executable, "-c", ANKI_COUNTS, str(collection)]
         window = [sys.executable, str(ROOT / "bench" / "first_paint_child.py"), str(db)]
         time_until_output(window, "painted", env)  # warm the OS file cache once

@@ -8,22 +8,22 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NOW, build_store, save, summary, timed  # noqa: E402
-from cards import optimizer, stats  # noqa: E402
-from cards.store import Store  # noqa: E402
-from cards.timeutil import FixedClock  # noqa: E402
+from bench.common import NOW, build_store, save, summary, timed
+from cards import optimizer, stats
+from cards.store import Store
+from cards.timeutil import FixedClock
 
 
 def run() -> dict:
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = build_store(Path(tmp) / "big.db", 100_000, 1_000_000)
-        store = Store.open(path, clock=FixedClock(NOW), tz=timezone.utc)
+        store = Store.open(path, clock=FixedClock(NOW), tz=UTC)
         year_ago = store.today().day - timedelta(days=364)
         figures = {
             "answers per day, by kind, retention (a year)": lambda: stats.daily_figures(store, 365),
@@ -40,7 +40,7 @@ def run() -> dict:
         store.close()
 
         small = build_store(Path(tmp) / "opt.db", 10_000, 100_000)
-        store = Store.open(small, clock=FixedClock(NOW), tz=timezone.utc)
+        store = Store.open(small, clock=FixedClock(NOW), tz=UTC)
         start = time.perf_counter()
         fit = optimizer.fit(store)
         results["optimizer_100k_s"] = round(time.perf_counter() - start, 2)

@@ -8,7 +8,7 @@ import random
 import shutil
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cards.scheduling import recall_curve
@@ -19,12 +19,12 @@ from cards.timeutil import FixedClock, to_ms
 
 RESULTS = Path(__file__).parent / "results"
 BUILD = 2  # bumped when the generated data changes, so a cached store is built again
-NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 FACTOR, DECAY = recall_curve(SchedulingSettings())
-WORDS = (
-    "attention gradient tensor layer batch token embedding retrieval latency memory "
-    "shard cache softmax residual norm loss optimizer schedule query vector"
-).split()
+WORDS = [
+    "attention", "gradient", "tensor", "layer", "batch", "token", "embedding", "retrieval", "latency", "memory",
+    "shard", "cache", "softmax", "residual", "norm", "loss", "optimizer", "schedule", "query", "vector",
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -37,7 +37,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
     if not cached.exists():
         RESULTS.mkdir(exist_ok=True)
         rng = random.Random(seed)
-        store = Store.open(cached, clock=FixedClock(NOW), tz=timezone.utc, load_builtin=False)
+        store = Store.open(cached, clock=FixedClock(NOW), tz=UTC, load_builtin=False)
         db = store.db  # bulk load straight into the tables
         now_ms = to_ms(NOW)
         day = 86_400_000

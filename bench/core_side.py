@@ -14,12 +14,12 @@ import json
 import resource
 import sys
 import tempfile
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NOW, build_store, summary, timed  # noqa: E402
+from bench.common import NOW, build_store, summary, timed
 
 OPEN_REPEAT, NEXT_REPEAT, ANSWER_REPEAT, UNDO_REPEAT, STATS_REPEAT = 20, 300, 300, 200, 5
 RATINGS = [3, 3, 3, 1, 4, 2]
@@ -34,18 +34,19 @@ def ours(folder: Path, cards: int) -> dict:
     clock = FixedClock(NOW)
 
     def open_and_count() -> None:
-        with Store.open(path, clock=clock, tz=timezone.utc) as store:
+        with Store.open(path, clock=clock, tz=UTC) as store:
             store.deck_counts()
 
     result = {"open_and_counts": timed(open_and_count, OPEN_REPEAT)}
-    store = Store.open(path, clock=clock, tz=timezone.utc)
+    store = Store.open(path, clock=clock, tz=UTC)
     store.update_settings(reviews_per_day=9999, new_per_day=1000)
     result["next_card"] = timed(store.next_card, NEXT_REPEAT)
     answers = []
     for i in range(ANSWER_REPEAT):
         card = store.next_card()
         clock.advance(seconds=7)
-        answers += timed(lambda: store.answer(card.id, RATINGS[i % len(RATINGS)]), 1)  # returns the next card
+        # the answer returns the next card
+        answers += timed(lambda card=card, i=i: store.answer(card.id, RATINGS[i % len(RATINGS)]), 1)
     result["answer_and_next"] = answers
     undos = []
     for i in range(UNDO_REPEAT):
@@ -101,7 +102,7 @@ def anki(folder: Path, cards: int) -> dict:
     answers = []
     for i in range(ANSWER_REPEAT):
         queued = next_card()
-        answers += timed(lambda: answer(queued, RATINGS[i % len(RATINGS)]), 1)
+        answers += timed(lambda queued=queued, i=i: answer(queued, RATINGS[i % len(RATINGS)]), 1)
     result["answer_and_next"] = answers
     undos = []
     for i in range(UNDO_REPEAT):

@@ -9,14 +9,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # The console script's module first, as `studyplanner` starts: the core loads before Qt does.
-import planner.cli  # noqa: E402, F401
+import studyplanner.cli  # noqa: F401
 
 # isort: split
-from PySide6.QtCore import QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
 
-from planner.plans import open_store  # noqa: E402
-from ui.app import open_window  # noqa: E402
+from planner.plans import open_store
+from ui.app import open_window
 
 
 class FirstPaint(QObject):

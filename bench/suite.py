@@ -89,7 +89,8 @@ def main() -> None:
             o, a = core[cards]["ours"], core[cards]["anki"]
             lines.append(
                 f"| {label} | {cards:,} | {o[key]['median_ms']:.2f} / {o[key]['p99_ms']:.2f} | "
-                f"{a[key]['median_ms']:.2f} / {a[key]['p99_ms']:.2f} | {ratio(o[key]['median_ms'], a[key]['median_ms'])} "
+                f"{a[key]['median_ms']:.2f} / {a[key]['p99_ms']:.2f} | "
+                f"{ratio(o[key]['median_ms'], a[key]['median_ms'])} "
                 f"| {o['peak_rss_mb']:.0f} / {a['peak_rss_mb']:.0f} MB |"
             )
     for cards in SIZES:

@@ -59,7 +59,7 @@ def plan_catch_up(store: Store, days: int, per_day: int | None = None) -> CatchU
         target = today.day + timedelta(days=1 + index // per_later_day)
         moves.append((card.id, to_ms(day_bounds(target, hour, store.tz)[0])))
     before = forecast(store, max(days, 14))
-    shifted = {day: count for day, count in before}
+    shifted = dict(before)
     shifted[today.day] -= len(moves)
     for _, due in moves:
         day = today.day + timedelta(days=(from_ms(due) - from_ms(today.start_ms)).days)

@@ -106,7 +106,7 @@ def upsert_deck(
         new_rows,
     )
     added = len(new_rows)
-    for card_id, question, answer, old_tags, position, queue, state in existing.values() if remove_missing else ():
+    for card_id, _question, _answer, old_tags, _position, _queue, _state in existing.values() if remove_missing else ():
         if f" {REMOVED_TAG} " in old_tags:
             continue
         db.execute(

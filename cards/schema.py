@@ -7,9 +7,9 @@ from version N-1 to N inside one transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from .backup import create_backup
 from .errors import StoreError

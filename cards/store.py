@@ -707,22 +707,22 @@ class Store:
             reps += 1
         if state is None:
             return card.model_copy(
-                update=dict(state=NEW, step=None, stability=None, difficulty=None, due_ms=None,
-                            last_review_ms=None, reps=0, lapses=0,
-                            queue=card.queue if card.queue < 0 else QUEUE_NEW)
+                update={"state": NEW, "step": None, "stability": None, "difficulty": None, "due_ms": None,
+                            "last_review_ms": None, "reps": 0, "lapses": 0,
+                            "queue": card.queue if card.queue < 0 else QUEUE_NEW}
             )  # fmt: skip
         return card.model_copy(
-            update=dict(
-                state=int(state.state),
-                queue=card.queue if card.queue < 0 else queue_for_state(int(state.state)),
-                step=state.step,
-                stability=state.stability,
-                difficulty=state.difficulty,
-                due_ms=to_ms(state.due),
-                last_review_ms=to_ms(state.last_review),
-                reps=reps,
-                lapses=lapses,
-            )
+            update={
+                "state": int(state.state),
+                "queue": card.queue if card.queue < 0 else queue_for_state(int(state.state)),
+                "step": state.step,
+                "stability": state.stability,
+                "difficulty": state.difficulty,
+                "due_ms": to_ms(state.due),
+                "last_review_ms": to_ms(state.last_review),
+                "reps": reps,
+                "lapses": lapses,
+            }
         )
 
 
@@ -763,4 +763,4 @@ def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
     return StoreError(f"cannot write to the store {path}: {text}")
 
 
-__all__ = ["Store", "QueueCounts", "DeckCounts", "StudyDay", "Undone", "default_path"]
+__all__ = ["DeckCounts", "QueueCounts", "Store", "StudyDay", "Undone", "default_path"]

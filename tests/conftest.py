@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,13 +27,13 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc))
+    return FixedClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 def store(tmp_path, clock):
     """A store with the three-card test deck, fuzz off, in UTC."""
-    s = Store.open(tmp_path / "store.db", clock=clock, tz=timezone.utc, load_builtin=False)
+    s = Store.open(tmp_path / "store.db", clock=clock, tz=UTC, load_builtin=False)
     s.update_settings(fuzz=False)
     load_deck(s, parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
     yield s

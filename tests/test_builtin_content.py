@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 from importlib import resources
 
 import pytest
@@ -58,7 +58,8 @@ def test_transformers_has_25_cards_five_per_category():
 @pytest.mark.parametrize(
     "topic",
     [
-        r"RNN|LSTM", r"sqrt|\\sqrt", r"\bQ\b.*\bK\b.*\bV\b", r"\(B, ?H, ?S, ?D\)|B, H, S, D", r"-inf|-\\infty|minus infinity",
+        r"RNN|LSTM", r"sqrt|\\sqrt", r"\bQ\b.*\bK\b.*\bV\b", r"\(B, ?H, ?S, ?D\)|B, H, S, D",
+        r"-inf|-\\infty|minus infinity",
         r"cross-attention", r"O\(n\^2\)|O\(n\^\{?2\}?\)|quadratic", r"sinusoid", r"RoPE|[Rr]otary", r"ALiBi",
         r"[Pp]re-LN|pre-norm|Pre-LN", r"LayerNorm|layer norm", r"feed-forward", r"\.view\(|view\b", r"reshape",
         r"KV cache|KV-cache", r"BERT", r"GPT", r"T5", r"Transformer-XL", r"ViT|patch", r"Longformer", r"BigBird",
@@ -113,7 +114,7 @@ def test_every_card_renders_with_its_code_and_math(name):
 
 
 def test_reloading_the_builtin_decks_changes_nothing(tmp_path, clock):
-    store = Store.open(tmp_path / "s.db", clock=clock, tz=timezone.utc)
+    store = Store.open(tmp_path / "s.db", clock=clock, tz=UTC)
     ids = {(c.deck_id, c.key): c.id for c in store.cards()}
     assert len(ids) == sum(len(d.cards) for d in DECKS.values())
     summaries = load_builtin_decks(store)
@@ -150,7 +151,7 @@ def test_twelve_week_plan_rests_on_sunday_and_spans_twelve_weeks():
 
 
 def test_every_plan_topic_is_a_tag_of_a_builtin_card(tmp_path, clock):
-    store = Store.open(tmp_path / "s.db", clock=clock, tz=timezone.utc)
+    store = Store.open(tmp_path / "s.db", clock=clock, tz=UTC)
     tags = set(all_tags(store.db))
     for plan in PLANS.values():
         assert set(plan.topic_lines) <= tags, (plan.key, set(plan.topic_lines) - tags)

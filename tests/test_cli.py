@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "planner.cli", *args],
+        [sys.executable, "-m", "studyplanner", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -164,7 +164,7 @@ def test_plan_commands_end_to_end(db, tmp_path):
     task_ids = [t["id"] for t in first_day["tasks"]]
     assert run("--db", str(db), "plan", "done", str(task_ids[0])).returncode == 0
     shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
-    assert [t["done"] for t in shown["days"][0]["tasks"]][0] is True
+    assert next(t["done"] for t in shown["days"][0]["tasks"]) is True
     text = run("--db", str(db), "plan", "show").stdout
     assert "[x]" in text and "Test plan" in text
 

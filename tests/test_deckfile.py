@@ -91,7 +91,7 @@ def test_malformed_files_name_the_line(text, line, message):
 
 
 def test_bad_encoding_names_the_line():
-    data = "# Name\nkey: k\n\n## Q\n### Answer\ncaf".encode() + b"\xe9\n"
+    data = b"# Name\nkey: k\n\n## Q\n### Answer\ncaf" + b"\xe9\n"
     with pytest.raises(FileFormatError, match=r"bad.md, line 6: the file is not UTF-8"):
         parse_deck_bytes(data, "bad.md")
 
@@ -124,7 +124,7 @@ def test_a_card_removed_from_the_file_is_suspended_not_deleted(store):
     without = text[: text.index("## Name the formula")]
     summary = load_deck(store, parse_deck(without, "small.md"))
     assert summary.removed == 1
-    gone = [c for c in store.cards(deck.id) if c.key == "attention"][0]
+    gone = next(c for c in store.cards(deck.id) if c.key == "attention")
     assert gone.queue == -1 and REMOVED_TAG in gone.tag_list
     # Put back in the file: unsuspended, same card.
     summary = load_deck(store, parse_deck(text, "small.md"))

@@ -79,7 +79,8 @@ def test_html_in_csv_is_sanitized(store, tmp_path):
     path = write(
         tmp_path,
         "h.csv",
-        'question,answer\n"<b>Bold</b><script>alert(1)</script>","<img src=""http://evil.example/x.png"" onerror=""x()""><i>ok</i>"\n',
+        'question,answer\n"<b>Bold</b><script>alert(1)</script>",'
+        '"<img src=""http://evil.example/x.png"" onerror=""x()""><i>ok</i>"\n',
     )
     formats.import_file(store, path)
     (card,) = store.cards(store.deck_by_name("h").id)

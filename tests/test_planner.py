@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -25,7 +25,7 @@ def planned(store):
 
 
 def at(clock, day: date, hour: int = 12) -> None:
-    clock.set(datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc))
+    clock.set(datetime(day.year, day.month, day.day, hour, tzinfo=UTC))
 
 
 # ------------------------------------------------------------------ layout
@@ -103,14 +103,14 @@ def test_topic_cards_are_found_after_answers_edits_and_other_connections(planned
     assert planned.next_card().id == second.id  # an edit (a card added) was seen
     planned.answer(second.id, 3)
     assert planned.next_card().key == "two-plus-two"  # none left: deck order again
-    with Store.open(planned.path, clock=clock, tz=timezone.utc, load_builtin=False) as other:
+    with Store.open(planned.path, clock=clock, tz=UTC, load_builtin=False) as other:
         third = other.add_card(deck, "Why scale attention scores?", "Keep softmax gradients alive", tags=["attention"])
     assert planned.next_card().id == third.id  # another connection's commit was seen
 
 
 def test_tasks_tick_and_untick(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
-    (first, second) = plans.tasks_between(planned, run.start, run.start)[run.start]
+    (first, _second) = plans.tasks_between(planned, run.start, run.start)[run.start]
     plans.set_done(planned, [first.id])
     day = plans.tasks_between(planned, run.start, run.start)[run.start]
     assert [t.done for t in day] == [True, False]
@@ -123,7 +123,7 @@ def test_tasks_tick_and_untick(planned, clock):
 def test_cards_due_counts_today_and_forecast(planned, clock):
     card = planned.next_card()
     planned.answer(card.id, 4)  # review card due in some days
-    due_day = datetime.fromtimestamp(planned.card(card.id).due_ms / 1000, timezone.utc).date()
+    due_day = datetime.fromtimestamp(planned.card(card.id).due_ms / 1000, UTC).date()
     days = [planned.today().day + timedelta(days=i) for i in range(30)]
     due = plans.cards_due_on(planned, days)
     assert due[planned.today().day] == 2  # the two new cards left
@@ -220,10 +220,10 @@ def test_started_plan_cannot_be_replaced(planned):
 def test_ics_parses_back(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20))
     calendar = Calendar.from_ical(plans_to_ics(planned))
-    events = [c for c in calendar.walk("VEVENT")]
+    events = list(calendar.walk("VEVENT"))
     assert len(events) == 6  # five plan days and the exam
     first = min(events, key=lambda e: e.decoded("dtstart"))
     assert first.decoded("dtstart") == run.start
-    assert "Test plan: day 1, Arithmetic" == str(first.get("summary"))
+    assert str(first.get("summary")) == "Test plan: day 1, Arithmetic"
     assert "read: Read about addition (20 min)" in str(first.get("description"))
     assert any("Exam" in str(e.get("summary")) and e.decoded("dtstart") == date(2026, 3, 20) for e in events)

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,7 @@ def test_rolling_schedule(tmp_path):
     store_path = tmp_path / "s.db"
     folder = backup.backup_dir(store_path)
     folder.mkdir()
-    now = datetime(2026, 6, 30, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
     made = []
     for hours in range(0, 400 * 24, 6):  # a backup every 6 hours for 400 days
         when = now - timedelta(hours=hours)
@@ -82,7 +82,7 @@ def test_upgrade_takes_a_backup_first(tmp_path, clock):
 
 def test_cli_backup_list_and_restore(store, tmp_path):
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "planner.cli", "--db", str(store.path), *args],
+        return subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(store.path), *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
 
     store.answer(store.next_card().id, 3)
@@ -113,7 +113,7 @@ def test_kill_during_review_loses_no_acknowledged_answer(tmp_path):
         with Store.open(path, load_builtin=False) as s:
             before = s.db.execute("SELECT count(*) FROM review").fetchone()[0]
         proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "planner.cli", "--db", str(path), "review"],
+            [sys.executable, "-u", "-m", "studyplanner", "--db", str(path), "review"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
             bufsize=1,
         )  # fmt: skip

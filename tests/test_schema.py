@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from cards.store import Store
 
 
 def open_store(path, clock):
-    return Store.open(path, clock=clock, tz=timezone.utc, load_builtin=False)
+    return Store.open(path, clock=clock, tz=UTC, load_builtin=False)
 
 
 def test_new_store_is_at_the_current_version_with_wal_and_foreign_keys(tmp_path, clock):
@@ -144,14 +144,14 @@ def test_read_only_folder_gives_a_clear_error(tmp_path, clock):
 
 
 def test_new_store_gets_the_builtin_decks(tmp_path, clock):
-    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=timezone.utc)
+    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=UTC)
     decks = store.decks()
     assert decks, "a new store starts with the built-in decks"
     assert all(d.source.startswith("builtin:") for d in decks)
     assert sum(c.total for c in store.deck_counts()) > 0
     store.close()
     # Opening again does not load them twice.
-    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=timezone.utc)
+    store = Store.open(tmp_path / "fresh.db", clock=clock, tz=UTC)
     assert len(store.decks()) == len(decks)
     store.close()
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from cards import stats
 from cards.timeutil import day_bounds, to_ms
 
 
 def at(clock, day: int, hour: int = 12) -> None:
-    clock.set(datetime(2026, 3, day, hour, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, day, hour, tzinfo=UTC))
 
 
 def test_reviews_per_day_and_streaks_across_the_day_boundary(store, clock):
@@ -39,7 +39,7 @@ def test_retention_counts_review_answers_only(store, clock):
 def test_forecast_includes_the_overdue_backlog(store, clock):
     card = store.next_card()
     store.answer(card.id, 4)
-    due_day = datetime.fromtimestamp(store.card(card.id).due_ms / 1000, timezone.utc).date()
+    due_day = datetime.fromtimestamp(store.card(card.id).due_ms / 1000, UTC).date()
     days = dict(stats.forecast(store, days=30))
     assert days[store.today().day] == 0 and days[due_day] == 1
     clock.advance(days=60)  # now long overdue
@@ -103,12 +103,12 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
     apply_catch_up(store, plan)
     assert {c.id: (c.stability, c.difficulty, c.last_review_ms, c.state) for c in store.cards()} == memory
     assert store.queue_counts().due == 10
-    end_of_last_day = to_ms(day_bounds(store.today().day + timedelta(days=3), 4, timezone.utc)[1])
+    end_of_last_day = to_ms(day_bounds(store.today().day + timedelta(days=3), 4, UTC)[1])
     assert all(c.due_ms < end_of_last_day for c in store.cards(deck) if c.state == 2)
 
 
 def test_reviews_by_kind_calibration_and_distributions(store, clock):
-    first, second, third = store.cards()
+    first, second, _third = store.cards()
     store.answer(first.id, 3)  # learning step
     store.answer(second.id, 4)  # straight to review, a few days
     clock.advance(days=30)
@@ -119,7 +119,7 @@ def test_reviews_by_kind_calibration_and_distributions(store, clock):
     assert sum(k[0] for k in kinds.values()) == 2  # two first answers (new cards) count as learning
     bins = stats.calibration(store)
     assert sum(n for _, n, _ in bins) == 1 and sum(p for _, _, p in bins) == 1
-    predicted, n, passed = bins[0]
+    predicted, _n, _passed = bins[0]
     assert 0 < predicted < 1  # 30 days after a few-day interval: recall predicted well below 1
     intervals = dict(stats.distributions(store)[0])
     assert sum(intervals.values()) == 1
@@ -180,7 +180,7 @@ def test_streaks_reach_back_beyond_the_heatmaps_year(store, clock):
     first_deck = store.cards()[0].deck_id
     other = store.add_card(store.add_deck("other").id, "q", "a")
     card = store.next_card()
-    start = datetime(2024, 1, 1, 12, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, 12, tzinfo=UTC)
     old_run = [start + timedelta(days=d) for d in range(5)]  # five days in a row, long ago
     current = [start + timedelta(days=100 + d) for d in range(400)]  # then 400 days up to today
     for when in old_run + current:

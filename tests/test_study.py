@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -52,15 +52,15 @@ def test_learning_card_waits_until_due_then_learn_ahead(store, clock):
 
 def test_day_starts_at_four_and_limits_reset(store, clock):
     store.update_settings(new_per_day=2)
-    clock.set(datetime(2026, 3, 10, 3, 30, tzinfo=timezone.utc))  # still the study day of 9 March
+    clock.set(datetime(2026, 3, 10, 3, 30, tzinfo=UTC))  # still the study day of 9 March
     assert store.today().day.isoformat() == "2026-03-09"
     for _ in range(2):
         store.answer(store.next_card().id, 4)
     assert store.queue_counts().new == 0
     assert store.next_card() is None  # daily new limit reached
-    clock.set(datetime(2026, 3, 10, 3, 59, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 10, 3, 59, 59, tzinfo=UTC))
     assert store.next_card() is None
-    clock.set(datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc))  # a new study day
+    clock.set(datetime(2026, 3, 10, 4, 0, tzinfo=UTC))  # a new study day
     assert store.today().day.isoformat() == "2026-03-10"
     assert store.queue_counts().new == 1
     assert store.next_card().key == "attention"
@@ -72,9 +72,9 @@ def test_day_boundary_in_local_time(tmp_path, clock):
     from cards.store import Store
 
     s = Store.open(tmp_path / "tz.db", clock=clock, tz=ZoneInfo("America/New_York"), load_builtin=False)
-    clock.set(datetime(2026, 3, 10, 7, 59, tzinfo=timezone.utc))  # 03:59 in New York (EDT)
+    clock.set(datetime(2026, 3, 10, 7, 59, tzinfo=UTC))  # 03:59 in New York (EDT)
     assert s.today().day.isoformat() == "2026-03-09"
-    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc))  # 04:00 in New York
+    clock.set(datetime(2026, 3, 10, 8, 0, tzinfo=UTC))  # 04:00 in New York
     assert s.today().day.isoformat() == "2026-03-10"
     s.close()
 
@@ -166,9 +166,9 @@ def test_bury_until_next_day_and_undo(store, clock):
     assert store.undo().kind == "bury"
     assert store.next_card().id == card.id
     store.bury([card.id])
-    clock.set(datetime(2026, 3, 11, 3, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 11, 3, 59, tzinfo=UTC))
     assert store.card(card.id).queue == QUEUE_BURIED or store.next_card().id != card.id
-    clock.set(datetime(2026, 3, 11, 4, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 11, 4, 0, tzinfo=UTC))
     assert store.next_card().id == card.id
 
 
@@ -232,12 +232,12 @@ def test_streak_counts_study_days_across_the_day_boundary(store, clock):
     card = store.next_card()
     # Study at 03:30 UTC on 10, 11 and 12 March: each belongs to the day before.
     for day in (10, 11, 12):
-        clock.set(datetime(2026, 3, day, 3, 30, tzinfo=timezone.utc))
+        clock.set(datetime(2026, 3, day, 3, 30, tzinfo=UTC))
         store.answer(card.id, 3)
-    clock.set(datetime(2026, 3, 12, 10, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
     # Study days 9, 10 and 11 March; nothing yet on the 12th, so the streak still stands.
     assert streak_days(store) == 3
-    clock.set(datetime(2026, 3, 13, 10, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 13, 10, 0, tzinfo=UTC))
     assert streak_days(store) == 0
     figures = summary(store)
     assert figures["reviews_total"] == 3 and figures["cards_total"] == 3

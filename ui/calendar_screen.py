@@ -88,7 +88,7 @@ class PlanCalendar(QCalendarWidget):
             painter.setPen(QColor(c.text if in_month else c.muted))
         painter.drawText(number_rect, Qt.AlignmentFlag.AlignCenter, str(day.day))
         tasks = self.tasks.get(day, [])
-        if day in self.due and self.due[day]:
+        if self.due.get(day):
             painter.setPen(QColor(c.due))
             painter.drawText(rect.adjusted(0, 3, -5, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                              f"{self.due[day]} due")  # fmt: skip

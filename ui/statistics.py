@@ -124,13 +124,13 @@ class ForecastBars(QWidget):
             width = (self.width() - 8) / max(1, len(self.report.forecast) if self.report else 1)
             height = self.height() - 22
             outline = QColor(self.colors.good)
-            for i, (day, count) in enumerate(self.preview[: len(self._bars())]):
+            for i, (_day, count) in enumerate(self.preview[: len(self._bars())]):
                 top = int(4 + height * (1 - min(count, peak) / peak))
                 painter.fillRect(QRect(int(4 + i * width), top, max(2, int(width) - 3), 3), outline)
         if self.report and not any(count for _, count in self.report.forecast):
             _say_empty(self, painter, "Nothing due in the next 30 days.", self.colors.muted)
             return
-        for index, (rect, day, count) in enumerate(self._bars()):
+        for index, (rect, day, _count) in enumerate(self._bars()):
             painter.fillRect(rect, QColor(self.colors.again if index == 0 else self.colors.accent))
             if index % 7 == 0:
                 painter.drawText(QRect(rect.left(), self.height() - 18, 60, 16), Qt.AlignmentFlag.AlignLeft,
@@ -174,7 +174,7 @@ class StackedBars(QWidget):
             _say_empty(self, painter, self.empty, self.palette().color(QPalette.ColorRole.PlaceholderText).name())
             return
         width, peak, height = self._geometry()
-        for i, (label, values) in enumerate(self.data):
+        for i, (_label, values) in enumerate(self.data):
             bottom = 4 + height
             for value, color in zip(values, self.palette_colors):
                 size = int(height * value / peak)
@@ -413,7 +413,8 @@ class StatisticsScreen(QWidget):
         self.forecast.report = r
         reviews_today = r.reviews_per_day.get(r.today, 0)
         self.summary.setText(
-            f"{reviews_today} answer{'s' if reviews_today != 1 else ''} today  ·  streak {r.streak} day{'s' if r.streak != 1 else ''} "
+            f"{reviews_today} answer{'s' if reviews_today != 1 else ''} today  ·  "
+            f"streak {r.streak} day{'s' if r.streak != 1 else ''} "
             f"(longest {r.longest_streak})  ·  studied on {r.days_studied} of the last 365 days"
         )
         backlog = r.forecast[0][1] if r.forecast else 0
@@ -446,7 +447,8 @@ class StatisticsScreen(QWidget):
         self.intervals.set_data([(label, (n,)) for label, n in r.intervals], [c.accent])
         self.stabilities.set_data([(label, (n,)) for label, n in r.stabilities], [c.accent])
         rows = [
-            f"<tr><td>predicted {mean:.0%}</td><td>&nbsp;recalled {passed / n:.0%}</td><td>&nbsp;({n} answers)</td></tr>"
+            f"<tr><td>predicted {mean:.0%}</td><td>&nbsp;recalled {passed / n:.0%}</td>"
+            f"<td>&nbsp;({n} answers)</td></tr>"
             for mean, n, passed in r.calibration
             if n
         ]
@@ -491,7 +493,8 @@ class StatisticsScreen(QWidget):
         self._work_done()
         text = (
             f"Fitted on {result.train_reviews:,} of your answers and checked on the newest "
-            f"{result.test_reviews:,}:\n\nLog loss: {result.log_loss_before:.4f} now, {result.log_loss_after:.4f} fitted"
+            f"{result.test_reviews:,}:\n\nLog loss: {result.log_loss_before:.4f} now, "
+            f"{result.log_loss_after:.4f} fitted"
             f"\nRMSE: {result.rmse_before:.4f} now, {result.rmse_after:.4f} fitted (lower is better)."
         )
         if not result.better:

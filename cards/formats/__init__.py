@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nh3
 
-from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_deck  # noqa: F401 (re-exported)
+from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_deck
 from ..errors import FileFormatError, StudyPlannerError
 from ..history import PastAnswer, append_history
 from ..loading import LoadSummary, upsert_deck
@@ -208,8 +208,8 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
         delimiter = "," if kind == ".csv" else "\t"
         line = delimited.quoted_line_sql(["question", "answer", "trim(tags)"])
         # UTF-8 bytes straight from SQLite: the deck is never decoded and encoded again.
-        lines = [row[0] for row in store.db.execute(
-            f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id", (delimiter, deck_id))]  # fmt: skip
+        sql = f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id"
+        lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id))]
         header = delimiter.join(['"question"', '"answer"', '"tags"']).encode()
         data = b"\n".join([header, *lines, b""])
         _write_atomically(path, lambda tmp: tmp.write_bytes(data))
@@ -219,8 +219,8 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
         "SELECT id, key, question, answer, tags FROM card WHERE deck_id = ? ORDER BY position, id", (deck_id,)
     ).fetchall()
     if kind == ".md":
-        data = write_deck(DeckFile(deck.name, deck.key, deck.description,
-                                   [DeckCard(q, a, key, tags.split()) for _, key, q, a, tags in cards])).encode()  # fmt: skip
+        deck_cards = [DeckCard(q, a, key, tags.split()) for _, key, q, a, tags in cards]
+        data = write_deck(DeckFile(deck.name, deck.key, deck.description, deck_cards)).encode()
         _write_atomically(path, lambda tmp: tmp.write_bytes(data))
         return len(cards)
     from .apkg import AnkiReview, ExportCard, write_apkg

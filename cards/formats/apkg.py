@@ -483,7 +483,8 @@ def _notetype(did: int, now_s: int) -> dict[str, dict]:
     latex_pre = "\\documentclass{article}\n\\pagestyle{empty}\n\\begin{document}\n"
     return {str(NOTETYPE_ID): {"id": NOTETYPE_ID, "name": NOTETYPE_NAME, "type": 0, "mod": now_s, "usn": -1,
             "sortf": 0, "did": did, "tmpls": [template], "flds": fields, "css": css, "latexPre": latex_pre,
-            "latexPost": "\\end{document}", "latexsvg": False, "req": [[0, "any", [0]]], "tags": [], "vers": []}}  # fmt: skip
+            "latexPost": "\\end{document}", "latexsvg": False, "req": [[0, "any", [0]]], "tags": [],
+            "vers": []}}  # fmt: skip
 
 
 def _decks(decks: dict[str, int], now_s: int) -> dict[str, dict]:

@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -101,8 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _start_window(db: str | None) -> int:
     try:
         from ui.app import run
-    except ImportError:  # the window is not part of this build yet: show the decks
-        return main([*(["--db", db] if db else []), "decks"])
+    except ImportError as exc:  # a broken or missing Qt: say so; never pretend the window opened
+        print(f"{PROG}: the window cannot start: {exc}", file=sys.stderr)
+        print(f"{PROG}: the command line still works: see '{PROG} --help'", file=sys.stderr)
+        return 3
     return run(db)
 
 
@@ -265,7 +267,7 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
         raise StudyPlannerError(f"there is no store at {store_path} to restore into")
     with open_store(store_path):  # refuse anything that is not a store of ours, before touching it
         pass
-    safety = backup.restore(store_path, Path(args.file), datetime.now(timezone.utc))
+    safety = backup.restore(store_path, Path(args.file), datetime.now(UTC))
     out.write(f"Restored {args.file} into {store_path}. The store as it was is in {safety}.\n")
     return 0
 

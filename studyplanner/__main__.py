@@ -1,0 +1,7 @@
+"""`python -m studyplanner`: the same as the `studyplanner` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
