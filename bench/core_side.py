@@ -17,6 +17,8 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
+from cards import ops
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import NOW, build_store, summary, timed
@@ -39,18 +41,18 @@ def ours(folder: Path, cards: int) -> dict:
 
     result = {"open_and_counts": timed(open_and_count, OPEN_REPEAT)}
     store = Store.open(path, clock=clock, tz=UTC)
-    store.update_settings(reviews_per_day=9999, new_per_day=1000)
+    ops.update_settings(store, reviews_per_day=9999, new_per_day=1000)
     result["next_card"] = timed(store.next_card, NEXT_REPEAT)
     answers = []
     for i in range(ANSWER_REPEAT):
         card = store.next_card()
         clock.advance(seconds=7)
         # the answer returns the next card
-        answers += timed(lambda card=card, i=i: store.answer(card.id, RATINGS[i % len(RATINGS)]), 1)
+        answers += timed(lambda card=card, i=i: ops.answer(store, card.id, RATINGS[i % len(RATINGS)]), 1)
     result["answer_and_next"] = answers
     undos = []
     for i in range(UNDO_REPEAT):
-        store.answer(store.next_card().id, RATINGS[i % len(RATINGS)])
+        ops.answer(store, store.next_card().id, RATINGS[i % len(RATINGS)])
         undos += timed(store.undo, 1)
     result["undo"] = undos
     result["statistics"] = timed(lambda: stats.report(store), STATS_REPEAT)
@@ -61,7 +63,7 @@ def ours(folder: Path, cards: int) -> dict:
     plans.attach(store)
     plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
     clock.set(NOW)  # before any learning card falls due again
-    store.update_settings(reviews_per_day=0)  # and no reviews: straight to the new cards
+    ops.update_settings(store, reviews_per_day=0)  # and no reviews: straight to the new cards
     result["next_new_card_plan_running"] = timed(store.next_card, NEXT_REPEAT)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

@@ -89,7 +89,7 @@ def prune(store_path: Path, now: datetime) -> list[Path]:
             keep.add(backup.path)
             continue
         if age <= timedelta(days=14):
-            bucket = ("day", backup.created.date())
+            bucket: tuple[object, ...] = ("day", backup.created.date())
         elif age <= timedelta(days=61):
             bucket = ("week", *backup.created.isocalendar()[:2])
         elif age <= timedelta(days=366):

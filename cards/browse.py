@@ -56,6 +56,7 @@ class BrowseRow:
 
 def search(db: sqlite3.Connection, query: CardQuery) -> list[int]:
     """Ids of the cards matching the query, in the query's order."""
+    args: list[str | int]
     where, args = ["1"], []
     for word in query.text.split():
         where.append("(question LIKE ? ESCAPE '\\' OR answer LIKE ? ESCAPE '\\')")

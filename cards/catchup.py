@@ -11,9 +11,11 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .changes import Changes, OpResult
+from .queue import fsrs_state
 from .scheduling import make_scheduler
 from .stats import forecast
-from .store import Store, fsrs_state
+from .store import Store
 from .timeutil import day_bounds, from_ms, to_ms
 
 
@@ -67,9 +69,9 @@ def plan_catch_up(store: Store, days: int, per_day: int | None = None) -> CatchU
     return CatchUp(moves=moves, before=before, after=sorted(shifted.items()))
 
 
-def apply_catch_up(store: Store, plan: CatchUp) -> int:
-    """Move the due dates (one transaction); returns how many cards moved."""
-    with store.transaction() as db:
-        for card_id, due in plan.moves:
-            db.execute("UPDATE card SET due_ms = ? WHERE id = ? AND queue = 2", (due, card_id))
-    return len(plan.moves)
+def apply_catch_up(store: Store, plan: CatchUp) -> OpResult[int]:
+    """Move the due dates (one transaction, undoable); the value is how many cards moved."""
+    label = f"spread {len(plan.moves)} reviews"
+    with store.operation(Changes.STUDY_QUEUE, label) as db:
+        db.executemany("UPDATE card SET due_ms = ? WHERE id = ? AND queue = 2", [(d, c) for c, d in plan.moves])
+    return OpResult(len(plan.moves), Changes.STUDY_QUEUE, label)

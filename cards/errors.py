@@ -22,8 +22,8 @@ class UnknownCard(StudyPlannerError):
 
 
 class NothingToUndo(StudyPlannerError):
-    def __init__(self) -> None:
-        super().__init__("nothing to undo")
+    def __init__(self, message: str = "nothing to undo") -> None:
+        super().__init__(message)
 
 
 class SettingsError(StudyPlannerError):

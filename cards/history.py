@@ -38,6 +38,7 @@ def append_history(
     scheduler = make_scheduler(settings, fuzz=False)
     (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
     state = None
+    before: tuple[int, int | None, float | None, float | None, int | None, int | None]
     before = (NEW, None, None, None, None, None)
     reps = lapses = 0
     for answer in sorted(answers, key=lambda a: a.at_ms):

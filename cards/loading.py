@@ -11,10 +11,12 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
+from .changes import Changes
 from .deckfile import DeckFile, parse_deck_bytes
 from .errors import StudyPlannerError
+from .queue import tags_text
 from .scheduling import QUEUE_SUSPENDED, queue_for_state
-from .store import Store, tags_text
+from .store import Store
 from .timeutil import to_ms
 
 REMOVED_TAG = "removed-from-deck-file"
@@ -41,8 +43,9 @@ def load_builtin_decks(store: Store) -> dict[str, LoadSummary]:
 
 
 def load_deck(store: Store, parsed: DeckFile, source: str = "", remove_missing: bool = True) -> LoadSummary:
-    """Create or update a deck from a parsed deck file, in one transaction."""
-    with store.transaction() as db:
+    """Create or update a deck from a parsed deck file, in one transaction (a new store's built-in decks,
+    or a deck file reloaded: not a learner's action to undo)."""
+    with store.operation(Changes.CARD_CONTENT | Changes.DECKS | Changes.STUDY_QUEUE) as db:
         return upsert_deck(db, parsed, source, to_ms(store.clock.now()), remove_missing)
 
 

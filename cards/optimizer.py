@@ -17,7 +17,9 @@ from datetime import timedelta
 
 import fsrs_rs_python as fsrs_rs
 
+from .changes import Changes, OpResult
 from .errors import StudyPlannerError
+from .settings import SchedulingSettings
 from .store import Store
 from .timeutil import day_bounds, from_ms, study_day, to_ms
 
@@ -99,15 +101,32 @@ def fit(store: Store, progress: Callable[[str], None] | None = None) -> Fit:
     return Fit(fitted, before.log_loss, before.rmse_bins, after.log_loss, after.rmse_bins, len(train), len(test))
 
 
-def apply(store: Store, parameters: tuple[float, ...]) -> int:
-    """Use the parameters from now on and reschedule review cards from their log. Returns cards rescheduled."""
-    store.update_settings(parameters=parameters)
-    return reschedule(store)
+def apply(store: Store, parameters: tuple[float, ...]) -> OpResult[int]:
+    """Use the parameters from now on and reschedule review cards from their log, in one transaction
+    (not undoable: it rewrites every review card). The value is how many cards were rescheduled."""
+    settings = store.settings().replace(parameters=parameters)
+    updates = _rescheduled(store, settings)
+    changes = Changes.SETTINGS | Changes.STUDY_QUEUE
+    with store.operation(changes) as db:
+        db.execute(
+            "INSERT INTO setting (key, value) VALUES ('scheduling', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (settings.to_json(),),
+        )
+        db.executemany("UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?", updates)
+    return OpResult(len(updates), changes)
 
 
-def reschedule(store: Store) -> int:
+def reschedule(store: Store) -> OpResult[int]:
     """Recompute review cards' memory and due date from their log with the parameters in use."""
-    settings = store.settings()
+    updates = _rescheduled(store, store.settings())
+    with store.operation(Changes.STUDY_QUEUE) as db:
+        db.executemany("UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?", updates)
+    return OpResult(len(updates), Changes.STUDY_QUEUE)
+
+
+def _rescheduled(store: Store, settings: SchedulingSettings) -> list[tuple[float, float, int, int]]:
+    """(stability, difficulty, due, card id) of each review card, from its log under these settings."""
     model = fsrs_rs.FSRS(list(settings.parameters or fsrs_rs.DEFAULT_PARAMETERS))
     hour = settings.day_start_hour
     rows = []
@@ -115,18 +134,20 @@ def reschedule(store: Store) -> int:
         reviews = [fsrs_rs.FSRSReview(rating, elapsed) for _, rating, elapsed in history]
         rows.append((card_id, history[-1][0], fsrs_rs.FSRSItem(reviews)))
     if not rows:
-        return 0
+        return []
     states = model.memory_state_batch([item for _, _, item in rows])
     in_review = dict(store.db.execute("SELECT id, deck_id FROM card WHERE state = 2"))
+    retention_of: dict[int, float] = {}
     updates = []
     for (card_id, last_ms, _), state in zip(rows, states):
         if card_id not in in_review:  # learning steps keep their own timing
             continue
-        retention = store.settings(in_review[card_id]).desired_retention
+        deck_id = in_review[card_id]
+        if deck_id not in retention_of:  # a deck's own retention, else the one in these settings
+            retention_of[deck_id] = store.deck_overrides(deck_id).get("desired_retention", settings.desired_retention)
+        retention = retention_of[deck_id]
         days = max(1, round(model.next_interval(state.stability, retention, 3)))
         last_day = study_day(from_ms(last_ms), hour, store.tz)
         due = to_ms(day_bounds(last_day + timedelta(days=days), hour, store.tz)[0])
         updates.append((state.stability, state.difficulty, due, card_id))
-    with store.transaction() as db:
-        db.executemany("UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?", updates)
-    return len(updates)
+    return updates

@@ -34,7 +34,8 @@ def due_forecast(store: Store, days: list[date], deck_id: int | None = None) -> 
     if not days:
         return {}
     hour = store.settings().day_start_hour
-    spans = sorted((*map(to_ms, day_bounds(d, hour, store.tz)), d) for d in set(days))
+    bounds = {d: day_bounds(d, hour, store.tz) for d in set(days)}
+    spans = sorted((to_ms(start), to_ms(end), d) for d, (start, end) in bounds.items())
     starts = [start for start, _, _ in spans]
     counts = dict.fromkeys(days, 0)
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
@@ -159,7 +160,9 @@ BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90,
            (365, "½-1y"), (10**9, "1y+"))  # fmt: skip
 
 
-def daily_figures(store: Store, days: int, deck_id: int | None = None) -> dict[date, tuple[int, ...]]:
+def daily_figures(
+    store: Store, days: int, deck_id: int | None = None
+) -> dict[date, tuple[int, int, int, int, int, int]]:
     """(answers, learning, young, mature, review recalled, review answered) for each of the last `days`
     study days with answers, today included: the heatmap, the answers by kind and the retention.
 
@@ -174,7 +177,7 @@ def daily_figures(store: Store, days: int, deck_id: int | None = None) -> dict[d
         "SELECT count(*), sum(state_before = 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?), "
         f"sum(state_before = 2 AND rating > 1) FROM review WHERE id >= ? AND id < ? {scope}"
     )
-    figures = {}
+    figures: dict[date, tuple[int, int, int, int, int, int]] = {}
     for i in range(days):
         answers, reviews, mature, recalled = store.db.execute(
             sql, (MATURE_DAYS * DAY_MS, starts[i], starts[i + 1], *args)

@@ -9,13 +9,15 @@ store introduce those new cards first on that day.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
-from cards import browse
+from cards import browse, ops
+from cards.changes import Changes, OpResult
 from cards.errors import FileFormatError, StudyPlannerError
 from cards.stats import due_forecast
 from cards.store import Store
@@ -88,6 +90,13 @@ def open_store(path: str | Path | None = None, **kwargs) -> Store:
     store = Store.open(path, **kwargs)
     try:
         attach(store)
+        try:
+            ops.begin_day(store)
+        except sqlite3.DatabaseError as exc:
+            # Damage is not this function's to report: the window's first read finds it and offers a
+            # backup (ui/app.open_window); the command line says so at its first read.
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise
     except BaseException:
         store.close()
         raise
@@ -97,7 +106,18 @@ def open_store(path: str | Path | None = None, **kwargs) -> Store:
 def attach(store: Store) -> None:
     if schema.ensure(store):
         load_builtin_plans(store)
+        store.undo_stack.clear()  # the built-in plans come with a new store: nothing the learner did
     store.new_card_priority = lambda day: topics_on(store, day)
+
+
+def restore(store: Store, backup_path: Path) -> OpResult[Path]:
+    """Put a backup in place of the store (the store as it was is backed up first: the value is that
+    copy). Not undoable: the copy is the way back."""
+    safety = store.restore_from(backup_path)
+    attach(store)  # a backup from before plans existed gets their tables
+    ops.begin_day(store)  # cards the backup had buried on an earlier day come back
+    store.notify(Changes.ALL)
+    return OpResult(safety, Changes.ALL)
 
 
 def load_builtin_plans(store: Store) -> None:
@@ -114,8 +134,10 @@ def load_builtin_plans(store: Store) -> None:
 # --------------------------------------------------------------------- plans
 
 
-def import_plan(store: Store, plan: PlanFile, source: str = "", path: str = "", check_topics: bool = True) -> int:
-    """Add a plan (or replace one with the same key that has never been started).
+def import_plan(
+    store: Store, plan: PlanFile, source: str = "", path: str = "", check_topics: bool = True
+) -> OpResult[int]:
+    """Add a plan (or replace one with the same key that has never been started); the value is its id.
 
     A learner's plan must name topics their cards have. The built-in plans are
     checked against the built-in decks by the tests instead, and stay available
@@ -127,7 +149,8 @@ def import_plan(store: Store, plan: PlanFile, source: str = "", path: str = "", 
             raise FileFormatError(
                 path or source or plan.key, line, f"unknown deck topic {topic!r}: no card has this tag"
             )
-    with store.transaction() as db:
+    label = f"import plan {plan.name}"
+    with store.operation(Changes.PLANS, label) as db:
         row = db.execute("SELECT id FROM plan WHERE key = ?", (plan.key,)).fetchone()
         if row:
             if db.execute("SELECT 1 FROM plan_run WHERE plan_id = ?", (row[0],)).fetchone():
@@ -147,7 +170,7 @@ def import_plan(store: Store, plan: PlanFile, source: str = "", path: str = "", 
                     "INSERT INTO plan_task (plan_id, day, position, kind, text, minutes) VALUES (?, ?, ?, ?, ?, ?)",
                     (plan_id, day.number, position, task.kind, task.text, task.minutes),
                 )
-    return plan_id
+    return OpResult(plan_id or 0, Changes.PLANS, label)
 
 
 def plans(store: Store) -> list[PlanInfo]:
@@ -174,7 +197,8 @@ def plan_by_key(store: Store, key: str) -> PlanInfo:
 
 def lay_out(start: date, days: int, rest_weekday: int | None) -> list[date]:
     """The dates of a plan's days from `start`, skipping the rest weekday."""
-    dates, current = [], start
+    dates: list[date] = []
+    current = start
     while len(dates) < days:
         if current.weekday() != rest_weekday:
             dates.append(current)
@@ -182,7 +206,7 @@ def lay_out(start: date, days: int, rest_weekday: int | None) -> list[date]:
     return dates
 
 
-def start_plan(store: Store, key: str, on: date | None = None, exam: date | None = None) -> Run:
+def start_plan(store: Store, key: str, on: date | None = None, exam: date | None = None) -> OpResult[Run]:
     """Start a plan on a date (default: tomorrow), with an optional exam or interview date."""
     plan = plan_by_key(store, key)
     on = on or store.today().day + timedelta(days=1)
@@ -190,7 +214,8 @@ def start_plan(store: Store, key: str, on: date | None = None, exam: date | None
         raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
     dates = lay_out(on, plan.days, plan.rest_weekday)
     on = dates[0]  # a start on the rest day begins the day after
-    with store.transaction() as db:
+    label = f"start {plan.name}"
+    with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
         count = db.execute("SELECT count(*) FROM plan_run").fetchone()[0]
         run_id = db.execute(
             "INSERT INTO plan_run (plan_id, start, exam, color, created_ms) VALUES (?, ?, ?, ?, ?)",
@@ -205,12 +230,16 @@ def start_plan(store: Store, key: str, on: date | None = None, exam: date | None
             "WHERE t.plan_id = ? ORDER BY t.day, t.position",
             (run_id, run_id, plan.id),
         )
-    return run(store, run_id)
+    return OpResult(run(store, run_id or 0), Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
-def stop_run(store: Store, run_id: int) -> None:
-    with store.transaction() as db:
+def stop_run(store: Store, run_id: int) -> OpResult[Run]:
+    """Stop a running plan: its tasks leave the calendar and its topics no longer pace the new cards."""
+    stopped = run(store, run_id)
+    label = f"stop {stopped.plan_name}"
+    with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
         db.execute("UPDATE plan_run SET stopped = 1 WHERE id = ?", (run_id,))
+    return OpResult(stopped, Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
 def runs(store: Store, include_stopped: bool = False) -> list[Run]:
@@ -254,17 +283,22 @@ def tasks_between(store: Store, first: date, last: date) -> dict[date, list[Task
         (first.isoformat(), last.isoformat()),
     ):
         when = date.fromisoformat(row[4])
-        result[when].append(TaskItem(*row[:4], when, *row[5:10], row[10] is not None))
+        task_id, run_id, plan_name, color, _, day, day_title, kind, text, minutes, done_ms = row
+        result[when].append(
+            TaskItem(task_id, run_id, plan_name, color, when, day, day_title, kind, text, minutes, done_ms is not None)
+        )
     return dict(result)
 
 
-def set_done(store: Store, task_ids: list[int], done: bool = True) -> None:
-    """Tick tasks done (or not done again)."""
+def set_done(store: Store, task_ids: list[int], done: bool = True) -> OpResult[int]:
+    """Tick tasks done (or not done again); undoable like any tick."""
     stamp = to_ms(store.clock.now()) if done else None
-    with store.transaction() as db:
+    label = f"{'tick' if done else 'untick'} {len(task_ids)} task{'s' if len(task_ids) != 1 else ''}"
+    with store.operation(Changes.PLANS, label) as db:
         for task_id in task_ids:
             if db.execute("UPDATE run_task SET done_ms = ? WHERE id = ?", (stamp, task_id)).rowcount == 0:
                 raise StudyPlannerError(f"no plan task with id {task_id} (see 'studyplanner plan show')")
+    return OpResult(len(task_ids), Changes.PLANS, label)
 
 
 def topics_on(store: Store, day: date) -> list[str]:
@@ -331,10 +365,11 @@ def shifted_end(store: Store, run_id: int) -> date:
     return moves[-1][1] if moves else run(store, run_id).end
 
 
-def shift_remaining(store: Store, run_id: int) -> Run:
-    """Move the rest of the plan forward so its first unfinished day is today."""
+def shift_remaining(store: Store, run_id: int) -> OpResult[Run]:
+    """Move the rest of the plan forward so its first unfinished day is today (undoable)."""
     moves = _shifted_days(store, run_id)
-    with store.transaction() as db:
+    label = "shift the plan"
+    with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
         for number, when in moves:
             old = db.execute("SELECT date FROM run_day WHERE run_id = ? AND day = ?", (run_id, number)).fetchone()[0]
             db.execute("UPDATE run_day SET date = ? WHERE run_id = ? AND day = ?", (when.isoformat(), run_id, number))
@@ -343,11 +378,11 @@ def shift_remaining(store: Store, run_id: int) -> Run:
                 "AND task_id IN (SELECT id FROM plan_task WHERE day = ?)",
                 (when.isoformat(), run_id, old, number),
             )
-    return run(store, run_id)
+    return OpResult(run(store, run_id), Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
-def spread_missed(store: Store, run_id: int, over_days: int = 3) -> int:
-    """Spread unfinished past tasks over the next study days; returns how many moved."""
+def spread_missed(store: Store, run_id: int, over_days: int = 3) -> OpResult[int]:
+    """Spread unfinished past tasks over the next study days (undoable); the value is how many moved."""
     if over_days < 1:
         raise StudyPlannerError("spread over at least one day")
     today = store.today().day
@@ -357,10 +392,11 @@ def spread_missed(store: Store, run_id: int, over_days: int = 3) -> int:
         (run_id, today.isoformat()),
     )]  # fmt: skip
     targets = lay_out(today, over_days, rest)
-    with store.transaction() as db:
+    label = f"spread {len(missed)} missed task{'s' if len(missed) != 1 else ''}"
+    with store.operation(Changes.PLANS, label) as db:
         for index, task_id in enumerate(missed):
             db.execute("UPDATE run_task SET date = ? WHERE id = ?", (targets[index % over_days].isoformat(), task_id))
-    return len(missed)
+    return OpResult(len(missed), Changes.PLANS, label)
 
 
 # --------------------------------------------------------------------- progress

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import cast
 
+from cards import undo
 from cards.store import Store
 
 VERSION_KEY = "planner_schema_version"
@@ -75,7 +77,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def ensure(store: Store) -> bool:
     """Bring the planner's tables up to date; True when they were just created."""
-    version = int(store.get_value(VERSION_KEY, 0))  # type: ignore[arg-type]
+    version = int(cast(int, store.get_value(VERSION_KEY, 0)))  # put_value below stores it as a JSON integer
     if version > SCHEMA_VERSION:
         from cards.errors import StoreError
 
@@ -84,4 +86,5 @@ def ensure(store: Store) -> bool:
         with store.transaction() as db:
             MIGRATIONS[target](db)
             store.put_value(db, VERSION_KEY, target + 1)
+    undo.install(store.db)  # the plan tables' changes are undone like the cards'
     return version == 0

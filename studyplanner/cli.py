@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from cards import backup, formats, optimizer
-from cards.errors import NothingToUndo, StudyPlannerError
+from cards import backup, formats, ops, optimizer
+from cards.errors import StudyPlannerError
+from cards.queue import QueueCounts
+from cards.review import ReviewSession, ReviewSummary
+from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.stats import report, summary
 from cards.store import Store, default_path
@@ -36,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     decks = sub.add_parser("decks", help="decks with total/new/learning/due for today")
     decks.add_argument("--json", action="store_true", help="print JSON")
+    deck = sub.add_parser("deck", help="rename or delete a deck")
+    deck_sub = deck.add_subparsers(dest="deck_command", metavar="DECK_COMMAND", required=True)
+    rename = deck_sub.add_parser("rename", help="give a deck a new name (its key stays)")
+    rename.add_argument("deck")
+    rename.add_argument("name")
+    delete = deck_sub.add_parser("delete", help="delete a deck with its cards and their history")
+    delete.add_argument("deck")
 
     review = sub.add_parser("review", help="review due cards line by line on standard input")
     review.add_argument("--deck", metavar="NAME", help="only this deck (name or key)")
@@ -44,11 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="review totals, today's due count and the streak")
     stats.add_argument("--json", action="store_true", help="print JSON")
 
-    imp = sub.add_parser("import", help="import a deck: .md, .csv, .tsv, .txt or Anki .apkg")
+    imp = sub.add_parser("import", help="import a deck: " + ", ".join(formats.IMPORTABLE))
     imp.add_argument("file")
     imp.add_argument("--deck", metavar="NAME", help="the deck to import into (default: from the file)")
     imp.add_argument("--no-history", action="store_true", help="leave an .apkg's review history out")
-    exp = sub.add_parser("export", help="export a deck; the format follows the extension: .md .csv .tsv .apkg")
+    exp = sub.add_parser(
+        "export", help="export a deck; the format follows the extension: " + " ".join(formats.EXPORTABLE)
+    )
     exp.add_argument("deck")
     exp.add_argument("file")
     exp.add_argument("--with-history", action="store_true", help="include the review history in an .apkg")
@@ -72,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan_show = plan_sub.add_parser("show", help="each day of the running plans: tasks, done flags, cards due")
     plan_show.add_argument("--json", action="store_true")
     plan_show.add_argument("--days", type=_positive_int, default=14, help="how many days from today (default 14)")
+    plan_stop = plan_sub.add_parser("stop", help="stop a running plan (its id is in 'plan show --json')")
+    plan_stop.add_argument("run_id", type=int, metavar="RUN_ID")
     plan_done = plan_sub.add_parser("done", help="tick tasks done")
     plan_done.add_argument("task_ids", nargs="+", type=int, metavar="TASK_ID")
     plan_done.add_argument("--undo", action="store_true", help="mark them not done again")
@@ -122,8 +135,19 @@ def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
     return 0
 
 
+def cmd_deck(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    deck = store.deck_by_name(args.deck)
+    if args.deck_command == "rename":
+        renamed = ops.rename_deck(store, deck.id, args.name).value
+        out.write(f"Renamed {deck.name} to {renamed.name}.\n")
+    else:
+        cards = ops.delete_deck(store, deck.id).value
+        out.write(f"Deleted {deck.name} and its {cards} card{'s' if cards != 1 else ''}.\n")
+    return 0
+
+
 def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
-    figures = summary(store)
+    figures: dict[str, object] = dict(summary(store))
     if args.json:
         r = report(store)
         figures |= {
@@ -157,74 +181,73 @@ def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
 REVIEW_HELP = "Enter: show answer · 1 Again · 2 Hard · 3 Good · 4 Easy · u undo · b bury · s suspend · q quit"
 
 
+class TerminalView:
+    """The review flow's view on a terminal: a question is the acknowledgement of the previous answer."""
+
+    def __init__(self, out: TextIO) -> None:
+        from cards.render import to_terminal_text  # here, not at the top: other commands start faster without it
+
+        self.out = out
+        self.text = to_terminal_text
+        self.summary: ReviewSummary | None = None
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show_counts(self, counts: QueueCounts) -> None:
+        self.say(f"\n--- new {counts.new} · learning {counts.learning} · due {counts.due} ---")
+
+    def show_question(self, card: Card) -> None:
+        self.say(self.text(card.question))
+
+    def show_answer(self, card: Card, intervals: dict[int, timedelta]) -> None:
+        self.say("\n" + self.text(card.answer) + "\n")
+        self.say("   ".join(f"{r} {RATING_NAMES[r]} ({format_interval(intervals[r])})" for r in range(1, 5)))
+
+    def finished(self, summary: ReviewSummary) -> None:
+        self.summary = summary
+
+    def message(self, text: str) -> None:
+        print(f"{PROG}: {text}", file=sys.stderr)
+
+
 def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     """Review on standard input, one command a line; works the same piped or typed."""
-    from cards.render import to_terminal_text  # here, not at the top: other commands start faster without it
-
     deck_id = store.deck_by_name(args.deck).id if args.deck else None
-    interactive = stdin.isatty()
-    reviewed = 0
-
-    def say(text: str = "") -> None:
-        out.write(text + "\n")
-        out.flush()  # a shown question is the acknowledgement of the previous answer
-
-    card = store.next_card(deck_id)
-    if card is not None:
-        say(REVIEW_HELP)
-    while card is not None and (args.limit is None or reviewed < args.limit):
-        counts = store.queue_counts(deck_id)
-        say(f"\n--- new {counts.new} · learning {counts.learning} · due {counts.due} ---")
-        say(to_terminal_text(card.question))
-        shown = time.monotonic()
-        while True:
-            line = stdin.readline()
-            if not line or line.strip().lower() == "q":
-                return _end_review(say, reviewed)
-            command = line.strip().lower()
-            if command == "":
-                previews = store.preview(card.id)
-                say("\n" + to_terminal_text(card.answer) + "\n")
-                say("   ".join(f"{r} {RATING_NAMES[r]} ({format_interval(previews[r])})" for r in range(1, 5)))
-                continue
-            if command in ("1", "2", "3", "4"):
-                duration = int((time.monotonic() - shown) * 1000)
-                card = store.answer(card.id, int(command), duration_ms=duration, deck_id=deck_id)
-                reviewed += 1
-                break
-            if command == "u":
-                try:
-                    undone = store.undo()
-                except NothingToUndo:
-                    print(f"{PROG}: nothing to undo", file=sys.stderr)
-                    continue
-                card = undone.card
-                reviewed -= 1 if undone.kind == "answer" else 0
-                break
-            if command in ("b", "s"):
-                (store.bury if command == "b" else store.suspend)([card.id])
-                card = store.next_card(deck_id)
-                break
-            message = (
-                f"{PROG}: {line.strip()!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q"
-            )
-            print(message, file=sys.stderr)
-            if not interactive:
-                _end_review(say, reviewed)
+    view = TerminalView(out)
+    session = ReviewSession(store, view, deck_id, limit=args.limit)
+    if store.next_card(deck_id) is not None:
+        view.say(REVIEW_HELP)
+    session.start()
+    keys = {"": session.reveal, "u": session.undo, "b": session.bury, "s": session.suspend}
+    while not session.done:
+        line = stdin.readline()
+        command = line.strip().lower()
+        if not line or command == "q":
+            break
+        if command in ("1", "2", "3", "4"):
+            session.rate(int(command))
+        elif command in keys:
+            keys[command]()
+        else:
+            view.message(f"{line.strip()!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q")
+            if not stdin.isatty():
+                _end_review(view, session)
                 return 1
-    if card is None:
-        nxt = store.next_due(deck_id)
-        say("\nNothing more to study now." + (f" Next card due {nxt.astimezone():%a %d %b %H:%M}." if nxt else ""))
-    return _end_review(say, reviewed)
+    return _end_review(view, session)
 
 
-def _end_review(say, reviewed: int) -> int:
-    say(f"Reviewed {reviewed} card{'s' if reviewed != 1 else ''}.")
+def _end_review(view: TerminalView, session: ReviewSession) -> int:
+    if session.done and (session.limit is None or session.reviewed < session.limit):
+        nxt = session.store.next_due(session.deck_id)
+        view.say("\nNothing more to study now." + (f" Next card due {nxt.astimezone():%a %d %b %H:%M}." if nxt else ""))
+    view.say(f"Reviewed {session.reviewed} card{'s' if session.reviewed != 1 else ''}.")
     return 0
 
 
 def cmd_import(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
-    summary = formats.import_file(store, args.file, deck=args.deck, with_history=not args.no_history)
+    summary = formats.import_file(store, args.file, deck=args.deck, with_history=not args.no_history).value
     out.write(summary.text() + "\n")
     return 0
 
@@ -245,7 +268,7 @@ def cmd_optimize(store: Store, args: argparse.Namespace, _in: TextIO, out: TextI
         if not result.better:
             out.write("The fitted parameters predict your answers no better; nothing changed.\n")
             return 0
-        moved = optimizer.apply(store, result.parameters)
+        moved = optimizer.apply(store, result.parameters).value
         out.write(f"Applied; {moved} review cards rescheduled from their log.\n")
     return 0
 
@@ -282,13 +305,16 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
             for p in rows:
                 out.write(f"{p.key:<32} {p.days:>3} days  {p.minutes / 60:5.1f} h   {p.name}\n")
     elif command == "start":
-        run = plans.start_plan(store, args.key, on=args.on, exam=args.exam)
+        run = plans.start_plan(store, args.key, on=args.on, exam=args.exam).value
         out.write(f"Started {run.plan_name}: {run.start} to {run.end}")
         out.write(f", exam {run.exam}.\n" if run.exam else ".\n")
         if run.exam and run.end > run.exam:
             out.write(f"Warning: the plan ends {(run.end - run.exam).days} days after your exam date.\n")
     elif command == "show":
         _plan_show(store, args, out)
+    elif command == "stop":
+        stopped = plans.stop_run(store, args.run_id).value
+        out.write(f"Stopped {stopped.plan_name}.\n")
     elif command == "done":
         plans.set_done(store, args.task_ids, done=not args.undo)
         out.write(f"Marked {len(args.task_ids)} task{'s' if len(args.task_ids) != 1 else ''} "
@@ -379,6 +405,7 @@ def _positive_int(text: str) -> int:
 
 COMMANDS = {
     "decks": cmd_decks,
+    "deck": cmd_deck,
     "review": cmd_review,
     "stats": cmd_stats,
     "import": cmd_import,

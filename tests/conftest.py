@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cards import ops
 from cards.deckfile import parse_deck_bytes
 from cards.loading import load_deck
 from cards.store import Store
@@ -34,14 +35,14 @@ def clock() -> FixedClock:
 def store(tmp_path, clock):
     """A store with the three-card test deck, fuzz off, in UTC."""
     s = Store.open(tmp_path / "store.db", clock=clock, tz=UTC, load_builtin=False)
-    s.update_settings(fuzz=False)
+    ops.update_settings(s, fuzz=False)
     load_deck(s, parse_deck_bytes((DATA / "small.md").read_bytes(), "small.md"))
     yield s
     s.close()
 
 
 def add_deck_with_cards(store: Store, name: str, count: int) -> int:
-    deck = store.add_deck(name)
+    deck = ops.add_deck(store, name).value
     for i in range(count):
-        store.add_card(deck.id, f"{name} question {i}", f"answer {i}")
+        ops.add_card(store, deck.id, f"{name} question {i}", f"answer {i}")
     return deck.id

@@ -61,8 +61,8 @@ def test_db_from_environment(db):
 
 
 def test_review_piped_answers_undo_and_quit(db):
-    # Show, Good; show, Again; undo (the Again); Easy; quit.
-    result = run("--db", str(db), "review", stdin="\n3\n\n1\nu\n4\nq\n")
+    # Show, Good; show, Again; undo (the Again: its card comes back to its question); show, Easy; quit.
+    result = run("--db", str(db), "review", stdin="\n3\n\n1\nu\n\n4\nq\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "What is 2 + 2?" in out
@@ -71,23 +71,32 @@ def test_review_piped_answers_undo_and_quit(db):
     assert "```" not in out
     assert out.rstrip().endswith("Reviewed 2 cards.")
     assert review_count(db) == 2
+    assert "Undid answer" in result.stderr
+
+
+def test_review_refuses_a_rating_before_the_answer_is_shown(db):
+    result = run("--db", str(db), "review", stdin="3\n\n3\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Show the answer before rating the card." in result.stderr
+    assert result.stdout.rstrip().endswith("Reviewed 1 card.")
+    assert review_count(db) == 1
 
 
 def test_review_to_the_end_reports_what_is_next(db):
-    result = run("--db", str(db), "review", "--deck", "small", stdin="4\n4\n4\n")
+    result = run("--db", str(db), "review", "--deck", "small", stdin="\n4\n\n4\n\n4\n")
     assert result.returncode == 0
     assert "Nothing more to study now. Next card due" in result.stdout
     assert result.stdout.rstrip().endswith("Reviewed 3 cards.")
 
 
 def test_review_limit(db):
-    result = run("--db", str(db), "review", "--limit", "1", stdin="3\n3\n3\n")
+    result = run("--db", str(db), "review", "--limit", "1", stdin="\n3\n\n3\n\n3\n")
     assert result.stdout.rstrip().endswith("Reviewed 1 card.")
     assert review_count(db) == 1
 
 
 def test_stats_json(db):
-    run("--db", str(db), "review", stdin="3\nq\n")
+    run("--db", str(db), "review", stdin="\n3\nq\n")
     stats = json.loads(run("--db", str(db), "stats", "--json").stdout)
     assert stats["reviews_total"] == 1 and stats["reviews_today"] == 1
     assert stats["cards_total"] == 3 and stats["streak_days"] == 1
@@ -187,3 +196,23 @@ def test_plan_bad_input(db, tmp_path):
     expect_clean_failure(run("--db", str(db), "plan", "done", "4242"), "no plan task with id 4242")
     listed = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
     assert listed["runs"] == []
+
+
+def test_rename_and_delete_a_deck(db):
+    assert run("--db", str(db), "deck", "rename", "small", "Arithmetic and tensors").returncode == 0
+    listed = json.loads(run("--db", str(db), "decks", "--json").stdout)
+    assert [d["name"] for d in listed] == ["Arithmetic and tensors"]
+    result = run("--db", str(db), "deck", "delete", "Arithmetic and tensors")
+    assert result.stdout.strip() == "Deleted Arithmetic and tensors and its 3 cards."
+    assert json.loads(run("--db", str(db), "decks", "--json").stdout) == []
+    missing = run("--db", str(db), "deck", "delete", "nothing")
+    assert missing.returncode == 1 and missing.stderr.strip() == "studyplanner: no deck named 'nothing'"
+
+
+def test_stop_a_plan(db):
+    run("--db", str(db), "plan", "start", "transformer-mastery-2-weeks")
+    shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
+    run_id = shown["runs"][0]["id"]
+    result = run("--db", str(db), "plan", "stop", str(run_id))
+    assert result.returncode == 0 and result.stdout.startswith("Stopped ")
+    assert json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["runs"] == []

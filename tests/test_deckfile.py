@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cards import ops
 from cards.deckfile import DeckCard, DeckFile, derived_key, parse_deck, parse_deck_bytes, write_deck
 from cards.errors import FileFormatError
 from cards.loading import REMOVED_TAG, load_deck
@@ -99,7 +100,7 @@ def test_bad_encoding_names_the_line():
 def test_reload_updates_in_place_and_keeps_history(store, clock):
     deck = store.deck_by_name("small")
     card = store.cards(deck.id)[0]
-    store.answer(card.id, 3)
+    ops.answer(store, card.id, 3)
     answered = store.card(card.id)
     history = store.db.execute("SELECT * FROM review").fetchall()
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cards import formats
+from cards import formats, ops
 from cards.errors import FileFormatError, StudyPlannerError
 from tests.conftest import DATA
 
@@ -38,7 +38,7 @@ def write(tmp_path, name: str, content: str | bytes):
     ],
 )
 def test_delimited_formats_are_detected(store, tmp_path, name, content):
-    summary = formats.import_file(store, write(tmp_path, name, content), deck="Imported")
+    summary = formats.import_file(store, write(tmp_path, name, content), deck="Imported").value
     assert summary.added == 2 and summary.skipped == 0
     cards = {c.question: c for c in store.cards(store.deck_by_name("Imported").id)}
     assert cards["What is 2+2?"].answer == "4"
@@ -58,7 +58,7 @@ def test_mapping_chosen_by_the_learner(store, tmp_path):
     preview = formats.preview_file(path, mapping={"question": 2, "answer": 3}, has_header=True)
     assert preview.header == ["id", "notes", "prompt_text", "solution"]
     assert [c.question for c in preview.cards] == ["Q one", "Q two"]
-    summary = formats.import_file(store, path, mapping={"question": 2, "answer": 3}, has_header=True)
+    summary = formats.import_file(store, path, mapping={"question": 2, "answer": 3}, has_header=True).value
     assert summary.added == 2
     assert {c.question for c in store.cards(store.deck_by_name("m").id)} == {"Q one", "Q two"}
 
@@ -67,9 +67,9 @@ def test_reimport_updates_and_keeps_history(store, tmp_path):
     path = write(tmp_path, "r.csv", "question,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n")
     formats.import_file(store, path)
     card = next(c for c in store.cards(store.deck_by_name("r").id) if c.question == "What is 2+2?")
-    store.answer(card.id, 3)
+    ops.answer(store, card.id, 3)
     path.write_text("question,answer\nWhat is 2+2?,Four\nCapital of France?,Paris\n,missing question\n")
-    summary = formats.import_file(store, path)
+    summary = formats.import_file(store, path).value
     assert (summary.added, summary.updated, summary.unchanged, summary.skipped) == (0, 1, 1, 1)
     assert store.card(card.id).answer == "Four" and store.card(card.id).reps == 1
     assert "1 updated" in summary.text()
@@ -123,7 +123,7 @@ def test_export_csv_and_tsv_round_trip(store, tmp_path):
     import csv
 
     deck = store.deck_by_name("small")
-    store.add_card(deck.id, 'Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', tags=["x"])
+    ops.add_card(store, deck.id, 'Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', tags=["x"])
     for ext in ("csv", "tsv"):
         path = tmp_path / f"out.{ext}"
         assert formats.export_deck(store, deck.id, path) == 4
@@ -146,13 +146,13 @@ def test_markdown_export_import_round_trip_is_exact(store, tmp_path):
     path = tmp_path / "small.md"
     formats.export_deck(store, deck.id, path)
     assert path.read_text() == formats.write_deck(formats.parse_deck_bytes((DATA / "small.md").read_bytes(), "x"))
-    summary = formats.import_file(store, path)
+    summary = formats.import_file(store, path).value
     assert (summary.added, summary.updated, summary.unchanged) == (0, 0, 3)
 
 
 def test_markdown_export_escapes_lines_that_look_like_structure(store, tmp_path):
     deck = store.deck_by_name("small")
-    store.add_card(deck.id, "Odd question", "## not a card\n### Answer\ntext")
+    ops.add_card(store, deck.id, "Odd question", "## not a card\n### Answer\ntext")
     path = tmp_path / "odd.md"
     formats.export_deck(store, deck.id, path)
     parsed = formats.parse_deck_bytes(path.read_bytes(), str(path))

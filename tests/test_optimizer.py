@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from cards import optimizer
+from cards import ops, optimizer
 from tests.conftest import add_deck_with_cards
 
 
 def simulate_learner(store, clock, cards: int, days: int, seed: int = 1) -> None:
     """A learner who forgets faster than FSRS's defaults assume: many Again on long intervals."""
     rng = random.Random(seed)
-    store.update_settings(new_per_day=cards, reviews_per_day=9999, fuzz=False)
+    ops.update_settings(store, new_per_day=cards, reviews_per_day=9999, fuzz=False)
     add_deck_with_cards(store, "Sim", cards)
     for _ in range(days):
         while (card := store.next_card()) is not None:
@@ -23,13 +23,13 @@ def simulate_learner(store, clock, cards: int, days: int, seed: int = 1) -> None
                 rating = 3 if rng.random() < recall else 1
             else:
                 rating = rng.choice([1, 3, 3, 3])
-            store.answer(card.id, rating)
+            ops.answer(store, card.id, rating)
             clock.advance(seconds=20)
         clock.advance(days=1)
 
 
 def test_not_enough_history_is_said_clearly(store, clock):
-    store.answer(store.next_card().id, 3)
+    ops.answer(store, store.next_card().id, 3)
     with pytest.raises(optimizer.NotEnoughHistory, match="at least 400"):
         optimizer.fit(store)
 
@@ -41,7 +41,7 @@ def test_fit_improves_log_loss_on_unseen_answers_and_apply_reschedules(store, cl
     assert result.test_reviews > 0 and result.train_reviews >= 4 * result.test_reviews - 4
     assert result.better, (result.log_loss_before, result.log_loss_after)
     before = {c.id: c for c in store.cards() if c.state == 2}
-    moved = optimizer.apply(store, result.parameters)
+    moved = optimizer.apply(store, result.parameters).value
     assert moved == len(before)
     assert store.settings().parameters == result.parameters
     after = {c.id: c for c in store.cards() if c.state == 2}
@@ -96,8 +96,8 @@ def test_fit_on_a_real_learners_log_predicts_their_later_answers_better(store, c
             answers.setdefault(row["card_id"], []).append(
                 PastAnswer(at_ms, int(row["review_rating"]), int(row["review_duration"]))
             )
-    deck = store.add_deck("Josh")
-    card_ids = {key: store.add_card(deck.id, f"card {key}", "answer").id for key in answers}
+    deck = ops.add_deck(store, "Josh").value
+    card_ids = {key: ops.add_card(store, deck.id, f"card {key}", "answer").value.id for key in answers}
     with store.transaction() as db:
         for key, card_answers in answers.items():
             append_history(db, card_ids[key], card_answers, store.settings(deck.id))

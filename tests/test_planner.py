@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
+from cards import ops
 from cards.errors import FileFormatError, StudyPlannerError
 from planner import plans
 from planner.ics import plans_to_ics
@@ -51,7 +52,7 @@ def test_layout_crosses_month_and_year_ends():
 
 def test_start_defaults_to_tomorrow_and_respects_rest(planned, clock):
     at(clock, date(2026, 3, 13))  # a Friday
-    run = plans.start_plan(planned, "test-plan")
+    run = plans.start_plan(planned, "test-plan").value
     assert run.start == date(2026, 3, 14)
     tasks = plans.tasks_between(planned, run.start, run.end)
     assert sorted(tasks) == [date(2026, 3, 14), date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 18),
@@ -71,8 +72,8 @@ def test_unknown_plan_key(planned):
 
 
 def test_two_plans_at_once_have_their_own_colours(planned):
-    first = plans.start_plan(planned, "test-plan", on=date(2026, 3, 11))
-    second = plans.start_plan(planned, "test-plan", on=date(2026, 3, 12))
+    first = plans.start_plan(planned, "test-plan", on=date(2026, 3, 11)).value
+    second = plans.start_plan(planned, "test-plan", on=date(2026, 3, 12)).value
     assert first.color != second.color
     day = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 12))[date(2026, 3, 12)]
     assert {t.run_id for t in day} == {first.id, second.id}
@@ -98,18 +99,20 @@ def test_topic_cards_are_found_after_answers_edits_and_other_connections(planned
     at(clock, date(2026, 3, 13))  # day 3: attention
     deck = planned.deck_by_name("small").id
     assert planned.next_card().key == "attention"
-    second = planned.add_card(deck, "What does the softmax in attention do?", "Normalises scores", tags=["attention"])
-    planned.answer(planned.next_card().id, 3)  # the first attention card leaves the new queue
+    question = "What does the softmax in attention do?"
+    second = ops.add_card(planned, deck, question, "Normalises scores", tags=["attention"]).value
+    ops.answer(planned, planned.next_card().id, 3)  # the first attention card leaves the new queue
     assert planned.next_card().id == second.id  # an edit (a card added) was seen
-    planned.answer(second.id, 3)
+    ops.answer(planned, second.id, 3)
     assert planned.next_card().key == "two-plus-two"  # none left: deck order again
     with Store.open(planned.path, clock=clock, tz=UTC, load_builtin=False) as other:
-        third = other.add_card(deck, "Why scale attention scores?", "Keep softmax gradients alive", tags=["attention"])
+        question = "Why scale attention scores?"
+        third = ops.add_card(other, deck, question, "Keep softmax gradients alive", tags=["attention"]).value
     assert planned.next_card().id == third.id  # another connection's commit was seen
 
 
 def test_tasks_tick_and_untick(planned, clock):
-    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10)).value
     (first, _second) = plans.tasks_between(planned, run.start, run.start)[run.start]
     plans.set_done(planned, [first.id])
     day = plans.tasks_between(planned, run.start, run.start)[run.start]
@@ -122,7 +125,7 @@ def test_tasks_tick_and_untick(planned, clock):
 
 def test_cards_due_counts_today_and_forecast(planned, clock):
     card = planned.next_card()
-    planned.answer(card.id, 4)  # review card due in some days
+    ops.answer(planned, card.id, 4)  # review card due in some days
     due_day = datetime.fromtimestamp(planned.card(card.id).due_ms / 1000, UTC).date()
     days = [planned.today().day + timedelta(days=i) for i in range(30)]
     due = plans.cards_due_on(planned, days)
@@ -134,17 +137,17 @@ def test_cards_due_counts_today_and_forecast(planned, clock):
 
 
 def test_days_behind_shift_and_spread(planned, clock):
-    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20)).value
     at(clock, date(2026, 3, 12))  # days 1 and 2 passed, nothing done
     assert plans.days_behind(planned, run.id) == 2
-    shifted = plans.shift_remaining(planned, run.id)
+    shifted = plans.shift_remaining(planned, run.id).value
     assert plans.days_behind(planned, run.id) == 0
     today = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 12))[date(2026, 3, 12)]
     assert {t.day for t in today} == {1}
     assert shifted.end == date(2026, 3, 17)  # 12, 13, 14, (15 is Sunday), 16, 17
 
-    run2 = plans.start_plan(planned, "test-plan", on=date(2026, 3, 9))
-    moved = plans.spread_missed(planned, run2.id, over_days=2)
+    run2 = plans.start_plan(planned, "test-plan", on=date(2026, 3, 9)).value
+    moved = plans.spread_missed(planned, run2.id, over_days=2).value
     assert moved == 5  # day 1 (9th: 2 tasks), day 2 (10th: 1), day 3 (11th: 2)
     assert plans.days_behind(planned, run2.id) == 0
     nearby = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 13))
@@ -153,9 +156,9 @@ def test_days_behind_shift_and_spread(planned, clock):
 
 
 def test_shift_warns_through_the_end_date(planned, clock):
-    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 15))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 15)).value
     at(clock, date(2026, 3, 14))
-    shifted = plans.shift_remaining(planned, run.id)
+    shifted = plans.shift_remaining(planned, run.id).value
     assert shifted.end > shifted.exam
 
 
@@ -163,20 +166,20 @@ def test_shift_warns_through_the_end_date(planned, clock):
 
 
 def test_weekly_progress_counts_tasks_cards_and_time(planned, clock):
-    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10)).value
     at(clock, date(2026, 3, 10))
     day1 = plans.tasks_between(planned, run.start, run.start)[run.start]
     plans.set_done(planned, [day1[0].id])  # 20 min
     card = planned.next_card()
     assert card.key == "two-plus-two"
-    planned.answer(card.id, 4, duration_ms=60_000)
+    ops.answer(planned, card.id, 4, duration_ms=60_000)
     (week,) = plans.weekly_progress(planned, run.id)
     assert (week.tasks_done, week.tasks_planned) == (1, 7)
     assert week.cards_introduced == 1 and week.cards_reviewed == 1
     assert week.retention is None  # no review-state answers yet
     assert week.minutes_spent == 21
     clock.advance(days=3)
-    planned.answer(card.id, 3)  # an early review, inside the week
+    ops.answer(planned, card.id, 3)  # an early review, inside the week
     (week,) = plans.weekly_progress(planned, run.id)
     assert week.cards_reviewed == 2 and week.retention == 1.0
 
@@ -218,7 +221,7 @@ def test_started_plan_cannot_be_replaced(planned):
 
 
 def test_ics_parses_back(planned, clock):
-    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20)).value
     calendar = Calendar.from_ical(plans_to_ics(planned))
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 6  # five plan days and the exam

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards import backup, schema
+from cards import backup, ops, schema
 from cards.store import Store
 from tests.conftest import add_deck_with_cards
 
@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock):
     card = store.next_card()
-    store.answer(card.id, 3)
+    ops.answer(store, card.id, 3)
     first = store.backup()
     assert backup.list_backups(store.path)[0].reviews == 1
     clock.advance(minutes=5)
-    store.answer(store.next_card().id, 3)
+    ops.answer(store, store.next_card().id, 3)
     assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 2
     safety = store.restore_from(first)
     assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 1
@@ -42,7 +42,7 @@ def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock):
 def test_changed_since_backup(store):
     store.backup()
     assert not store.changed_since_backup()
-    store.answer(store.next_card().id, 3)
+    ops.answer(store, store.next_card().id, 3)
     assert store.changed_since_backup()
 
 
@@ -85,12 +85,12 @@ def test_cli_backup_list_and_restore(store, tmp_path):
         return subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(store.path), *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
 
-    store.answer(store.next_card().id, 3)
+    ops.answer(store, store.next_card().id, 3)
     result = cli("backup")
     assert result.returncode == 0 and "Backed up to" in result.stdout
     made = result.stdout.split("Backed up to ")[1].strip()
     assert "1 reviews" in cli("backup", "--list").stdout
-    store.answer(store.next_card().id, 3)
+    ops.answer(store, store.next_card().id, 3)
     store.close()
     result = cli("restore", made)
     assert result.returncode == 0, result.stderr
@@ -106,7 +106,7 @@ def test_kill_during_review_loses_no_acknowledged_answer(tmp_path):
     """A review session piped through `studyplanner review`, killed with SIGKILL at random moments."""
     path = tmp_path / "kill.db"
     with Store.open(path, load_builtin=False) as s:
-        s.update_settings(new_per_day=9999)
+        ops.update_settings(s, new_per_day=9999)
         add_deck_with_cards(s, "Kill", 400)
     rng = random.Random(5)
     for _ in range(12):
@@ -122,13 +122,13 @@ def test_kill_during_review_loses_no_acknowledged_answer(tmp_path):
         while proc.stdout.readline().startswith("---") is False:
             pass  # up to the first question
         for _ in range(rng.randint(1, 25)):
-            proc.stdin.write(rng.choice("1234") + "\n")
+            proc.stdin.write("\n" + rng.choice("1234") + "\n")  # show the answer, then rate
             proc.stdin.flush()
             line = proc.stdout.readline()
             while line and not line.startswith("\n---") and not line.startswith("---"):
                 line = proc.stdout.readline()
             acknowledged += 1  # the next question was shown: the answer is acknowledged
-        proc.stdin.write(rng.choice("1234") + "\n")  # one more in flight when the kill comes
+        proc.stdin.write("\n" + rng.choice("1234") + "\n")  # one more in flight when the kill comes
         proc.stdin.flush()
         time.sleep(rng.random() * 0.02)
         os.kill(proc.pid, signal.SIGKILL)
@@ -167,7 +167,7 @@ def test_answer_on_a_read_only_store_is_a_clear_error(tmp_path, clock):
     s.db.execute("PRAGMA query_only = ON")  # what a read-only file does to writes
     card = s.next_card()
     with pytest.raises(StoreError, match="read-only|cannot write"):
-        s.answer(card.id, 3)
+        ops.answer(s, card.id, 3)
     s.db.execute("PRAGMA query_only = OFF")
     assert s.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
     s.close()

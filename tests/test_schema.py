@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import schema
+from cards import ops, schema
 from cards.errors import StoreError
 from cards.models import Card, Deck, Media, Review, Setting
 from cards.store import Store
@@ -48,8 +48,8 @@ def test_empty_file_is_upgraded_from_version_zero(tmp_path, clock):
 def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatch):
     path = tmp_path / "s.db"
     store = open_store(path, clock)
-    deck = store.add_deck("Kept")
-    store.add_card(deck.id, "q", "a")
+    deck = ops.add_deck(store, "Kept").value
+    ops.add_card(store, deck.id, "q", "a")
     store.close()
 
     def broken_v2(db):
@@ -166,7 +166,7 @@ def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, 
     for days in (0, 3, 11, 40):
         clock.advance(days=days)
         for card in store.cards(deck):
-            store.answer(card.id, 3)
+            ops.answer(store, card.id, 3)
     recorded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
     assert sum(recall is not None for _, _, recall in recorded) >= 6  # answers to cards in review
     store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from cards import stats
+from cards import ops, stats
 from cards.timeutil import day_bounds, to_ms
 
 
@@ -16,7 +16,7 @@ def test_reviews_per_day_and_streaks_across_the_day_boundary(store, clock):
     card = store.next_card()
     for day, hour in ((10, 3), (10, 12), (11, 12), (13, 2)):  # 03:00 on the 10th counts for the 9th
         at(clock, day, hour)
-        store.answer(card.id, 3)
+        ops.answer(store, card.id, 3)
     at(clock, 13, 12)
     report = stats.report(store)
     assert report.reviews_per_day == {date(2026, 3, d): 1 for d in (9, 10, 11, 12)}
@@ -26,19 +26,19 @@ def test_reviews_per_day_and_streaks_across_the_day_boundary(store, clock):
 
 def test_retention_counts_review_answers_only(store, clock):
     first, second = store.cards()[:2]
-    store.answer(first.id, 1)  # learning step: not counted
-    store.answer(second.id, 4)
+    ops.answer(store, first.id, 1)  # learning step: not counted
+    ops.answer(store, second.id, 4)
     clock.advance(days=10)
-    store.answer(second.id, 3)  # a review answer that passed
+    ops.answer(store, second.id, 3)  # a review answer that passed
     clock.advance(days=40)
-    store.answer(second.id, 1)  # a review answer that failed
+    ops.answer(store, second.id, 1)  # a review answer that failed
     retention = stats.report(store).retention
     assert (retention["year"], retention["30 days"], retention["today"]) == ((1, 2), (0, 1), (0, 1))
 
 
 def test_forecast_includes_the_overdue_backlog(store, clock):
     card = store.next_card()
-    store.answer(card.id, 4)
+    ops.answer(store, card.id, 4)
     due_day = datetime.fromtimestamp(store.card(card.id).due_ms / 1000, UTC).date()
     days = dict(stats.forecast(store, days=30))
     assert days[store.today().day] == 0 and days[due_day] == 1
@@ -50,8 +50,8 @@ def test_forecast_includes_the_overdue_backlog(store, clock):
 
 def test_card_counts_by_state(store):
     cards = store.cards()
-    store.answer(cards[0].id, 4)
-    store.suspend([cards[1].id])
+    ops.answer(store, cards[0].id, 4)
+    ops.suspend(store, [cards[1].id])
     assert stats.card_counts(store) == {
         "new": 1,
         "learning": 0,
@@ -64,7 +64,7 @@ def test_card_counts_by_state(store):
 
 def test_minutes_follow_the_learners_median_answer_time(store, clock):
     for card, seconds in zip(store.cards(), (10, 20, 30)):
-        store.answer(card.id, 4, duration_ms=seconds * 1000)
+        ops.answer(store, card.id, 4, duration_ms=seconds * 1000)
     assert stats.seconds_per_card(store) == 20
     assert stats.estimated_minutes(store, 9) == 3  # 9 cards at 20 s
 
@@ -76,11 +76,11 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
     deck = add_deck_with_cards(store, "Backlog", 30)
     for i, card in enumerate(store.cards(deck)):
         clock.advance(minutes=1)
-        store.answer(card.id, 4 if i % 2 else 3)
+        ops.answer(store, card.id, 4 if i % 2 else 3)
         if store.card(card.id).state != 2:
-            store.answer(card.id, 4)
+            ops.answer(store, card.id, 4)
     clock.advance(days=90)  # missed three months
-    store.update_settings(reviews_per_day=10)
+    ops.update_settings(store, reviews_per_day=10)
     total = backlog(store)
     assert total >= 30
     memory = {c.id: (c.stability, c.difficulty, c.last_review_ms, c.state) for c in store.cards()}
@@ -91,8 +91,8 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
     kept_today = {c.id for c in store.cards() if c.state == 2} - {card_id for card_id, _ in plan.moves}
     moved = {card_id for card_id, _ in plan.moves}
     now = store.clock.now()
+    from cards.queue import fsrs_state
     from cards.scheduling import make_scheduler
-    from cards.store import fsrs_state
 
     def recall(card_id: int) -> float:
         return make_scheduler(store.settings()).get_card_retrievability(fsrs_state(store.card(card_id), now), now)
@@ -109,10 +109,10 @@ def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(stor
 
 def test_reviews_by_kind_calibration_and_distributions(store, clock):
     first, second, _third = store.cards()
-    store.answer(first.id, 3)  # learning step
-    store.answer(second.id, 4)  # straight to review, a few days
+    ops.answer(store, first.id, 3)  # learning step
+    ops.answer(store, second.id, 4)  # straight to review, a few days
     clock.advance(days=30)
-    store.answer(second.id, 3)  # a young review (interval under 21 days), recalled
+    ops.answer(store, second.id, 3)  # a young review (interval under 21 days), recalled
     today = store.today().day
     kinds = stats.report(store, range_days=40).reviews_by_kind
     assert kinds[today] == (0, 1, 0)
@@ -135,7 +135,7 @@ def test_deck_figures_split_the_overall_ones(store, clock):
         clock.advance(days=days)
         for deck in decks:
             for card in store.cards(deck)[: 2 if deck == decks[0] else 4]:
-                store.answer(card.id, 3 if card.id % 3 else 1)
+                ops.answer(store, card.id, 3 if card.id % 3 else 1)
     whole = stats.report(store, range_days=0)
     parts = [stats.report(store, deck, range_days=0) for deck in decks]
     assert sum(p.reviews_per_day[store.today().day] for p in parts) == whole.reviews_per_day[store.today().day]
@@ -149,11 +149,11 @@ def test_deck_figures_split_the_overall_ones(store, clock):
 
 def test_card_counts_tell_learning_from_relearning_and_buried(store, clock):
     first, second, third = store.cards()
-    store.answer(first.id, 4)  # review
-    store.answer(second.id, 1)  # learning
+    ops.answer(store, first.id, 4)  # review
+    ops.answer(store, second.id, 1)  # learning
     clock.advance(days=30)
-    store.answer(first.id, 1)  # forgotten: relearning
-    store.bury([third.id])
+    ops.answer(store, first.id, 1)  # forgotten: relearning
+    ops.bury(store, [third.id])
     counts = stats.card_counts(store)
     assert (counts["relearning"], counts["learning"], counts["buried"], counts["review"]) == (1, 1, 1, 0)
     assert sum(counts.values()) == 3
@@ -166,10 +166,10 @@ def test_a_card_moved_to_another_deck_takes_its_answers_along(store, clock):
 
     target = add_deck_with_cards(store, "Target", 1)
     card = store.next_card()
-    store.answer(card.id, 3)
+    ops.answer(store, card.id, 3)
     source = card.deck_id
     assert stats.report(store, source).reviews_per_day == {store.today().day: 1}
-    store.edit_card(card.id, deck_id=target)
+    ops.edit_card(store, card.id, deck_id=target)
     assert stats.report(store, source).reviews_per_day == {}
     assert stats.report(store, target).reviews_per_day == {store.today().day: 1}
 
@@ -178,16 +178,16 @@ def test_streaks_reach_back_beyond_the_heatmaps_year(store, clock):
     """The current streak and the longest one count every day of the log, so the longest is never
     shorter than the current one; with a deck chosen, both count that deck's answers only."""
     first_deck = store.cards()[0].deck_id
-    other = store.add_card(store.add_deck("other").id, "q", "a")
+    other = ops.add_card(store, ops.add_deck(store, "other").value.id, "q", "a").value
     card = store.next_card()
     start = datetime(2024, 1, 1, 12, tzinfo=UTC)
     old_run = [start + timedelta(days=d) for d in range(5)]  # five days in a row, long ago
     current = [start + timedelta(days=100 + d) for d in range(400)]  # then 400 days up to today
     for when in old_run + current:
         clock.set(when)
-        store.answer(card.id, 3)
+        ops.answer(store, card.id, 3)
     clock.set(current[-1] + timedelta(days=1))  # the next day, nothing studied yet
-    store.answer(other.id, 3)  # another deck: counts for all decks only
+    ops.answer(store, other.id, 3)  # another deck: counts for all decks only
     everything = stats.report(store)
     assert (everything.streak, everything.longest_streak) == (401, 401)
     assert everything.days_studied == 365

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cards import ops
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.scheduling import QUEUE_BURIED, QUEUE_SUSPENDED
 from cards.stats import streak_days, summary
@@ -22,7 +23,8 @@ def test_new_cards_come_in_deck_order(store):
     card = store.next_card()
     while card is not None and card.state == 0:
         keys.append(card.key)
-        card = store.answer(card.id, 4)  # Easy: straight to review, due in days
+        ops.answer(store, card.id, 4)  # Easy: straight to review, due in days
+        card = store.next_card()
     assert keys == ["two-plus-two", "transpose", "attention"]
     assert store.next_card() is None
 
@@ -30,32 +32,32 @@ def test_new_cards_come_in_deck_order(store):
 def test_learning_before_review_before_new(store, clock):
     deck = store.deck_by_name("small")
     first, second, third = store.cards(deck.id)
-    store.answer(first.id, 4)  # review card, due in some days
-    store.answer(second.id, 1)  # learning, due in 1 minute
+    ops.answer(store, first.id, 4)  # review card, due in some days
+    ops.answer(store, second.id, 1)  # learning, due in 1 minute
     clock.advance(days=30)  # the review card is due; the learning card is overdue
     assert store.next_card().id == second.id
-    store.answer(second.id, 4)  # second is now a review card due in days
+    ops.answer(store, second.id, 4)  # second is now a review card due in days
     assert store.next_card().id == first.id
-    store.answer(first.id, 3)
+    ops.answer(store, first.id, 3)
     assert store.next_card().id == third.id  # new comes last
 
 
 def test_learning_card_waits_until_due_then_learn_ahead(store, clock):
     card = store.next_card()
-    store.answer(card.id, 1)  # due in 1 minute
+    ops.answer(store, card.id, 1)  # due in 1 minute
     for other in store.cards()[1:]:
-        store.suspend([other.id])
+        ops.suspend(store, [other.id])
     # Nothing else to study: Anki-style learn-ahead shows it before it is due.
     assert store.next_card().id == card.id
     assert store.queue_counts().learning == 1
 
 
 def test_day_starts_at_four_and_limits_reset(store, clock):
-    store.update_settings(new_per_day=2)
+    ops.update_settings(store, new_per_day=2)
     clock.set(datetime(2026, 3, 10, 3, 30, tzinfo=UTC))  # still the study day of 9 March
     assert store.today().day.isoformat() == "2026-03-09"
     for _ in range(2):
-        store.answer(store.next_card().id, 4)
+        ops.answer(store, store.next_card().id, 4)
     assert store.queue_counts().new == 0
     assert store.next_card() is None  # daily new limit reached
     clock.set(datetime(2026, 3, 10, 3, 59, 59, tzinfo=UTC))
@@ -84,24 +86,24 @@ def test_review_limit_per_deck_and_global(store, clock):
     b = add_deck_with_cards(store, "Beta", 5)
     for deck in (a, b):
         for card in store.cards(deck):
-            store.answer(card.id, 4)
+            ops.answer(store, card.id, 4)
     clock.advance(days=60)
-    store.update_settings(reviews_per_day=6)
-    store.set_deck_overrides(a, reviews_per_day=2)
+    ops.update_settings(store, reviews_per_day=6)
+    ops.set_deck_overrides(store, a, reviews_per_day=2)
     counts = {c.name: c.due for c in store.deck_counts()}
     assert counts["Alpha"] == 2 and counts["Beta"] == 5
     assert store.queue_counts().due == 6  # global cap over all decks
     answered = []
     while (card := store.next_card()) is not None and card.state == 2:
         answered.append(card.deck_id)
-        store.answer(card.id, 3)
+        ops.answer(store, card.id, 3)
     assert len(answered) == 6 and answered.count(a) == 2
     assert store.queue_counts(a).due == 0
 
 
 def test_answer_writes_card_and_log_together(store, clock):
     card = store.next_card()
-    store.answer(card.id, 3, duration_ms=4200)
+    ops.answer(store, card.id, 3, duration_ms=4200)
     (row,) = review_rows(store)
     after = store.card(card.id)
     assert row[1] == card.id and row[2] == 3 and row[3] == 4200
@@ -112,27 +114,27 @@ def test_answer_writes_card_and_log_together(store, clock):
 
 def test_a_failed_answer_leaves_nothing(store, monkeypatch):
     card = store.next_card()
-    import cards.store as store_module
+    import cards.ops as ops_module
 
     def broken(*args, **kwargs):
         raise RuntimeError("scheduler exploded")
 
-    monkeypatch.setattr(store_module, "make_scheduler", broken)
+    monkeypatch.setattr(ops_module, "make_scheduler", broken)
     with pytest.raises(RuntimeError):
-        store.answer(card.id, 3)
+        ops.answer(store, card.id, 3)
     assert review_rows(store) == []
     assert store.card(card.id) == card
 
 
 def test_preview_matches_what_answering_does(store, clock):
     card = store.next_card()
-    store.answer(card.id, 4)
+    ops.answer(store, card.id, 4)
     clock.advance(days=20)
     for rating in (1, 2, 3, 4):
         preview = store.preview(card.id)[rating]
-        store.answer(card.id, rating)
+        ops.answer(store, card.id, rating)
         assert store.card(card.id).due_ms - store.card(card.id).last_review_ms == preview // timedelta(milliseconds=1)
-        store.undo()
+        ops.undo(store)
 
 
 def test_undo_several_steps_restores_exactly(store, clock):
@@ -141,55 +143,57 @@ def test_undo_several_steps_restores_exactly(store, clock):
     for rating in ratings:
         card = store.next_card()
         clock.advance(seconds=30)
-        store.answer(card.id, rating)
+        ops.answer(store, card.id, rating)
     assert len(review_rows(store)) == 5
     for _ in ratings:
-        assert store.undo().kind == "answer"
+        assert ops.undo(store).value.label == "answer"
     assert review_rows(store) == []
     assert store.cards() == before_cards
     with pytest.raises(NothingToUndo):
-        store.undo()
+        ops.undo(store)
 
 
 def test_undo_returns_the_card_to_show_again(store):
     card = store.next_card()
-    store.answer(card.id, 3)
-    assert store.undo().card.id == card.id
+    ops.answer(store, card.id, 3)
+    assert ops.undo(store).value.card_id == card.id
     assert store.next_card().id == card.id
 
 
 def test_bury_until_next_day_and_undo(store, clock):
     card = store.next_card()
-    store.bury([card.id])
+    ops.bury(store, [card.id])
     assert store.card(card.id).queue == QUEUE_BURIED
     assert store.next_card().id != card.id
-    assert store.undo().kind == "bury"
+    assert ops.undo(store).value.label == "bury card"
     assert store.next_card().id == card.id
-    store.bury([card.id])
+    ops.bury(store, [card.id])
     clock.set(datetime(2026, 3, 11, 3, 59, tzinfo=UTC))
+    ops.begin_day(store)  # still the study day it was buried on
     assert store.card(card.id).queue == QUEUE_BURIED or store.next_card().id != card.id
     clock.set(datetime(2026, 3, 11, 4, 0, tzinfo=UTC))
+    ops.begin_day(store)  # the day change unburies
     assert store.next_card().id == card.id
 
 
 def test_suspend_and_unsuspend_keep_state(store, clock):
     card = store.next_card()
-    store.answer(card.id, 4)
+    ops.answer(store, card.id, 4)
     clock.advance(days=40)
     reviewed = store.card(card.id)
-    store.suspend([card.id])
+    ops.suspend(store, [card.id])
     assert store.card(card.id).queue == QUEUE_SUSPENDED
     assert all(c.id != card.id for c in [store.next_card()] if c)
     with pytest.raises(StudyPlannerError):
-        store.answer(card.id, 3)
-    store.unsuspend([card.id])
+        ops.answer(store, card.id, 3)
+    ops.unsuspend(store, [card.id])
     assert store.card(card.id) == reviewed
     assert store.next_card().id == card.id
 
 
 @pytest.mark.parametrize("fuzz", [False, True])
 def test_replay_of_the_log_equals_stored_state(store, clock, fuzz):
-    store.update_settings(fuzz=fuzz)
+    ops.update_settings(store, fuzz=fuzz)
     random.seed(99)  # fsrs draws its fuzz from the global generator
     rng = random.Random(1234)
     for _ in range(300):
@@ -198,7 +202,7 @@ def test_replay_of_the_log_equals_stored_state(store, clock, fuzz):
             clock.advance(hours=rng.choice([1, 8, 24, 24 * 5]))
             continue
         clock.advance(seconds=rng.randint(5, 90))
-        store.answer(card.id, rng.choice([1, 2, 3, 3, 3, 4]))
+        ops.answer(store, card.id, rng.choice([1, 2, 3, 3, 3, 4]))
     assert len(review_rows(store)) > 60
     for card in store.cards():
         assert store.replay(card.id) == card
@@ -208,23 +212,23 @@ def test_limits_and_settings_are_validated(store):
     from cards.errors import SettingsError
 
     with pytest.raises(SettingsError, match="desired retention"):
-        store.update_settings(desired_retention=1.5)
+        ops.update_settings(store, desired_retention=1.5)
     with pytest.raises(SettingsError, match="unknown setting"):
-        store.update_settings(colour="red")
+        ops.update_settings(store, colour="red")
     assert store.settings().desired_retention == 0.9
     with pytest.raises(StudyPlannerError):
-        store.answer(store.next_card().id, 5)
+        ops.answer(store, store.next_card().id, 5)
 
 
 def test_deck_override_changes_the_scheduler(store, clock):
     deck = store.deck_by_name("small")
     card = store.next_card()
-    store.answer(card.id, 4)
+    ops.answer(store, card.id, 4)
     clock.advance(days=10)
     default = store.preview(card.id)[3]
-    store.set_deck_overrides(deck.id, desired_retention=0.8)
+    ops.set_deck_overrides(store, deck.id, desired_retention=0.8)
     assert store.preview(card.id)[3] > default
-    store.set_deck_overrides(deck.id, desired_retention=None)
+    ops.set_deck_overrides(store, deck.id, desired_retention=None)
     assert store.preview(card.id)[3] == default
 
 
@@ -233,7 +237,7 @@ def test_streak_counts_study_days_across_the_day_boundary(store, clock):
     # Study at 03:30 UTC on 10, 11 and 12 March: each belongs to the day before.
     for day in (10, 11, 12):
         clock.set(datetime(2026, 3, day, 3, 30, tzinfo=UTC))
-        store.answer(card.id, 3)
+        ops.answer(store, card.id, 3)
     clock.set(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
     # Study days 9, 10 and 11 March; nothing yet on the 12th, so the streak still stands.
     assert streak_days(store) == 3

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from cards import ops
 from cards.errors import StoreError
 from cards.stats import summary
 from planner import plans
@@ -124,7 +125,7 @@ def test_a_failed_answer_stays_on_screen(window, qtbot, store, monkeypatch):
         raise StoreError("cannot write to the store: the disk is full")
 
     warnings = []
-    monkeypatch.setattr(store, "answer", disk_full)
+    monkeypatch.setattr(ops, "answer", disk_full)
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
     press(qtbot, review, Qt.Key.Key_3)
     assert warnings and "disk is full" in warnings[0]
@@ -178,7 +179,7 @@ def test_delete_asks_first(window, qtbot, store, monkeypatch):
 def test_add_a_card_and_see_it_in_review(window, qtbot, store):
     deck = store.deck_by_name("small")
     for card in store.cards(deck.id):
-        store.suspend([card.id])
+        ops.suspend(store, [card.id])
     dialog = CardDialog(store, parent=window, deck_id=deck.id)
     qtbot.addWidget(dialog)
     dialog.question.setPlainText("What is the shape of the attention scores?")
@@ -271,9 +272,9 @@ def test_deck_table_model_colours_nonzero_counts(store):
 
 def test_card_html_is_sanitized(window, store):
     deck = store.deck_by_name("small")
-    store.add_card(deck.id, 'Hi <script>alert(1)</script><img src="http://example.com/x.png" onerror="x()">', "a")
+    ops.add_card(store, deck.id, 'Hi <script>alert(1)</script><img src="http://example.com/x.png" onerror="x()">', "a")
     for card in store.cards(deck.id)[:3]:
-        store.suspend([card.id])
+        ops.suspend(store, [card.id])
     window.start_review(deck.id)
     html = window.review.view.toHtml()
     assert "script" not in html and "example.com" not in html and "onerror" not in html
@@ -292,7 +293,7 @@ def test_screenshots_of_every_screen(window, qtbot, mode):
         window.grab().save(str(ARTIFACTS / f"{name.lower()}-{mode}.png"))
     window.start_review(-1)
     window.grab().save(str(ARTIFACTS / f"review-question-{mode}.png"))
-    window.review.show_answer()
+    window.review.reveal()
     window.grab().save(str(ARTIFACTS / f"review-answer-{mode}.png"))
     window.resize(800, 600)
     window.grab().save(str(ARTIFACTS / f"review-800x600-{mode}.png"))
@@ -339,7 +340,7 @@ def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock
     from tests.conftest import DATA
 
     plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
-    run = plans.start_plan(store, "test-plan", on=store.today().day - timedelta(days=3))  # Sat 7 March; Sun is rest
+    run = plans.start_plan(store, "test-plan", on=store.today().day - timedelta(days=3)).value  # Sat 7 March; no Sun
     window.show_screen("Calendar")
     screen = window.calendar
     assert not screen.behind.isHidden()
@@ -354,7 +355,7 @@ def test_import_dialog_previews_maps_and_imports(window, qtbot, store, tmp_path)
 
     path = tmp_path / "words.csv"
     path.write_text("id,prompt,reply,labels\n1,Q one,A one,x\n2,Q two,A two,y\n")
-    dialog = ImportDialog(store, str(path), window)
+    dialog = ImportDialog(window.worker, str(path), window)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
     assert dialog.preview.total == 2 and dialog.header.isChecked()  # "prompt" and "labels" read as a header
@@ -377,7 +378,7 @@ def test_import_dialog_shows_errors_in_the_window(window, qtbot, store, tmp_path
 
     path = tmp_path / "bad.csv"
     path.write_bytes("q,a\ncaf\xe9,x\n".encode("latin-1"))
-    dialog = ImportDialog(store, str(path), window)
+    dialog = ImportDialog(window.worker, str(path), window)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "not UTF-8" in dialog.status.text(), timeout=5000)
     assert "line 2" in dialog.status.text() and not dialog.import_button.isEnabled()
@@ -446,7 +447,7 @@ def test_statistics_charts_say_when_they_have_nothing_to_draw(window, qtbot):
 
 def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store, clock):
     card = store.next_card()
-    store.answer(card.id, 4, duration_ms=12_000)
+    ops.answer(store, card.id, 4, duration_ms=12_000)
     window.show_screen("Statistics")
     screen = window.statistics
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
@@ -455,7 +456,7 @@ def test_statistics_screen_counts_off_the_gui_thread(window, qtbot, store, clock
     assert screen.report.card_counts["review"] == 1
     assert not screen.calibration_chart.isVisibleTo(window)  # a first answer predicts nothing
     clock.advance(days=6)
-    store.answer(card.id, 3)
+    ops.answer(store, card.id, 3)
     screen.report = None
     screen.refresh()
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
@@ -476,9 +477,9 @@ def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
 
     deck = add_deck_with_cards(store, "Backlog", 12)
     for card in store.cards(deck):
-        store.answer(card.id, 4)
+        ops.answer(store, card.id, 4)
     clock.advance(days=120)
-    store.update_settings(reviews_per_day=5)
+    ops.update_settings(store, reviews_per_day=5)
     window.show_screen("Statistics")
     screen = window.statistics
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
@@ -516,7 +517,7 @@ def test_closing_backs_up_only_after_study(qtbot, store):
         qtbot.addWidget(w)
         w.show()
         if answer:
-            store.answer(store.next_card().id, 3)
+            ops.answer(store, store.next_card().id, 3)
         before = len(backup.list_backups(store.path, counts=False))
         w.close()
         assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none

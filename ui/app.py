@@ -18,7 +18,6 @@ from planner.plans import open_store
 
 from .backups_dialog import BackupsDialog
 from .main_window import MainWindow, app_icon
-from .workers import run_task
 
 
 def run(db: str | None = None) -> int:
@@ -103,20 +102,14 @@ def _wake_first_window(path: Path) -> None:
 
 def _check_integrity_in_background(window: MainWindow) -> None:
     """SQLite's quick_check after the first paint; a damaged store is never written over."""
-    reader = window.store.reader
-
-    def check() -> str:
-        db = reader()
-        try:
-            return db.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            db.close()
+    def check(store: Store) -> str:
+        return store.db.execute("PRAGMA quick_check").fetchone()[0]
 
     def done(result: str) -> None:
         if result != "ok":
             window.restore_backup(reason=f"The store is damaged ({result}). Restore the latest good backup.")
 
-    window._integrity_task = run_task(check, done, lambda message: done(message))
+    window.integrity_task = window.worker.run(check, done, lambda message: done(message))
 
 
 def _show_unexpected_error(kind, value, tb) -> None:

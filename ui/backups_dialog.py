@@ -71,8 +71,7 @@ class BackupsDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            safety = self.store.restore_from(chosen.path)
-            plans.attach(self.store)  # a backup from before plans existed gets their tables
+            safety = plans.restore(self.store, chosen.path).value
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Not restored", str(exc))
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,14 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import browse
+from cards import browse, ops
 from cards.browse import BrowseRow, CardQuery
+from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.store import Store
 
 from .card_dialog import CardDialog
 from .theme import LIGHT, Colors
-from .workers import run_task
+from .workers import StoreWorker
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -108,11 +109,10 @@ def _display(r: BrowseRow, column: str) -> str:
 
 
 class BrowseScreen(QWidget):
-    changed = Signal()
-
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.worker = worker
         self.query = CardQuery()
         self._searching = False
         self._pending = False
@@ -190,6 +190,12 @@ class BrowseScreen(QWidget):
     def set_colors(self, colors: Colors) -> None:
         self.model.colors = colors
 
+    def redraw(self, changes: Changes) -> None:
+        if changes & (Changes.DECKS | Changes.CARD_CONTENT):
+            self.refresh()  # decks or tags to filter by, and which cards match, may have changed
+        elif changes & (Changes.STUDY_QUEUE | Changes.SETTINGS):
+            self.model.refresh_rows()  # the same cards; their state, due date or interval moved
+
     def refresh(self) -> None:
         """Reload the filter choices and search again."""
         for combo, first, items in (
@@ -225,16 +231,8 @@ class BrowseScreen(QWidget):
             self._pending = True
             return
         self._searching = True
-        query, path_reader = self.query, self.store.reader
-
-        def work() -> list[int]:
-            db = path_reader()
-            try:
-                return browse.search(db, query)
-            finally:
-                db.close()
-
-        self._tasks = [run_task(work, self._found, self._failed)]
+        query = self.query
+        self._tasks = [self.worker.run(lambda store: browse.search(store.db, query), self._found, self._failed)]
 
     def _found(self, ids: list[int]) -> None:
         self._searching = False
@@ -254,29 +252,23 @@ class BrowseScreen(QWidget):
 
     def add_card(self) -> None:
         dialog = CardDialog(self.store, parent=self, deck_id=self.deck_filter.currentData())
-        if dialog.exec():
-            self.changed.emit()
-            self.search()
+        dialog.exec()
 
     def edit_selected(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
         dialog = CardDialog(self.store, parent=self, card=self.store.card(ids[0]))
-        if dialog.exec():
-            self.model.refresh_rows()
-            self.changed.emit()
+        dialog.exec()
 
     def toggle_suspend(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
         if all(self.store.card(i).queue == -1 for i in ids):
-            self.store.unsuspend(ids)
+            ops.unsuspend(self.store, ids)
         else:
-            self.store.suspend(ids)
-        self.model.refresh_rows()
-        self.changed.emit()
+            ops.suspend(self.store, ids)
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -285,14 +277,12 @@ class BrowseScreen(QWidget):
         answer = QMessageBox.question(
             self,
             "Delete cards",
-            f"Delete {len(ids)} card{'s' if len(ids) != 1 else ''} and their review history? This cannot be undone.",
+            f"Delete {len(ids)} card{'s' if len(ids) != 1 else ''} and their review history? "
+            "Edit > Undo (Ctrl+Z) brings them back.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            self.store.delete_cards(ids)
+            ops.delete_cards(self.store, ids)
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Not deleted", str(exc))
-            return
-        self.changed.emit()
-        self.search()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.store import Store
 from planner import plans
@@ -242,7 +243,6 @@ class StartPlanDialog(QDialog):
 
 class CalendarScreen(QWidget):
     study_requested = Signal(int)
-    changed = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -324,6 +324,10 @@ class CalendarScreen(QWidget):
         self.calendar.update()
 
     # ------------------------------------------------------------------ data
+
+    def redraw(self, changes: Changes) -> None:
+        if changes & (Changes.PLANS | Changes.STUDY_QUEUE | Changes.SETTINGS | Changes.DECKS):
+            self.refresh()
 
     def refresh(self) -> None:
         today = self.store.today().day
@@ -409,8 +413,6 @@ class CalendarScreen(QWidget):
         if task_id is None:
             return
         plans.set_done(self.store, [task_id], done=item.checkState() == Qt.CheckState.Checked)
-        self.refresh()
-        self.changed.emit()
 
     def start_plan(self) -> None:
         dialog = StartPlanDialog(self.store, self)
@@ -418,25 +420,19 @@ class CalendarScreen(QWidget):
             return
         key, start, exam = dialog.chosen()
         try:
-            run = plans.start_plan(self.store, key, on=start, exam=exam)
+            run = plans.start_plan(self.store, key, on=start, exam=exam).value
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Plan not started", str(exc))
             return
         self.calendar.setSelectedDate(to_qdate(run.start))
-        self.refresh()
-        self.changed.emit()
 
     def shift(self) -> None:
-        run = plans.shift_remaining(self.store, self._behind_run)
+        run = plans.shift_remaining(self.store, self._behind_run).value
         if run.exam and run.end > run.exam:
             QMessageBox.information(self, "Plan shifted", f"The plan now ends on {run.end:%d %b}, after your exam.")
-        self.refresh()
-        self.changed.emit()
 
     def spread(self) -> None:
         plans.spread_missed(self.store, self._behind_run, over_days=3)
-        self.refresh()
-        self.changed.emit()
 
     def export_ics(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plans", "study-plans.ics", "iCalendar (*.ics)")

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cards import ops
 from cards.errors import StudyPlannerError
-from cards.models import Card
+from cards.rows import Card
 from cards.store import Store
 
 from .cardview import CardView
@@ -94,15 +95,18 @@ class CardDialog(QDialog):
         tags = self.tags.text().split()
         try:
             if self.card is None:
-                self.saved = self.store.add_card(deck_id, self.question.toPlainText(), self.answer.toPlainText(), tags)
+                self.saved = ops.add_card(
+                    self.store, deck_id, self.question.toPlainText(), self.answer.toPlainText(), tags
+                ).value
             else:
-                self.saved = self.store.edit_card(
+                self.saved = ops.edit_card(
+                    self.store,
                     self.card.id,
                     question=self.question.toPlainText(),
                     answer=self.answer.toPlainText(),
                     tags=tags,
                     deck_id=deck_id,
-                )
+                ).value
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Card not saved", str(exc))
             return

@@ -27,16 +27,23 @@ from PySide6.QtWidgets import (
 from cards import formats
 from cards.store import Store
 
-from .workers import run_task
+from .workers import StoreWorker
 
-FILE_FILTER = "Decks (*.md *.csv *.tsv *.txt *.apkg);;All files (*)"
+
+def file_filter(extensions: tuple[str, ...]) -> str:
+    """A file dialog's filter from the core's format registry."""
+    chosen = [f for f in formats.FORMATS if f.extension in extensions]
+    every = " ".join(f"*{f.extension}" for f in chosen)
+    return ";;".join([f"Decks ({every})", *(f"{f.name} (*{f.extension})" for f in chosen), "All files (*)"])
+
+
 ROLES = (("question", "Question"), ("answer", "Answer"), ("tags", "Tags"))
 
 
 class ImportDialog(QDialog):
-    def __init__(self, store: Store, path: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: StoreWorker, path: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.worker = worker
         self.path: Path | None = None
         self.preview: formats.Preview | None = None
         self.summary: formats.ImportSummary | None = None
@@ -102,7 +109,7 @@ class ImportDialog(QDialog):
             self.set_path(path)
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a deck", "", FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Import a deck", "", file_filter(formats.IMPORTABLE))
         if path:
             self.set_path(path)
 
@@ -130,7 +137,11 @@ class ImportDialog(QDialog):
         self.status.setText("Reading the file…")
         self.import_button.setEnabled(False)
         self.progress.show()
-        self._tasks = [run_task(lambda: formats.preview_file(path, mapping, has_header), self._previewed, self._failed)]
+        self._tasks = [
+            self.worker.run(
+                lambda _store: formats.preview_file(path, mapping, has_header), self._previewed, self._failed
+            )
+        ]
 
     def _previewed(self, preview: formats.Preview) -> None:
         self.progress.hide()
@@ -183,7 +194,7 @@ class ImportDialog(QDialog):
     def start_import(self) -> None:
         if self.path is None or self.preview is None:
             return
-        path, store = self.path, self.store
+        path = self.path
         deck = self.deck_name.text().strip() or None
         mapping = self._mapping() if self.preview.kind == "table" else None
         has_header = self.header.isChecked() if self.preview.kind == "table" else None
@@ -192,11 +203,11 @@ class ImportDialog(QDialog):
         self.progress.show()
         self.status.setText("Importing…")
 
-        def work() -> formats.ImportSummary:
+        def work(store: Store) -> formats.ImportSummary:
             return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
-                                       with_history=with_history)  # fmt: skip
+                                       with_history=with_history).value  # fmt: skip
 
-        self._tasks = [run_task(work, self._imported, self._failed)]
+        self._tasks = [self.worker.run(work, self._imported, self._failed)]
 
     def _imported(self, summary: formats.ImportSummary) -> None:
         self.progress.hide()

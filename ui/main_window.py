@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -29,22 +29,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import formats
-from cards.errors import StudyPlannerError
-from cards.store import QueueCounts, Store
+from cards import formats, ops
+from cards.changes import Changes
+from cards.errors import NothingToUndo, StudyPlannerError
+from cards.queue import QueueCounts
+from cards.store import Store
 
 from . import theme
 from .backups_dialog import BackupsDialog
 from .browse import BrowseScreen
 from .calendar_screen import CalendarScreen
-from .import_dialog import ImportDialog
+from .import_dialog import ImportDialog, file_filter
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
 from .statistics import StatisticsScreen
 from .today import TodayScreen
-from .workers import run_task
+from .workers import StoreWorker
 
-EXPORT_FILTER = "Markdown deck (*.md);;CSV (*.csv);;TSV (*.tsv);;Anki package (*.apkg)"
 SCREENS = ("Today", "Calendar", "Browse", "Statistics", "Settings")
 
 
@@ -66,10 +67,21 @@ def app_icon() -> QIcon:
     return QIcon(pixmap)
 
 
+class ChangeNotices(QObject):
+    """The store's change notices as a Qt signal: delivered on the GUI thread, from any thread."""
+
+    changed = Signal(object)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
+        self.worker = StoreWorker(store)
+        self.notices = ChangeNotices()
+        self._stale: dict[QWidget, Changes] = {}  # hidden screens: what changed since they were last drawn
+        store.listen(self.notices.changed.emit)
+        self.notices.changed.connect(self.on_changes)
         self.setWindowTitle("Study Planner")
         self.setWindowIcon(app_icon())
         self.setMinimumSize(760, 540)
@@ -78,10 +90,10 @@ class MainWindow(QMainWindow):
 
         self.today = TodayScreen(store)
         self.review = ReviewScreen(store)
-        self.browse = BrowseScreen(store)
+        self.browse = BrowseScreen(store, self.worker)
         self.settings_screen = SettingsScreen(store)
         self.calendar = CalendarScreen(store)
-        self.statistics = StatisticsScreen(store)
+        self.statistics = StatisticsScreen(store, self.worker)
         self.stack = QStackedWidget()
         self.pages = {
             "Today": self.today,
@@ -92,6 +104,7 @@ class MainWindow(QMainWindow):
         }
         for page in (*self.pages.values(), self.review):
             self.stack.addWidget(page)
+        self._stale = dict.fromkeys(self.pages.values(), Changes.ALL)  # none is drawn yet
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -113,20 +126,16 @@ class MainWindow(QMainWindow):
         self.today.study_requested.connect(self.start_review)
         self.today.export_requested.connect(lambda deck_id: self.export_deck(deck_id if deck_id >= 0 else None))
         self.review.leave.connect(lambda: self.show_screen("Today"))
-        self.review.changed.connect(self.update_status)
-        self.review.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
-        self.browse.changed.connect(self.update_status)
+        self.review.message_posted.connect(lambda text: self.statusBar().showMessage(text, 3000))
         self.calendar.study_requested.connect(self.start_review)
-        self.calendar.changed.connect(self.update_status)
-        self.settings_screen.changed.connect(self.update_status)
-        self.statistics.changed.connect(self.update_status)
         self.settings_screen.theme_changed.connect(self.apply_theme)
         self._make_menus()
 
         # The study day can roll over while the window stays open.
         self._day_timer = QTimer(self)
         self._day_timer.setInterval(60_000)
-        self._day_timer.timeout.connect(self.update_status)
+        self._day_timer.timeout.connect(self._check_day)
+        self._day = store.today().day
         self._day_timer.start()
         # A backup every 30 minutes when something changed (and one on close).
         self._backup_timer = QTimer(self)
@@ -149,7 +158,7 @@ class MainWindow(QMainWindow):
         import_action.triggered.connect(lambda: self.import_deck())
         file_menu.addAction(import_action)
         export_action = QAction("&Export deck…", self, shortcut=QKeySequence("Ctrl+E"))
-        export_action.triggered.connect(self.export_deck)
+        export_action.triggered.connect(lambda: self.export_deck())
         file_menu.addAction(export_action)
         restore_action = QAction("&Restore from backup…", self)
         restore_action.triggered.connect(lambda: self.restore_backup())
@@ -161,6 +170,11 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = QAction("Undo", self, shortcut=QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.undo)
+        edit_menu.addAction(self.undo_action)
+        self._show_undo_label()
         go = self.menuBar().addMenu("&Go")
         for number, name in enumerate(SCREENS, start=1):
             action = QAction(name, self, shortcut=QKeySequence(f"Ctrl+{number}"))
@@ -175,19 +189,52 @@ class MainWindow(QMainWindow):
 
     def _go(self, row: int) -> None:
         page = self.pages[SCREENS[row]]
+        stale = self._stale.pop(page, Changes.NONE)
+        if page is self.today:  # its counts follow the clock too (learning cards fall due)
+            stale = Changes.ALL
+        if stale:
+            page.redraw(stale)  # type: ignore[attr-defined]
         if page is self.today:
-            self.today.refresh()
             self.today.table.setFocus()
-        elif page is self.browse:
-            self.browse.refresh()
-        elif page is self.calendar:
-            self.calendar.refresh()
-        elif page is self.statistics:
-            self.statistics.refresh()
-        elif page is self.settings_screen:
-            self.settings_screen.load()
         self.stack.setCurrentWidget(page)
         self.update_status(self.today.counts if page is self.today else None)
+
+    def on_changes(self, changes: Changes) -> None:
+        """An operation committed: the shown screen redraws what it shows of it, hidden ones when shown."""
+        self._show_undo_label()
+        if changes & (Changes.STUDY_QUEUE | Changes.DECKS | Changes.SETTINGS | Changes.CARD_CONTENT):
+            self.update_status()
+        shown = self.stack.currentWidget()
+        for page in self.pages.values():
+            if page is shown:
+                page.redraw(changes)  # type: ignore[attr-defined]
+            else:
+                self._stale[page] = self._stale.get(page, Changes.NONE) | changes
+
+    def undo(self) -> None:
+        """Edit > Undo (Ctrl+Z): while reviewing, the review flow's undo (the card comes back)."""
+        if self.stack.currentWidget() is self.review and self.review.session is not None:
+            self.review.undo()
+            return
+        try:
+            step = ops.undo(self.store).value
+        except NothingToUndo as exc:
+            self.statusBar().showMessage(str(exc).capitalize(), 4000)
+            return
+        self.statusBar().showMessage(f"Undid {step.label}", 4000)
+
+    def _show_undo_label(self) -> None:
+        label = self.store.undo_label
+        self.undo_action.setText(f"&Undo {label}" if label else "&Undo")
+        self.undo_action.setEnabled(label is not None)
+
+    def _check_day(self) -> None:
+        """The study day can roll over while the window stays open: buried cards come back, counts renew."""
+        today = self.store.today().day
+        if today != self._day:
+            self._day = today
+            ops.begin_day(self.store)
+            self.on_changes(Changes.STUDY_QUEUE)
 
     def start_review(self, deck_id: int) -> None:
         self.sidebar.blockSignals(True)  # studying belongs to Today
@@ -211,9 +258,8 @@ class MainWindow(QMainWindow):
 
     def backup_if_changed(self) -> None:
         if self.store.changed_since_backup():
-            store = self.store
-            self._backup_task = run_task(
-                store.backup,
+            self._backup_task = self.worker.run(
+                lambda worker_store: self.store.backup(),
                 lambda path: self.statusBar().showMessage(f"Backed up to {path.name}", 5000),
                 lambda message: self.statusBar().showMessage(f"Backup failed: {message}", 10000),
             )
@@ -221,11 +267,9 @@ class MainWindow(QMainWindow):
     def restore_backup(self, reason: str = "") -> None:
         dialog = BackupsDialog(self.store, self, reason)
         dialog.exec()
-        if dialog.restored:
-            self._go(self.sidebar.currentRow())
 
     def import_deck(self, path: str | None = None) -> None:
-        dialog = ImportDialog(self.store, path, self)
+        dialog = ImportDialog(self.worker, path, self)
         if path is None:
             dialog.choose_file()
             if dialog.path is None:
@@ -233,7 +277,6 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if dialog.summary is not None:
             self.statusBar().showMessage(dialog.summary.text(), 8000)
-            self._go(self.sidebar.currentRow())
 
     def export_deck(self, deck_id: int | None = None) -> None:
         if deck_id is None:
@@ -242,15 +285,16 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Export", "Choose a deck in Today first.")
             return
         deck = self.store.deck(deck_id)
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {deck.name}", f"{deck.key}.md", EXPORT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {deck.name}", f"{deck.key}.md", file_filter(formats.EXPORTABLE)
+        )
         if not path:
             return
         if Path(path).suffix.lower() not in formats.EXPORTABLE:
             path += ".md"
-        store = self.store
         self.statusBar().showMessage(f"Exporting {deck.name}…")
-        self._export_task = run_task(
-            lambda: formats.export_deck(store, deck_id, path, with_history=path.endswith(".apkg")),
+        self._export_task = self.worker.run(
+            lambda store: formats.export_deck(store, deck_id, path, with_history=path.endswith(".apkg")),
             lambda count: self.statusBar().showMessage(f"Exported {count} cards of {deck.name} to {path}.", 8000),
             lambda message: QMessageBox.warning(self, "Not exported", message),
         )
@@ -280,6 +324,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._day_timer.stop()
         self._backup_timer.stop()
+        self.worker.close()
         QThreadPool.globalInstance().waitForDone()
         studied = self.store.changed_since_backup()  # before the geometry is saved: that alone is no reason
         self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())

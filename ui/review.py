@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import QElapsedTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -14,10 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards.errors import NothingToUndo, StudyPlannerError
-from cards.models import Card
+from cards.errors import StudyPlannerError
+from cards.queue import QueueCounts
+from cards.review import ReviewSession, ReviewSummary
+from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
-from cards.stats import estimated_minutes
 from cards.store import Store
 
 from .cardview import CardView
@@ -26,7 +29,7 @@ from .theme import LIGHT, Colors
 # Keys as data, in one place (as Anki's reviewer keeps them).
 SHOW_ANSWER_KEYS = ("Space", "Return", "Enter")
 RATING_KEYS = {1: "1", 2: "2", 3: "3", 4: "4"}
-UNDO_KEYS = ("Ctrl+Z", "U")
+UNDO_KEYS = ("U",)  # Ctrl+Z is the window's Edit > Undo, which comes here while reviewing
 BURY_KEYS = ("-", "B")
 SUSPEND_KEYS = ("@", "!")
 LEAVE_KEYS = ("Escape",)
@@ -34,20 +37,21 @@ ANSWER_RULE = "\n\n<hr>\n\n"
 
 
 class ReviewScreen(QWidget):
-    """Emits leave when the learner is done, changed after every action, message for the status bar."""
+    """The window's face of the core's review flow (cards/review.py): it draws what the session shows.
+
+    Emits leave when the learner is done, message_posted for the status bar.
+    """
 
     leave = Signal()
-    changed = Signal()
-    message = Signal(str)
+    message_posted = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.colors: Colors = LIGHT
         self.deck_id: int | None = None
-        self.card: Card | None = None
-        self.answer_shown = False
-        self.reviewed = 0
+        self.session: ReviewSession | None = None
+        self.counts: QueueCounts | None = None
         self.timer = QElapsedTimer()
 
         self.deck_label = QLabel()
@@ -62,7 +66,7 @@ class ReviewScreen(QWidget):
         self.view = CardView(media=store.media)
         self.show_button = QPushButton("Show answer   (Space)")
         self.show_button.setObjectName("primary")
-        self.show_button.clicked.connect(self.show_answer)
+        self.show_button.clicked.connect(self.reveal)
         self.rating_buttons: dict[int, QPushButton] = {}
         ratings = QWidget()
         row = QHBoxLayout(ratings)
@@ -139,29 +143,24 @@ class ReviewScreen(QWidget):
     def set_colors(self, colors: Colors) -> None:
         self.colors = colors
         self.view.set_colors(colors)
-        if self.card is not None:
-            self._update_counts()
+        if self.counts is not None:
+            self.show_counts(self.counts)
 
-    # ------------------------------------------------------------------ flow
+    # ------------------------------------------------------------------ flow (the core's ReviewSession)
 
     def start(self, deck_id: int | None) -> None:
         self.deck_id = deck_id
-        self.reviewed = 0
-        self.deck_label.setText(self.store.deck(deck_id).name if deck_id is not None else "All decks")
-        self._show(self.store.next_card(deck_id))
-
-    def _show(self, card: Card | None) -> None:
-        self.card = card
-        self.answer_shown = False
-        if card is None:
-            self._finished()
-            return
-        self.pages.setCurrentWidget(self.study_page)
-        self.view.show_markdown(card.question)
-        self.bottom.setCurrentIndex(0)
-        self._update_counts()
-        self.show_button.setFocus()
+        self.session = ReviewSession(self.store, self, deck_id, timer=self._elapsed_seconds)
+        self.deck_label.setText(self.session.deck_name)
         self.timer.start()
+        self.session.start()
+
+    def _elapsed_seconds(self) -> float:
+        return self.timer.elapsed() / 1000
+
+    @property
+    def reviewed(self) -> int:
+        return self.session.reviewed if self.session else 0
 
     def _space(self) -> None:
         if self.card is None:
@@ -169,57 +168,63 @@ class ReviewScreen(QWidget):
         if self.answer_shown:
             self.rate(3)  # as in Anki: Space on the answer side means Good
         else:
-            self.show_answer()
+            self.reveal()
 
-    def show_answer(self) -> None:
-        if self.card is None or self.answer_shown:
+    def reveal(self) -> None:
+        """Space, Enter or the button: turn the card over."""
+        if self.session is not None and self._studying():
+            self.session.reveal()
+
+    def rate(self, rating: int) -> None:
+        if self.session is None or not self.answer_shown or not self._studying():
             return
-        self.answer_shown = True
-        self.view.show_markdown(self.card.question + ANSWER_RULE + self.card.answer)
-        for rating, delta in self.store.preview(self.card.id).items():
+        try:
+            self.session.rate(rating)
+        except StudyPlannerError as exc:
+            # The answer stays on screen; the learner can try again once the cause is fixed.
+            QMessageBox.warning(self, "Answer not saved", f"Your answer was not saved: {exc}")
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self.session.undo()
+
+    def bury(self) -> None:
+        if self.session is not None and self._studying():
+            self.session.bury()
+
+    def suspend(self) -> None:
+        if self.session is not None and self._studying():
+            self.session.suspend()
+
+    def _studying(self) -> bool:
+        return self.card is not None and self.pages.currentWidget() is self.study_page
+
+    # ------------------------------------------------------------------ the view the session draws on
+
+    @property
+    def card(self) -> Card | None:
+        return self.session.card if self.session else None
+
+    @property
+    def answer_shown(self) -> bool:
+        return bool(self.session and self.session.answer_shown)
+
+    def show_question(self, card: Card) -> None:
+        self.pages.setCurrentWidget(self.study_page)
+        self.view.show_markdown(card.question)
+        self.bottom.setCurrentIndex(0)
+        self.show_button.setFocus()
+
+    def show_answer(self, card: Card, intervals: dict[int, timedelta]) -> None:
+        self.view.show_markdown(card.question + ANSWER_RULE + card.answer)
+        for rating, delta in intervals.items():
             self.rating_buttons[rating].setText(f"{RATING_NAMES[rating]}\n{format_interval(delta)}")
             self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")
         self.bottom.setCurrentIndex(1)
         self.rating_buttons[3].setFocus()
 
-    def rate(self, rating: int) -> None:
-        if self.card is None or not self.answer_shown:
-            return
-        try:
-            following = self.store.answer(self.card.id, rating, self.timer.elapsed(), deck_id=self.deck_id)
-        except StudyPlannerError as exc:
-            # The answer stays on screen; the learner can try again once the cause is fixed.
-            QMessageBox.warning(self, "Answer not saved", f"Your answer was not saved: {exc}")
-            return
-        self.reviewed += 1
-        self.changed.emit()
-        self._show(following)
-
-    def undo(self) -> None:
-        try:
-            undone = self.store.undo()
-        except NothingToUndo:
-            self.message.emit("Nothing to undo")
-            return
-        if undone.kind == "answer":
-            self.reviewed = max(0, self.reviewed - 1)
-        self.changed.emit()
-        self._show(undone.card if undone.kind == "answer" else self.store.next_card(self.deck_id))
-
-    def bury(self) -> None:
-        if self.card is not None and self.pages.currentWidget() is self.study_page:
-            self.store.bury([self.card.id])
-            self.changed.emit()
-            self._show(self.store.next_card(self.deck_id))
-
-    def suspend(self) -> None:
-        if self.card is not None and self.pages.currentWidget() is self.study_page:
-            self.store.suspend([self.card.id])
-            self.changed.emit()
-            self._show(self.store.next_card(self.deck_id))
-
-    def _update_counts(self) -> None:
-        counts = self.store.queue_counts(self.deck_id)
+    def show_counts(self, counts: QueueCounts) -> None:
+        self.counts = counts
         c = self.colors
         self.counts_label.setText(
             f"<span style='color:{c.new}'><b>{counts.new}</b> new</span>&nbsp;&nbsp;&nbsp;"
@@ -227,20 +232,20 @@ class ReviewScreen(QWidget):
             f"<span style='color:{c.due}'><b>{counts.due}</b> due</span>"
         )
 
-    def _finished(self) -> None:
+    def message(self, text: str) -> None:
+        self.message_posted.emit(text)
+
+    def finished(self, summary: ReviewSummary) -> None:
         self.pages.setCurrentWidget(self.done_page)
-        name = self.deck_label.text()
-        self.done_title.setText("All done for now" if self.reviewed else "Nothing to study right now")
+        self.done_title.setText("All done for now" if summary.reviewed else "Nothing to study right now")
         lines = []
-        if self.reviewed:
+        if summary.reviewed:
             lines.append(
-                f"You answered {self.reviewed} card{'s' if self.reviewed != 1 else ''} in {name}"
-                f" (about {estimated_minutes(self.store, self.reviewed)} min at your pace)."
+                f"You answered {summary.reviewed} card{'s' if summary.reviewed != 1 else ''} in {summary.deck_name}"
+                f" (about {summary.minutes} min at your pace)."
             )
-        following = self.store.next_due(self.deck_id)
-        if following is not None:
-            lines.append(f"The next card is due {following.astimezone():%A %d %B at %H:%M}.")
-        counts = self.store.queue_counts(self.deck_id)
-        if counts.new == 0 and self.reviewed:
+        if summary.next_due is not None:
+            lines.append(f"The next card is due {summary.next_due.astimezone():%A %d %B at %H:%M}.")
+        if summary.new_done_for_today and summary.reviewed:
             lines.append("Today's new cards are done; more arrive tomorrow.")
         self.done_text.setText("\n".join(lines) or "Add cards or import a deck to get started.")

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cards import ops
+from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.settings import format_steps, parse_steps
 from cards.store import Store
@@ -26,7 +28,6 @@ RETENTION_HELP = (
 
 
 class SettingsScreen(QWidget):
-    changed = Signal()  # scheduling changed: queues must be recounted
     theme_changed = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -98,6 +99,10 @@ class SettingsScreen(QWidget):
         )
         self.theme.currentIndexChanged.connect(self._apply_theme)
 
+    def redraw(self, changes: Changes) -> None:
+        if changes & Changes.SETTINGS:
+            self.load()
+
     def load(self) -> None:
         s = self.store.settings()
         widgets = (self.retention, self.new_per_day, self.reviews_per_day, self.day_start, self.maximum_interval,
@@ -117,12 +122,11 @@ class SettingsScreen(QWidget):
 
     def _apply(self, **changes: object) -> None:
         try:
-            self.store.update_settings(**changes)
+            ops.update_settings(self.store, **changes)
         except StudyPlannerError as exc:
             self.error.setText(str(exc).capitalize())
             return
         self.error.clear()
-        self.changed.emit()
 
     def _apply_steps(self, name: str, field: QLineEdit) -> None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from cards import catchup, optimizer
+from cards.changes import Changes
 from cards.stats import RANGES, Report, report
 from cards.store import Store
 
 from .theme import LIGHT, Colors
-from .workers import run_task
+from .workers import StoreWorker
 
 
 def _say_empty(widget: QWidget, painter: QPainter, text: str, color: str) -> None:
@@ -257,14 +258,15 @@ class CalibrationChart(QWidget):
 
 
 class StatisticsScreen(QWidget):
-    changed = Signal()  # cards were moved (rescheduled, backlog spread): today's queue must be recounted
-
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.colors: Colors = LIGHT
         self.report: Report | None = None
+        self.worker = worker
         self._tasks: list = []
+        self._preview_tasks: list = []
+        self._catch_up: catchup.CatchUp | None = None
         title = QLabel("Statistics")
         title.setObjectName("title")
         self.deck_filter = QComboBox()
@@ -386,6 +388,10 @@ class StatisticsScreen(QWidget):
         self.calibration_chart.colors = colors
         self.update()
 
+    def redraw(self, changes: Changes) -> None:
+        if changes & (Changes.STUDY_QUEUE | Changes.DECKS | Changes.SETTINGS | Changes.CARD_CONTENT):
+            self.refresh(reload_decks=bool(changes & Changes.DECKS))
+
     def refresh(self, reload_decks: bool = True) -> None:
         if reload_decks:
             current = self.deck_filter.currentData()
@@ -398,14 +404,10 @@ class StatisticsScreen(QWidget):
             self.deck_filter.blockSignals(False)
         deck_id = self.deck_filter.currentData()
         range_days = self.range_filter.currentData()
-        path, clock, tz = self.store.path, self.store.clock, self.store.tz
-
-        def work() -> Report:
-            # Its own connection: a year of a large log takes longer than a frame.
-            with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
-                return report(reader, deck_id, range_days)
-
-        self._tasks = [run_task(work, self._show, lambda message: self.summary.setText(message))]
+        # On the worker: a year of a large log takes longer than a frame.
+        self._tasks = [self.worker.run(
+            lambda store: report(store, deck_id, range_days), self._show, lambda message: self.summary.setText(message)
+        )]  # fmt: skip
 
     def _show(self, r: Report) -> None:
         self.report = r
@@ -463,14 +465,10 @@ class StatisticsScreen(QWidget):
     # ------------------------------------------------------------------ personal parameters
 
     def fit_parameters(self) -> None:
-        path, clock, tz = self.store.path, self.store.clock, self.store.tz
-
-        def work(progress) -> optimizer.Fit:
-            with Store.open(path, clock=clock, tz=tz, load_builtin=False) as reader:
-                return optimizer.fit(reader, progress)
-
         self._start_work("Reading the review log…")
-        self._tasks = [run_task(work, self._fitted, self._work_failed, progress=self.work_step.setText)]
+        self._tasks = [
+            self.worker.run(optimizer.fit, self._fitted, self._work_failed, progress=self.work_step.setText)
+        ]
 
     def _start_work(self, step: str) -> None:
         self.fit_button.setEnabled(False)
@@ -503,20 +501,15 @@ class StatisticsScreen(QWidget):
         answer = QMessageBox.question(self, "FSRS parameters", text + "\n\nUse them and reschedule your cards?")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.store.update_settings(parameters=result.parameters)
-        path, clock, tz = self.store.path, self.store.clock, self.store.tz
-
-        def work() -> int:  # its own connection: rescheduling a large collection takes seconds
-            with Store.open(path, clock=clock, tz=tz, load_builtin=False) as writer:
-                return optimizer.reschedule(writer)
-
         def done(moved: int) -> None:
             self._work_done(f"New parameters in use; {moved} review cards rescheduled.")
-            self.changed.emit()
-            self.refresh(reload_decks=False)
 
+        # On the worker: rescheduling a large collection takes seconds.
         self._start_work("Rescheduling your cards with the new parameters…")
-        self._tasks = [run_task(work, done, self._work_failed)]
+        parameters = result.parameters
+        self._tasks = [
+            self.worker.run(lambda store: optimizer.apply(store, parameters).value, done, self._work_failed)
+        ]
 
     # ------------------------------------------------------------------ catching up
 
@@ -533,13 +526,25 @@ class StatisticsScreen(QWidget):
             self.preview_catch_up()
 
     def preview_catch_up(self) -> None:
-        self._catch_up = catchup.plan_catch_up(self.store, self.catch_up_days.value())
-        self.forecast.preview = self._catch_up.after
+        """On the worker (257 ms at 20,000 cards on the GUI thread); the newest spin-box value wins."""
+        days = self.catch_up_days.value()
+        for task in self._preview_tasks:
+            task.cancelled = True
+        self.catch_up_button.setEnabled(False)
+        self._preview_tasks = [
+            self.worker.run(lambda store: catchup.plan_catch_up(store, days), self._previewed, self._work_failed)
+        ]
+
+    def _previewed(self, plan: catchup.CatchUp) -> None:
+        self._catch_up = plan
+        self.forecast.preview = plan.after
         self.forecast.update()
+        self.catch_up_button.setEnabled(True)
 
     def apply_catch_up(self) -> None:
-        moved = catchup.apply_catch_up(self.store, self._catch_up)
+        if self._catch_up is None:
+            return
+        moved = catchup.apply_catch_up(self.store, self._catch_up).value
+        self._catch_up = None
         self.forecast.preview = None
         self._work_done(f"Moved {moved} reviews to the next {self.catch_up_days.value() - 1} days.")
-        self.changed.emit()
-        self.refresh(reload_decks=False)

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cards.changes import Changes
+from cards.queue import DeckCounts, QueueCounts
 from cards.stats import estimated_minutes, streak_days
-from cards.store import DeckCounts, QueueCounts, Store
+from cards.store import Store
 from planner import plans
 
 from .theme import LIGHT, Colors
@@ -153,6 +155,10 @@ class TodayScreen(QWidget):
         self.model.colors = colors
         self.table.viewport().update()
 
+    def redraw(self, changes: Changes) -> None:
+        """Everything here follows from the queue, the decks, the plans and the settings."""
+        self.refresh()
+
     def refresh(self) -> None:
         current = self.table.currentIndex().row()
         decks = self.store.deck_counts()
@@ -193,7 +199,6 @@ class TodayScreen(QWidget):
 
     def _ticked(self, item: QListWidgetItem) -> None:
         plans.set_done(self.store, [item.data(Qt.ItemDataRole.UserRole)], item.checkState() == Qt.CheckState.Checked)
-        self._show_plan_tasks()
 
     def current_deck_id(self) -> int | None:
         row = self.table.currentIndex().row()

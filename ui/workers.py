@@ -1,4 +1,10 @@
-"""Work off the GUI thread: a QRunnable whose result comes back by signal."""
+"""The one store worker: a single thread with its own connection, for store work longer than a frame.
+
+Import, export, backup, statistics, the optimizer, rescheduling, the catch-up
+preview and the card search run here, one after another, on a sibling of the
+window's store (same undo stack and change listeners, its own SQLite connection).
+Results come back to the GUI thread by signal; the GUI thread never waits on it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from cards.store import Store
+
 
 class _Signals(QObject):
     done = Signal(object)
@@ -16,35 +24,63 @@ class _Signals(QObject):
 
 
 class Task(QRunnable):
-    """Run fn() on the global thread pool; done(result) or failed(message) on the GUI thread."""
+    """fn(store) on the worker; done(result) or failed(message) on the GUI thread."""
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, worker: StoreWorker, fn: Callable[..., Any], with_progress: bool) -> None:
         super().__init__()
-        self.fn = fn
+        self.worker, self.fn, self.with_progress = worker, fn, with_progress
         self.signals = _Signals()
+        self.cancelled = False  # set by the screen: a cancelled task's result is dropped, not shown
 
     def run(self) -> None:
+        if self.cancelled:
+            return
         try:
-            result = self.fn()
+            store = self.worker.connection()
+            result = self.fn(store, self.signals.progress.emit) if self.with_progress else self.fn(store)
         except Exception as exc:  # reported to the learner, not lost on a console
             traceback.print_exc()
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
+            if not self.cancelled:
+                self.signals.failed.emit(str(exc) or type(exc).__name__)
             return
-        self.signals.done.emit(result)
+        if not self.cancelled:
+            self.signals.done.emit(result)
 
 
-def run_task(
-    fn: Callable[..., Any],
-    done: Callable[[Any], None],
-    failed: Callable[[str], None],
-    progress: Callable[[str], None] | None = None,
-) -> Task:
-    """With `progress`, fn is called with a function that reports a step (text) back to the GUI thread."""
-    task = Task(fn)
-    if progress is not None:
-        task.fn = lambda: fn(task.signals.progress.emit)
-        task.signals.progress.connect(progress)
-    task.signals.done.connect(done)
-    task.signals.failed.connect(failed)
-    QThreadPool.globalInstance().start(task)
-    return task
+class StoreWorker:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)  # one thread: the store's work is done in order, never at once
+        self.pool.setExpiryTimeout(-1)  # the thread (and its connection) stays for the window's life
+        self._sibling: Store | None = None
+
+    def connection(self) -> Store:
+        """The worker's own store (made on the worker thread at first use)."""
+        if self._sibling is None:
+            self._sibling = self.store.sibling()
+        return self._sibling
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        done: Callable[[Any], None],
+        failed: Callable[[str], None],
+        progress: Callable[[str], None] | None = None,
+    ) -> Task:
+        """Run fn(store) (or fn(store, report) with `progress`) on the worker."""
+        task = Task(self, fn, progress is not None)
+        task.setAutoDelete(False)  # the caller may keep it to cancel it
+        if progress is not None:
+            task.signals.progress.connect(progress)
+        task.signals.done.connect(done)
+        task.signals.failed.connect(failed)
+        self.pool.start(task)
+        return task
+
+    def close(self) -> None:
+        """Wait for the work under way, then close the worker's connection."""
+        self.pool.waitForDone()
+        if self._sibling is not None:
+            self._sibling.close()
+            self._sibling = None

@@ -10,23 +10,24 @@ import functools
 import gc
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nh3
 
+from ..changes import Changes, OpResult
 from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_deck
 from ..errors import FileFormatError, StudyPlannerError
 from ..history import PastAnswer, append_history
 from ..loading import LoadSummary, upsert_deck
-from ..render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from ..store import Store, slug
+from ..ops import slug
+from ..rows import Deck
+from ..store import Store
 from ..timeutil import to_ms
 from . import delimited
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
-IMPORTABLE = (".md", ".csv", ".tsv", ".txt", ".apkg")
-EXPORTABLE = (".md", ".csv", ".tsv", ".apkg")
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
 _MEDIA_SRC = re.compile(r'src="([^":/]+)"')  # a picture the store holds: a plain file name
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
@@ -71,10 +72,6 @@ class Preview:
 
 def read_file(path: str | Path) -> bytes:
     path = Path(path)
-    if path.suffix.lower() not in IMPORTABLE:
-        raise FileFormatError(
-            str(path), None, f"cannot import {path.suffix or 'this'} files: use {', '.join(IMPORTABLE)}"
-        )
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -109,20 +106,31 @@ def preview_file(
     path: str | Path, mapping: dict[str, int] | None = None, has_header: bool | None = None, limit: int = 20
 ) -> Preview:
     path = Path(path)
-    kind = path.suffix.lower()
-    if kind == ".apkg":
-        from .apkg import read_apkg
+    preview = format_of(path, "import").preview
+    assert preview is not None  # every importable format has a previewer
+    return preview(path, mapping, has_header, limit)
 
-        package = read_apkg(path)
-        cards = [DeckCard(c.question, c.answer, c.key, c.tags) for c in package.cards[:limit]]
-        return Preview("apkg", cards, len(package.cards), decks=sorted({c.deck for c in package.cards}))
-    data = read_file(path)
-    if kind == ".md":
-        deck = parse_deck_bytes(data, str(path))
-        return Preview("md", deck.cards[:limit], len(deck.cards), decks=[deck.name])
-    table = delimited.read_table(data, str(path), mapping, has_header)
+
+def _preview_apkg(path: Path, mapping: dict[str, int] | None, has_header: bool | None, limit: int) -> Preview:
+    from .apkg import read_apkg
+
+    package = read_apkg(path)
+    cards = [DeckCard(c.question, c.answer, c.key, c.tags) for c in package.cards[:limit]]
+    return Preview("apkg", cards, len(package.cards), decks=sorted({c.deck for c in package.cards}))
+
+
+def _preview_markdown(path: Path, mapping: dict[str, int] | None, has_header: bool | None, limit: int) -> Preview:
+    deck = parse_deck_bytes(read_file(path), str(path))
+    return Preview("md", deck.cards[:limit], len(deck.cards), decks=[deck.name])
+
+
+def _preview_table(path: Path, mapping: dict[str, int] | None, has_header: bool | None, limit: int) -> Preview:
+    table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, _ = delimited.cards_from_table(table, str(path))
     return Preview("table", cards[:limit], len(cards), table.header, table.columns, table.mapping, [path.stem])
+
+
+IMPORT_CHANGES = Changes.CARD_CONTENT | Changes.DECKS | Changes.STUDY_QUEUE
 
 
 @_bulk
@@ -134,22 +142,30 @@ def import_file(
     mapping: dict[str, int] | None = None,
     has_header: bool | None = None,
     with_history: bool = True,
-) -> ImportSummary:
-    """Import a deck file into the store, all or nothing. `deck` names the deck to fill."""
+) -> OpResult[ImportSummary]:
+    """Import a deck file into the store, all or nothing (and undoable). `deck` names the deck to fill."""
     path = Path(path)
-    kind = path.suffix.lower()
-    now_ms = to_ms(store.clock.now())
-    if kind == ".apkg":
-        return _import_apkg(store, path, deck, with_history, now_ms)
-    data = read_file(path)
-    if kind == ".md":
-        parsed = parse_deck_bytes(data, str(path))
-        if deck:
-            parsed.name = deck
-        with store.transaction() as db:
-            result = upsert_deck(db, parsed, f"file:{path}", now_ms, remove_missing=True)
-        return _summary([parsed.name], [result])
-    table = delimited.read_table(data, str(path), mapping, has_header)
+    importer = format_of(path, "import").importer
+    assert importer is not None
+    label = f"import {path.name}"
+    summary = importer(store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history)
+    return OpResult(summary, IMPORT_CHANGES, label)
+
+
+def _import_markdown(store: Store, path: Path, label: str, *, deck: str | None, **_: object) -> ImportSummary:
+    parsed = parse_deck_bytes(read_file(path), str(path))
+    if deck:
+        parsed.name = deck
+    with store.operation(IMPORT_CHANGES, label) as db:
+        result = upsert_deck(db, parsed, f"file:{path}", to_ms(store.clock.now()), remove_missing=True)
+    return _summary([parsed.name], [result])
+
+
+def _import_table(
+    store: Store, path: Path, label: str, *, deck: str | None, mapping: dict[str, int] | None,
+    has_header: bool | None, **_: object,
+) -> ImportSummary:  # fmt: skip
+    table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
     name = deck or path.stem
     key = _deck_key(store, name)
@@ -157,14 +173,19 @@ def import_file(
         card.question, card.answer = _clean(card.question), _clean(card.answer)
         card.key = derived_key(key, card.question)
     skipped += _drop_duplicates(cards)
-    with store.transaction() as db:
-        result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
+    with store.operation(IMPORT_CHANGES, label) as db:
+        result = upsert_deck(
+            db, DeckFile(name, key, "", cards), f"file:{path}", to_ms(store.clock.now()), remove_missing=False
+        )
     return _summary([name], [result], skipped=skipped)
 
 
-def _import_apkg(store: Store, path: Path, deck: str | None, with_history: bool, now_ms: int) -> ImportSummary:
+def _import_apkg(
+    store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, **_: object
+) -> ImportSummary:
     from .apkg import read_apkg
 
+    now_ms = to_ms(store.clock.now())
     if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
         raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     package = read_apkg(path)
@@ -172,12 +193,12 @@ def _import_apkg(store: Store, path: Path, deck: str | None, with_history: bool,
     for card in package.cards:
         by_deck.setdefault(deck or card.deck, []).append(card)
     results, reviews = [], 0
-    with store.transaction() as db:
+    with store.operation(IMPORT_CHANGES, label) as db:
         for name, anki_cards in by_deck.items():
             key = _deck_key(store, name)
             cards = [DeckCard(_clean(c.question), _clean(c.answer), c.key, c.tags, 0) for c in anki_cards]
-            for card, source in zip(cards, anki_cards):
-                if not card.question or not card.answer:
+            for deck_card, source in zip(cards, anki_cards):
+                if not deck_card.question or not deck_card.answer:
                     raise FileFormatError(str(path), None, f"{source.record} has an empty side after cleaning")
             result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
             results.append(result)
@@ -200,31 +221,44 @@ def _import_apkg(store: Store, path: Path, deck: str | None, with_history: bool,
 def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool = False) -> int:
     """Write a deck to a file; the format follows the extension. Returns how many cards."""
     path = Path(path)
-    kind = path.suffix.lower()
-    if kind not in EXPORTABLE:
-        raise StudyPlannerError(f"cannot export to {kind or 'a file without extension'}: use {', '.join(EXPORTABLE)}")
-    deck = store.deck(deck_id)
-    if kind in (".csv", ".tsv"):
-        delimiter = "," if kind == ".csv" else "\t"
-        line = delimited.quoted_line_sql(["question", "answer", "trim(tags)"])
-        # UTF-8 bytes straight from SQLite: the deck is never decoded and encoded again.
-        sql = f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id"
-        lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id))]
-        header = delimiter.join(['"question"', '"answer"', '"tags"']).encode()
-        data = b"\n".join([header, *lines, b""])
-        _write_atomically(path, lambda tmp: tmp.write_bytes(data))
-        return len(lines)
-    # Plain rows, not Card objects: exports of large decks stay fast.
-    cards = store.db.execute(
+    exporter = format_of(path, "export").exporter
+    assert exporter is not None
+    return exporter(store, store.deck(deck_id), path, with_history)
+
+
+def _export_table(store: Store, deck: Deck, path: Path, with_history: bool) -> int:
+    deck_id = deck.id
+    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    line = delimited.quoted_line_sql(["question", "answer", "trim(tags)"])
+    # UTF-8 bytes straight from SQLite: the deck is never decoded and encoded again.
+    sql = f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id"
+    lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id))]
+    header = delimiter.join(['"question"', '"answer"', '"tags"']).encode()
+    data = b"\n".join([header, *lines, b""])
+    _write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    return len(lines)
+
+
+def _deck_rows(store: Store, deck_id: int) -> list[tuple]:
+    """Plain rows, not Card objects: exports of large decks stay fast."""
+    return store.db.execute(
         "SELECT id, key, question, answer, tags FROM card WHERE deck_id = ? ORDER BY position, id", (deck_id,)
     ).fetchall()
-    if kind == ".md":
-        deck_cards = [DeckCard(q, a, key, tags.split()) for _, key, q, a, tags in cards]
-        data = write_deck(DeckFile(deck.name, deck.key, deck.description, deck_cards)).encode()
-        _write_atomically(path, lambda tmp: tmp.write_bytes(data))
-        return len(cards)
+
+
+def _export_markdown(store: Store, deck: Deck, path: Path, with_history: bool) -> int:
+    cards = _deck_rows(store, deck.id)
+    deck_cards = [DeckCard(q, a, key, tags.split()) for _, key, q, a, tags in cards]
+    data = write_deck(DeckFile(deck.name, deck.key, deck.description, deck_cards)).encode()
+    _write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    return len(cards)
+
+
+def _export_apkg(store: Store, deck: Deck, path: Path, with_history: bool) -> int:
     from .apkg import AnkiReview, ExportCard, write_apkg
 
+    deck_id = deck.id
+    cards = _deck_rows(store, deck_id)
     history: dict[int, list[AnkiReview]] = {}
     if with_history:
         for card_id, at, rating, duration, state_before in store.db.execute(
@@ -238,6 +272,47 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
     media = {n: data for n in names if (data := store.media(n)) is not None}
     _write_atomically(path, lambda tmp: write_apkg(tmp, deck.name, export, media))
     return len(cards)
+
+
+# --------------------------------------------------------------------- the formats
+
+Previewer = Callable[[Path, "dict[str, int] | None", "bool | None", int], Preview]
+Importer = Callable[..., ImportSummary]
+Exporter = Callable[[Store, Deck, Path, bool], int]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: what the import dialog, the export dialog and the command line offer comes from here."""
+
+    extension: str
+    name: str
+    preview: Previewer | None = None
+    importer: Importer | None = None
+    exporter: Exporter | None = None
+
+
+FORMATS = (
+    Format(".md", "Markdown deck", _preview_markdown, _import_markdown, _export_markdown),
+    Format(".csv", "CSV", _preview_table, _import_table, _export_table),
+    Format(".tsv", "TSV", _preview_table, _import_table, _export_table),
+    Format(".txt", "Text, tab- or comma-separated", _preview_table, _import_table),
+    Format(".apkg", "Anki package", _preview_apkg, _import_apkg, _export_apkg),
+)
+IMPORTABLE = tuple(f.extension for f in FORMATS if f.importer)
+EXPORTABLE = tuple(f.extension for f in FORMATS if f.exporter)
+
+
+def format_of(path: Path, direction: str) -> Format:
+    """The format a file's extension names, for "import" or "export"; a clear error for any other."""
+    kind = path.suffix.lower()
+    for f in FORMATS:
+        if f.extension == kind and (f.importer if direction == "import" else f.exporter):
+            return f
+    allowed = IMPORTABLE if direction == "import" else EXPORTABLE
+    if direction == "import":
+        raise FileFormatError(str(path), None, f"cannot import {kind or 'this'} files: use {', '.join(allowed)}")
+    raise StudyPlannerError(f"cannot export to {kind or 'a file without extension'}: use {', '.join(allowed)}")
 
 
 def _write_atomically(path: Path, write) -> None:
@@ -261,13 +336,17 @@ def _clean(text: str) -> str:
     text = text.strip()
     if not _LOOKS_LIKE_HTML.search(text):
         return text
+    from ..render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS  # here: the renderer loads Markdown, which most commands skip
+
     return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None).strip()
 
 
 def _drop_duplicates(cards: list[DeckCard]) -> int:
     """The same question twice in one file: the first one is kept. Returns how many were dropped."""
-    seen: set[str] = set()
-    kept = [c for c in cards if not (c.key in seen or seen.add(c.key))]
+    first: dict[str, DeckCard] = {}
+    for card in cards:
+        first.setdefault(card.key, card)
+    kept = list(first.values())
     dropped = len(cards) - len(kept)
     cards[:] = kept
     return dropped

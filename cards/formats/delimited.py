@@ -117,7 +117,7 @@ def _detect_header(cells: list[str]) -> list[str] | None:
 def _auto_mapping(header: list[str] | None, columns: int) -> dict[str, int]:
     if header is not None:
         names = [h.strip().lower() for h in header]
-        mapping = {}
+        mapping: dict[str, int] = {}
         for role, aliases in ROLE_NAMES.items():
             for index, name in enumerate(names):
                 if name in aliases and index not in mapping.values():

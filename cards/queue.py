@@ -1,0 +1,326 @@
+"""Reading the study queue: what to study next, today's counts, the intervals a rating would give.
+
+Nothing here writes. The Store inherits these reads (store.next_card(), store.deck_counts()...);
+they run plain SQL on the store's connection, each a read of one small index range, so their
+cost does not grow with the collection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from fsrs import Rating, State
+
+from .errors import StudyPlannerError, UnknownCard, UnknownDeck
+from .rows import CARD_COLUMNS, CARD_SELECT, DECK_SELECT, Card, Deck, card_from_row, deck_from_row
+from .scheduling import NEW, QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW, fsrs_card, make_scheduler, preview_intervals
+from .scheduling import queue_for_state as queue_for_state
+from .timeutil import Clock, from_ms, to_ms
+
+if TYPE_CHECKING:
+    from fsrs import Card as FsrsCard
+
+    from .settings import SchedulingSettings
+
+LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card due this soon is shown when nothing else is left
+_POSITION = CARD_COLUMNS.index("position")
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int = 0
+    learning: int = 0
+    due: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.due
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    deck_id: int
+    name: str
+    total: int
+    new: int
+    learning: int
+    due: int
+
+
+@dataclass(frozen=True)
+class StudyDay:
+    day: date
+    start_ms: int
+    end_ms: int
+
+
+class StudyQueue:
+    """The reads of a Store (see store.py for the connection they run on)."""
+
+    db: sqlite3.Connection
+    clock: Clock
+    tz: tzinfo | None
+    new_card_priority: Callable[[date], list[str]] | None
+    _topic_search: tuple[object, dict[int, int | None]]
+    _edits: int
+
+    def settings(self, deck_id: int | None = None) -> SchedulingSettings:
+        raise NotImplementedError  # defined by Store
+
+    def today(self) -> StudyDay:
+        raise NotImplementedError  # defined by Store
+
+    # ----------------------------------------------------------------- decks and cards
+
+    def decks(self) -> list[Deck]:
+        return [deck_from_row(row) for row in self.db.execute(DECK_SELECT + " ORDER BY id")]
+
+    def deck(self, deck_id: int) -> Deck:
+        row = self.db.execute(DECK_SELECT + " WHERE id = ?", (deck_id,)).fetchone()
+        if row is None:
+            raise StudyPlannerError(f"no deck with id {deck_id}")
+        return deck_from_row(row)
+
+    def deck_by_name(self, name: str) -> Deck:
+        """A deck by its name (case-insensitive) or key."""
+        for deck in self.decks():
+            if name.casefold() in (deck.name.casefold(), deck.key.casefold()):
+                return deck
+        raise UnknownDeck(name)
+
+    def card(self, card_id: int) -> Card:
+        row = self.db.execute(CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise UnknownCard(card_id)
+        return card_from_row(row)
+
+    def cards(self, deck_id: int | None = None) -> list[Card]:
+        args: tuple[int, ...]
+        sql, args = CARD_SELECT, ()
+        if deck_id is not None:
+            sql, args = sql + " WHERE deck_id = ?", (deck_id,)
+        return [card_from_row(row) for row in self.db.execute(sql + " ORDER BY deck_id, position, id", args)]
+
+    def media(self, name: str) -> bytes | None:
+        """A picture an imported card shows, or None when the store has no file of that name."""
+        row = self.db.execute("SELECT data FROM media WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    # ----------------------------------------------------------------- counts
+
+    def deck_counts(self) -> list[DeckCounts]:
+        """Every deck with its total and today's new / learning / due counts (limits applied)."""
+        today = self.today()
+        # Two reads of the (deck, queue, due) index: totals per queue, and what is due today.
+        per_queue: dict[int, dict[int, int]] = {}
+        for deck_id, queue, count in self.db.execute(
+            "SELECT deck_id, queue, count(*) FROM card GROUP BY deck_id, queue"
+        ):
+            per_queue.setdefault(deck_id, {})[queue] = count
+        due_today: dict[int, dict[int, int]] = {}
+        # "deck_id IN" makes SQLite seek the (deck, queue, due) index deck by deck, reading the index
+        # alone; by the (queue, due) index it would read every due card's row for its deck (20x slower).
+        for deck_id, queue, count in self.db.execute(
+            "SELECT deck_id, queue, count(*) FROM card WHERE deck_id IN (SELECT id FROM deck) "
+            "AND queue IN (1, 2) AND due_ms < ? GROUP BY deck_id, queue",
+            (today.end_ms,),
+        ):
+            due_today.setdefault(deck_id, {})[queue] = count
+        done = self._done_today(today)
+        result = []
+        for deck in self.decks():
+            queues, due_now = per_queue.get(deck.id, {}), due_today.get(deck.id, {})
+            total, new = sum(queues.values()), queues.get(QUEUE_NEW, 0)
+            learning, due = due_now.get(QUEUE_LEARNING, 0), due_now.get(QUEUE_REVIEW, 0)
+            settings = self.settings(deck.id)
+            done_new, done_reviews = done.get(deck.id, (0, 0))
+            result.append(
+                DeckCounts(
+                    deck_id=deck.id,
+                    name=deck.name,
+                    total=total,
+                    new=min(new, max(0, settings.new_per_day - done_new)),
+                    learning=learning,
+                    due=min(due, max(0, settings.reviews_per_day - done_reviews)),
+                )
+            )
+        return result
+
+    def _done_today(self, today: StudyDay) -> dict[int, tuple[int, int]]:
+        """Per deck: new cards introduced and review cards answered today."""
+        return {
+            row[0]: (row[1], row[2])
+            for row in self.db.execute(
+                "SELECT deck_id, sum(state_before = 0), sum(state_before = 2) FROM review WHERE id >= ? GROUP BY 1",
+                (today.start_ms,),
+            )
+        }
+
+    def queue_counts(self, deck_id: int | None = None, deck_counts: list[DeckCounts] | None = None) -> QueueCounts:
+        """What is left to study today, in a deck or in all decks (from deck_counts when the caller has them)."""
+        every = deck_counts if deck_counts is not None else self.deck_counts()
+        counts = [c for c in every if deck_id is None or c.deck_id == deck_id]
+        if deck_id is not None and not counts:
+            raise StudyPlannerError(f"no deck with id {deck_id}")
+        new = sum(c.new for c in counts)
+        due = sum(c.due for c in counts)
+        if deck_id is None:
+            settings = self.settings()
+            done = self._done_today(self.today()).values()
+            new = min(new, max(0, settings.new_per_day - sum(d[0] for d in done)))
+            due = min(due, max(0, settings.reviews_per_day - sum(d[1] for d in done)))
+        return QueueCounts(new=new, learning=sum(c.learning for c in counts), due=due)
+
+    # ----------------------------------------------------------------- the next card
+
+    def next_card(self, deck_id: int | None = None) -> Card | None:
+        """The card to study now: learning due now, then reviews due today, then new cards."""
+        today = self.today()
+        now_ms = to_ms(self.clock.now())
+        scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
+        row = self.db.execute(
+            CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1", (now_ms, *args)
+        ).fetchone()
+        if row:
+            return card_from_row(row)
+        quotas = self._quotas(today, deck_id)
+        review_decks = [d for d, (_, reviews) in quotas.items() if reviews > 0]
+        if review_decks:
+            # Walk the due index in order; name the decks only when some are over their limit.
+            limited = len(review_decks) < len(quotas) or deck_id is not None
+            marks = f"AND deck_id IN ({','.join('?' * len(review_decks))})" if limited else ""
+            row = self.db.execute(
+                CARD_SELECT + f" WHERE queue = 2 AND due_ms < ? {marks} ORDER BY due_ms LIMIT 1",
+                (today.end_ms, *(review_decks if limited else ())),
+            ).fetchone()
+            if row:
+                return card_from_row(row)
+        priority = self.new_card_priority(today.day) if self.new_card_priority else []
+        if priority:
+            row = self._first_topic_card(today.day, priority, [d for d, (new, _) in quotas.items() if new > 0])
+            if row:
+                return card_from_row(row)
+        for deck, (new, _) in quotas.items():
+            if new > 0:
+                row = self.db.execute(
+                    CARD_SELECT + " WHERE deck_id = ? AND queue = 0 ORDER BY position LIMIT 1", (deck,)
+                ).fetchone()
+                if row:
+                    return card_from_row(row)
+        row = self.db.execute(
+            CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1",
+            (now_ms + LEARN_AHEAD // timedelta(milliseconds=1), *args),
+        ).fetchone()
+        return card_from_row(row) if row else None
+
+    def _first_topic_card(self, day: date, topics: list[str], decks: list[int]) -> tuple | None:
+        """The first new card, in deck order, tagged with one of the day's plan topics.
+
+        Answers only take cards out of the new queue, so each deck's search resumes at the
+        position of the card it found last, and a deck found to have none is not searched
+        again, until an edit or another connection's commit may have changed the new cards.
+        """
+        key = (day, tuple(topics), self._edits, self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._topic_search[0] != key:
+            self._topic_search = (key, {})
+        resume = self._topic_search[1]
+        tagged = " OR ".join("tags LIKE ?" for _ in topics)
+        patterns = [f"% {tag} %" for tag in topics]
+        for deck in decks:
+            if deck in resume and resume[deck] is None:
+                continue
+            row = self.db.execute(
+                CARD_SELECT + f" WHERE deck_id = ? AND queue = 0 AND position >= ? AND ({tagged}) "
+                "ORDER BY position LIMIT 1",
+                (deck, resume.get(deck, 0), *patterns),
+            ).fetchone()
+            resume[deck] = row[_POSITION] if row else None
+            if row:
+                return row
+        return None
+
+    def _quotas(self, today: StudyDay, deck_id: int | None) -> dict[int, tuple[int, int]]:
+        """Per deck in study order: new cards and reviews still allowed today."""
+        done = self._done_today(today)
+        deck_ids = (
+            [deck_id] if deck_id is not None else [r[0] for r in self.db.execute("SELECT id FROM deck ORDER BY id")]
+        )
+        quotas = {}
+        for d in deck_ids:
+            s = self.settings(d)
+            done_new, done_reviews = done.get(d, (0, 0))
+            quotas[d] = (max(0, s.new_per_day - done_new), max(0, s.reviews_per_day - done_reviews))
+        if deck_id is None:  # the global limits cap the sum over all decks
+            s = self.settings()
+            left_new = max(0, s.new_per_day - sum(v[0] for v in done.values()))
+            left_reviews = max(0, s.reviews_per_day - sum(v[1] for v in done.values()))
+            quotas = {d: (min(n, left_new), min(r, left_reviews)) for d, (n, r) in quotas.items()}
+        return quotas
+
+    def next_due(self, deck_id: int | None = None) -> datetime | None:
+        """When the next card of a deck (or any deck) becomes due after today's are done."""
+        scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
+        row = self.db.execute(
+            f"SELECT min(due_ms) FROM card WHERE queue IN (1, 2) AND due_ms > ? {scope}",
+            (to_ms(self.clock.now()), *args),
+        ).fetchone()
+        return from_ms(row[0]) if row and row[0] is not None else None
+
+    def preview(self, card_id: int) -> dict[int, timedelta]:
+        """The interval each rating (1-4) would give the card now."""
+        card = self.card(card_id)
+        now = self.clock.now()
+        return preview_intervals(self.settings(card.deck_id), fsrs_state(card, now), now)
+
+    # ----------------------------------------------------------------- the log
+
+    def replay(self, card_id: int) -> Card:
+        """The card's scheduling state recomputed from its review log alone."""
+        card = self.card(card_id)
+        settings = self.settings(card.deck_id)
+        scheduler = make_scheduler(settings, fuzz=False)
+        state, reps, lapses = None, 0, 0
+        for review_id, rating, due_after in self.db.execute(
+            "SELECT id, rating, due_after_ms FROM review WHERE card_id = ? ORDER BY id", (card_id,)
+        ):
+            when = from_ms(review_id)
+            if state is None:
+                state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
+            elif state.state == State.Review and rating == 1:
+                lapses += 1
+            state, _ = scheduler.review_card(state, Rating(rating), when)
+            if settings.fuzz:  # fuzz is random by design: the logged due is the truth
+                state.due = from_ms(due_after)
+            reps += 1
+        if state is None:
+            return replace(card, state=NEW, step=None, stability=None, difficulty=None, due_ms=None,
+                           last_review_ms=None, reps=0, lapses=0, queue=min(card.queue, QUEUE_NEW))  # fmt: skip
+        return replace(
+            card,
+            state=int(state.state),
+            queue=card.queue if card.queue < 0 else queue_for_state(int(state.state)),
+            step=state.step,
+            stability=state.stability,
+            difficulty=state.difficulty,
+            due_ms=to_ms(state.due),
+            last_review_ms=to_ms(state.last_review) if state.last_review else None,
+            reps=reps,
+            lapses=lapses,
+        )
+
+
+def fsrs_state(card: Card, now: datetime) -> FsrsCard:
+    """The card as an fsrs Card, for the scheduler."""
+    return fsrs_card(
+        card.id, card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, now
+    )
+
+
+def tags_text(tags: Iterable[str]) -> str:
+    """Tags as stored: each word once, in order, with a space on both sides (" a b ") for LIKE '% a %'."""
+    unique = dict.fromkeys(" ".join(tags).split())
+    return " " + " ".join(unique) + " " if unique else " "

@@ -1,0 +1,181 @@
+"""One way through the code: every change is an operation that says what changed, and undo is exact.
+
+Each undoable operation is run on a real store, undone, and the whole store
+(every row of every table) compared with what it was before.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+
+from cards import catchup, formats, ops
+from cards.changes import Changes
+from cards.errors import NothingToUndo, StudyPlannerError
+from cards.store import Store
+from planner import plans
+from planner.planfile import parse_plan
+
+DATA = Path(__file__).parent / "data"
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order."""
+    tables = [r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {t: sorted(map(repr, store.db.execute(f"SELECT rowid, * FROM {t}"))) for t in tables}  # type: ignore[misc]
+
+
+@pytest.fixture
+def planned(store):
+    plans.attach(store)
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    store.undo_stack.clear()
+    return store
+
+
+def _first(store):
+    return store.next_card().id
+
+
+def _answered(store):
+    card = _first(store)
+    ops.answer(store, card, 4)
+    return card
+
+
+def _csv(tmp_path):
+    path = tmp_path / "extra.csv"
+    path.write_text("question,answer,tags\nWhat is 3+3?,6,math\nWhat is 2+2?,4,math\n")
+    return path
+
+
+def _behind(store, clock):
+    return plans.start_plan(store, "test-plan", on=store.today().day - timedelta(days=3)).value
+
+
+UNDOABLE = {
+    "answer": lambda s, c, t: ops.answer(s, _first(s), 3),
+    "answer a review card": lambda s, c, t: (_answered(s), c.advance(days=30), ops.answer(s, _first(s), 1))[-1],
+    "bury": lambda s, c, t: ops.bury(s, [_first(s)]),
+    "suspend": lambda s, c, t: ops.suspend(s, [_first(s)]),
+    "unsuspend": lambda s, c, t: (ops.suspend(s, [1, 2]), ops.unsuspend(s, [1]))[-1],
+    "add card": lambda s, c, t: ops.add_card(s, 1, "New question?", "New answer", ["new"]),
+    "edit card": lambda s, c, t: ops.edit_card(s, 1, question="Edited?", tags=["edited"]),
+    "move card with its history": lambda s, c, t: (
+        _answered(s), ops.edit_card(s, 1, deck_id=ops.add_deck(s, "Other").value.id)
+    )[-1],
+    "move cards": lambda s, c, t: (_answered(s), ops.move_cards(s, [1, 2], ops.add_deck(s, "Other").value.id))[-1],
+    "delete cards with their history": lambda s, c, t: (_answered(s), ops.delete_cards(s, [1, 2]))[-1],
+    "add deck": lambda s, c, t: ops.add_deck(s, "Fresh"),
+    "rename deck": lambda s, c, t: ops.rename_deck(s, 1, "Renamed"),
+    "delete deck with cards and history": lambda s, c, t: (_answered(s), ops.delete_deck(s, 1))[-1],
+    "settings": lambda s, c, t: ops.update_settings(s, new_per_day=5, desired_retention=0.85),
+    "deck options": lambda s, c, t: ops.set_deck_overrides(s, 1, new_per_day=2),
+    "import csv into an existing deck": lambda s, c, t: formats.import_file(s, _csv(t), deck="Small test deck"),
+    "import a new markdown deck": lambda s, c, t: formats.import_file(s, DATA / "small.md", deck="Copy"),
+    "import plan": lambda s, c, t: plans.import_plan(
+        s, parse_plan((DATA / "plan.md").read_text().replace("test-plan", "other-plan"), "p.md")
+    ),
+    "start plan": lambda s, c, t: plans.start_plan(s, "test-plan"),
+    "stop plan": lambda s, c, t: (
+        plans.start_plan(s, "test-plan"), plans.stop_run(s, plans.runs(s)[0].id)
+    )[-1],
+    "tick tasks": lambda s, c, t: (
+        plans.start_plan(s, "test-plan", on=s.today().day),
+        plans.set_done(s, [t.id for t in plans.tasks_between(s, s.today().day, s.today().day)[s.today().day]]),
+    )[-1],
+    "shift plan": lambda s, c, t: plans.shift_remaining(s, _behind(s, c).id),
+    "spread missed tasks": lambda s, c, t: plans.spread_missed(s, _behind(s, c).id, over_days=2),
+}
+
+
+@pytest.mark.parametrize("name", list(UNDOABLE))
+def test_every_undoable_operation_is_undone_exactly(planned, clock, tmp_path, name):
+    steps = len(planned.undo_stack.steps)
+    heard: list[Changes] = []
+    planned.listen(heard.append)
+    before_all = snapshot(planned)
+    result = UNDOABLE[name](planned, clock, tmp_path)
+    assert result.undo_label, "an undoable operation names itself"
+    assert result.changes and heard[-1] == result.changes  # returned, and told to the listeners
+    assert planned.undo_label == result.undo_label
+    assert snapshot(planned) != before_all
+    while len(planned.undo_stack.steps) > steps:  # set-up steps inside the case are undone too
+        ops.undo(planned)
+    assert snapshot(planned) == before_all
+
+
+def test_undo_walks_back_several_steps_in_order(store):
+    first = snapshot(store)
+    ops.answer(store, store.next_card().id, 3)
+    second = snapshot(store)
+    ops.delete_cards(store, [2])
+    third = snapshot(store)
+    ops.rename_deck(store, 1, "Renamed")
+    assert store.undo_label == "rename deck"
+    assert ops.undo(store).value.label == "rename deck" and snapshot(store) == third
+    assert ops.undo(store).value.label == "delete 1 card" and snapshot(store) == second
+    assert ops.undo(store).value.label == "answer" and snapshot(store) == first
+    with pytest.raises(NothingToUndo):
+        ops.undo(store)
+
+
+def test_a_failed_operation_changes_nothing_and_leaves_no_step(store):
+    before = snapshot(store)
+    with pytest.raises(StudyPlannerError):
+        ops.rename_deck(store, 1, "   ")
+    with pytest.raises(StudyPlannerError):
+        ops.move_cards(store, [1, 99999], 1)  # the first card moves, then the second is unknown: all rolled back
+    assert snapshot(store) == before
+    assert store.undo_label is None
+
+
+def test_another_programs_change_ends_the_undo_history(store, clock):
+
+    ops.answer(store, store.next_card().id, 3)
+    with Store.open(store.path, clock=clock, tz=UTC, load_builtin=False) as other:
+        ops.rename_deck(other, 1, "Changed elsewhere")
+    with pytest.raises(NothingToUndo, match="changed by another program"):
+        ops.undo(store)
+    assert store.undo_label is None
+    assert store.deck(1).name == "Changed elsewhere"  # nothing was written over
+
+
+def test_work_done_on_the_worker_connection_is_undone_from_the_window(store, tmp_path):
+    worker = store.sibling()
+    try:
+        before = snapshot(store)
+        summary = formats.import_file(worker, _csv(tmp_path), deck="From the worker").value
+        assert summary.added == 2
+        assert store.undo_label == "import extra.csv"
+        ops.undo(store)
+        assert snapshot(store) == before
+    finally:
+        worker.close()
+
+
+def test_operations_that_cannot_be_undone_end_the_history(store, clock):
+    ops.answer(store, store.next_card().id, 1)
+    clock.advance(days=40)
+    overdue = catchup.plan_catch_up(store, days=3, per_day=0)
+    ops.answer(store, store.next_card().id, 3)
+    assert store.undo_label == "answer"
+    catchup.apply_catch_up(store, overdue)  # undoable itself
+    assert store.undo_label.startswith("spread")
+    from cards import optimizer
+
+    optimizer.reschedule(store)  # rewrites every review card: not undoable
+    assert store.undo_label is None
+
+
+def test_reading_never_writes(store, clock):
+    ops.bury(store, [1])
+    clock.advance(days=1)
+    changes_before = store.db.total_changes
+    store.today(), store.deck_counts(), store.next_card(), store.queue_counts()
+    assert store.db.total_changes == changes_before
+    assert store.card(1).queue == -2  # still buried until the day change is applied
+    assert ops.begin_day(store).value == 1
+    assert store.card(1).queue == 0
