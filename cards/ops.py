@@ -15,6 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 
 from fsrs import Rating, State
 
@@ -77,7 +78,11 @@ def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpR
                 to_ms(after.due), review_id, lapse, card_id,
             ),
         )  # fmt: skip
-        answered = card_from_row(db.execute(CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone())
+    answered = replace(
+        card, state=state_after, queue=queue_for_state(state_after), step=after.step, stability=after.stability,
+        difficulty=after.difficulty, due_ms=to_ms(after.due), last_review_ms=review_id, reps=card.reps + 1,
+        lapses=card.lapses + lapse,
+    )  # fmt: skip
     return OpResult(answered, QUEUE, "answer")
 
 
@@ -115,7 +120,7 @@ def _set_queue(
 def undo(store: Store) -> OpResult[Step]:
     """Undo the last undoable operation; the value says what was undone (and which card, for a review action)."""
     step = store.undo_last()
-    return OpResult(step, step.changes)  # type: ignore[arg-type]
+    return OpResult(step, step.changes)
 
 
 def begin_day(store: Store) -> OpResult[int]:

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from pathlib import Path
 
@@ -39,27 +40,34 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("studyplanner", appauthor=False)) / "studyplanner.db"
 
 
+@dataclass
+class _Shared:
+    """What the connections of one process to one store have in common (the window's and its worker's)."""
+
+    undo_stack: undo.UndoStack = field(default_factory=undo.UndoStack)
+    listeners: list[Listener] = field(default_factory=list)
+    settings_cache: dict[int | None, SchedulingSettings] = field(default_factory=dict)
+    siblings: list[Store] = field(default_factory=list)
+    changes: int = 0  # learner's changes committed through any of them
+    changes_at_backup: int = 0
+
+
 class Store(StudyQueue):
     """A learner's collection. Open with Store.open(); close() when done."""
 
     def __init__(
-        self,
-        db: sqlite3.Connection,
-        path: Path,
-        clock: Clock,
-        tz: tzinfo | None,
-        undo_stack: undo.UndoStack | None = None,
-        listeners: list[Listener] | None = None,
+        self, db: sqlite3.Connection, path: Path, clock: Clock, tz: tzinfo | None, shared: _Shared | None = None
     ) -> None:
         self.path = path
         self.clock = clock
         self.tz = tz
         self.db = db  # for the core's own modules; screens and commands call functions of the core
+        self.closed = False
         self._lock = threading.RLock()
-        self.undo_stack = undo_stack if undo_stack is not None else undo.UndoStack()
-        self.listeners: list[Listener] = listeners if listeners is not None else []
-        self._settings_cache: dict[int | None, SchedulingSettings] = {}
-        self._changes_at_backup = db.total_changes
+        self._shared = shared if shared is not None else _Shared()
+        self.undo_stack = self._shared.undo_stack
+        self.listeners = self._shared.listeners
+        self._settings_cache = self._shared.settings_cache  # a settings change made on either is seen by both
         # Tags whose new cards come first on a day (set by the planner; the core knows no plans).
         self.new_card_priority: Callable[[date], list[str]] | None = None
         # Where each deck's search for those cards resumes (None: the deck has none), valid while
@@ -97,26 +105,30 @@ class Store(StudyQueue):
 
     def sibling(self) -> Store:
         """A second connection to the same store, for the worker thread: it shares this store's undo
-        steps, listeners and plan hook, so work done there is undone and shown like work done here."""
+        steps, listeners, settings and plan hook, so work done there is undone and shown like work done here."""
         db = _connect(self.path)
         schema.prepare(db, self.path, self.clock.now())  # this connection's pragmas (foreign keys...)
-        twin = Store(db, self.path, self.clock, self.tz, self.undo_stack, self.listeners)
-        twin._settings_cache = self._settings_cache  # a settings change made on either is seen by both
+        twin = Store(db, self.path, self.clock, self.tz, self._shared)
         twin.new_card_priority = self.new_card_priority
+        self._shared.siblings.append(twin)
         return twin
 
     def backup(self) -> Path:
         """Write a consistent backup now and prune old ones (see cards/backup.py)."""
         with self._lock:
+            changes = self._shared.changes
             path = backup.create_backup(self.db, self.path, self.clock.now())
-            self._changes_at_backup = self.db.total_changes
+            self._shared.changes_at_backup = changes
         backup.prune(self.path, self.clock.now())
         return path
 
     def restore_from(self, backup_path: Path) -> Path:
         """Replace this store's content by a backup (the current content is backed up first). The
         caller tells the listeners, once the layers above have brought their tables up to date
-        (planner.plans.restore)."""
+        (planner.plans.restore). The file is replaced: sibling connections are closed first."""
+        for twin in self._shared.siblings:
+            twin.close()
+        self._shared.siblings.clear()
         with self._lock:
             self.db.close()
             try:
@@ -128,15 +140,19 @@ class Store(StudyQueue):
                 self.undo_stack.clear()
                 self._settings_cache.clear()
                 self._edits += 1
-                self._changes_at_backup = self.db.total_changes
+                self._shared.changes_at_backup = self._shared.changes
         return safety
 
     def changed_since_backup(self) -> bool:
-        return self.db.total_changes != self._changes_at_backup
+        """Whether the learner changed anything (through any connection) since the last backup."""
+        return self._shared.changes != self._shared.changes_at_backup
 
     def close(self) -> None:
         with self._lock:
             self.db.close()
+            self.closed = True
+        if self in self._shared.siblings:
+            self._shared.siblings.remove(self)
 
     def __enter__(self) -> Store:
         return self
@@ -203,7 +219,7 @@ class Store(StudyQueue):
                 undo.replay(db, step)
             self.undo_stack.pop()
             self._settings_cache.clear()
-        self.notify(step.changes)  # type: ignore[arg-type]
+        self.notify(step.changes)
         return step
 
     @property
@@ -214,7 +230,14 @@ class Store(StudyQueue):
     def listen(self, listener: Listener) -> None:
         self.listeners.append(listener)
 
+    def unlisten(self, listener: Listener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
     def notify(self, changes: Changes) -> None:
+        """Tell the listeners what an operation changed (after its commit)."""
+        if changes:
+            self._shared.changes += 1
         if changes & (Changes.SETTINGS | Changes.DECKS):
             self._settings_cache.clear()
         for listener in list(self.listeners):

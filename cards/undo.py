@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 
+from .changes import Changes
 from .errors import NothingToUndo
 
 TOKEN_KEY = "write_token"
@@ -31,7 +32,7 @@ MAX_STEPS = 30  # as Anki keeps
 @dataclass(frozen=True)
 class Step:
     label: str  # what the learner sees: "Undo delete 3 cards" shows "delete 3 cards"
-    changes: object  # the operation's Changes (typed in ops.py; kept loose here to avoid a cycle)
+    changes: Changes
     statements: list[str]
     token: str
     card_id: int | None = None  # the card a review action concerned, shown again after its undo

@@ -179,3 +179,22 @@ def test_reading_never_writes(store, clock):
     assert store.card(1).queue == -2  # still buried until the day change is applied
     assert ops.begin_day(store).value == 1
     assert store.card(1).queue == 0
+
+
+def test_the_answered_card_is_the_card_as_stored(store):
+    answered = ops.answer(store, store.next_card().id, 1).value
+    assert answered == store.card(answered.id)
+
+
+def test_the_worker_connection_shares_backups_and_is_closed_by_a_restore(store, tmp_path):
+    worker = store.sibling()
+    store.backup()
+    assert not store.changed_since_backup()
+    ops.answer(worker, worker.next_card().id, 3)  # a change on the worker's connection counts too
+    assert store.changed_since_backup()
+    first = worker.backup()
+    assert not store.changed_since_backup()
+    ops.answer(store, store.next_card().id, 3)
+    plans.restore(store, first)  # the file is replaced: the worker's connection must not write to the old one
+    assert worker.closed
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 1

@@ -185,3 +185,12 @@ def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, 
     for (_, _, then), (_, _, now) in zip(recorded, upgraded):
         assert (then is None and now is None) or now == pytest.approx(then, rel=1e-9)
     store.close()
+
+
+def test_the_rows_the_core_hands_out_match_the_migrated_schema(tmp_path, clock):
+    from cards import rows
+
+    store = open_store(tmp_path / "s.db", clock)
+    for table, columns in (("card", rows.CARD_COLUMNS), ("deck", rows.DECK_COLUMNS)):
+        assert [row[1] for row in store.db.execute(f"PRAGMA table_info({table})")] == columns, table
+    store.close()

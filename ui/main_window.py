@@ -80,7 +80,8 @@ class MainWindow(QMainWindow):
         self.worker = StoreWorker(store)
         self.notices = ChangeNotices()
         self._stale: dict[QWidget, Changes] = {}  # hidden screens: what changed since they were last drawn
-        store.listen(self.notices.changed.emit)
+        self._listener = self.notices.changed.emit  # kept: the same callable is removed on close
+        store.listen(self._listener)
         self.notices.changed.connect(self.on_changes)
         self.setWindowTitle("Study Planner")
         self.setWindowIcon(app_icon())
@@ -259,12 +260,13 @@ class MainWindow(QMainWindow):
     def backup_if_changed(self) -> None:
         if self.store.changed_since_backup():
             self._backup_task = self.worker.run(
-                lambda worker_store: self.store.backup(),
+                lambda store: store.backup(),
                 lambda path: self.statusBar().showMessage(f"Backed up to {path.name}", 5000),
                 lambda message: self.statusBar().showMessage(f"Backup failed: {message}", 10000),
             )
 
     def restore_backup(self, reason: str = "") -> None:
+        self.worker.close()  # the store's file is about to be replaced: no work may hold it open
         dialog = BackupsDialog(self.store, self, reason)
         dialog.exec()
 
@@ -325,6 +327,7 @@ class MainWindow(QMainWindow):
         self._day_timer.stop()
         self._backup_timer.stop()
         self.worker.close()
+        self.store.unlisten(self._listener)
         QThreadPool.globalInstance().waitForDone()
         studied = self.store.changed_since_backup()  # before the geometry is saved: that alone is no reason
         self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())

@@ -21,6 +21,7 @@ class _Signals(QObject):
     done = Signal(object)
     failed = Signal(str)
     progress = Signal(str)
+    finished = Signal()  # after done or failed (or nothing, when cancelled)
 
 
 class Task(QRunnable):
@@ -33,8 +34,13 @@ class Task(QRunnable):
         self.cancelled = False  # set by the screen: a cancelled task's result is dropped, not shown
 
     def run(self) -> None:
-        if self.cancelled:
-            return
+        try:
+            if not self.cancelled:
+                self._run()
+        finally:
+            self.signals.finished.emit()
+
+    def _run(self) -> None:
         try:
             store = self.worker.connection()
             result = self.fn(store, self.signals.progress.emit) if self.with_progress else self.fn(store)
@@ -54,10 +60,11 @@ class StoreWorker:
         self.pool.setMaxThreadCount(1)  # one thread: the store's work is done in order, never at once
         self.pool.setExpiryTimeout(-1)  # the thread (and its connection) stays for the window's life
         self._sibling: Store | None = None
+        self._pending: set[Task] = set()  # held until delivered: the pool does not own them (no auto-delete)
 
     def connection(self) -> Store:
-        """The worker's own store (made on the worker thread at first use)."""
-        if self._sibling is None:
+        """The worker's own store (made on the worker thread at first use, and again after a restore)."""
+        if self._sibling is None or self._sibling.closed:
             self._sibling = self.store.sibling()
         return self._sibling
 
@@ -70,7 +77,9 @@ class StoreWorker:
     ) -> Task:
         """Run fn(store) (or fn(store, report) with `progress`) on the worker."""
         task = Task(self, fn, progress is not None)
-        task.setAutoDelete(False)  # the caller may keep it to cancel it
+        task.setAutoDelete(False)  # its signals must outlive run() until the GUI thread has them
+        self._pending.add(task)
+        task.signals.finished.connect(lambda: self._pending.discard(task))
         if progress is not None:
             task.signals.progress.connect(progress)
         task.signals.done.connect(done)
