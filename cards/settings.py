@@ -1,4 +1,10 @@
-"""Scheduling settings: global values, optionally overridden per deck."""
+"""Scheduling settings: global values, optionally overridden per deck.
+
+Each setting is declared once, as a field of SchedulingSettings: its type and
+default, and in its metadata (a Spec) its label, range, unit and help. The
+validation below, the settings screen and `studyplanner settings` all read that
+declaration; adding a setting is adding a field.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +12,68 @@ import dataclasses
 import json
 import math
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import SettingsError
 
-# Settings a deck may override; the rest (day start hour) only exist globally.
-DECK_OVERRIDABLE = (
-    "desired_retention",
-    "learning_steps",
-    "relearning_steps",
-    "maximum_interval",
-    "new_per_day",
-    "reviews_per_day",
-)
+
+@dataclass(frozen=True)
+class Spec:
+    """What the learner is told of a setting, and the values it may take."""
+
+    label: str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""  # shown after the value: " days", ":00"
+    decimals: int = 0  # for a number: the digits shown and the step (0.01 for 2)
+    help: str = ""
+    per_deck: bool = False  # a deck may override it
+    noun: str = ""  # how an error names it, when its label does not read as a noun
+    shown: bool = True  # on the settings screen and in `studyplanner settings`; False: set by the app itself
+
+    @property
+    def is_steps(self) -> bool:
+        return self.unit == "steps"
+
+    def range_text(self) -> str:
+        """"0.70 to 0.99", "1 to 36500 days", "minutes, each over 0 and at most 10080"."""
+        if self.minimum is None or self.maximum is None:
+            return ""
+        if self.is_steps:
+            return f"minutes, each over {self.minimum:g} and at most {self.maximum:g}"
+        unit = self.unit if self.unit.startswith(" ") else ""  # " days", not ":00"
+        return f"{self.minimum:.{self.decimals}f} to {self.maximum:.{self.decimals}f}{unit}"
+
+
+def _setting(default: Any, spec: Spec) -> Any:
+    return field(default=default, metadata={"spec": spec})
 
 
 @dataclass(frozen=True)
 class SchedulingSettings:
-    desired_retention: float = 0.9
-    learning_steps: tuple[float, ...] = (1.0, 10.0)  # minutes
-    relearning_steps: tuple[float, ...] = (10.0,)  # minutes
-    maximum_interval: int = 36500  # days
-    new_per_day: int = 20
-    reviews_per_day: int = 200
-    day_start_hour: int = 4
-    fuzz: bool = True
-    # FSRS model weights; None means the fsrs package's defaults.
-    parameters: tuple[float, ...] | None = None
+    desired_retention: float = _setting(0.9, Spec(
+        "Desired retention", 0.70, 0.99, decimals=2, per_deck=True,
+        help="The share of reviews you want to recall. Higher means more reviews for fewer lapses: "
+             "0.90 is a good balance; above 0.95 the workload climbs steeply."))  # fmt: skip
+    new_per_day: int = _setting(20, Spec("New cards per day", 0, 9999, per_deck=True))
+    reviews_per_day: int = _setting(200, Spec("Maximum reviews per day", 0, 99999, per_deck=True))
+    day_start_hour: int = _setting(4, Spec("A new day starts at", 0, 23, unit=":00", noun="the hour a new day starts",
+                                           help="Reviews before this hour count for the day before."))  # fmt: skip
+    learning_steps: tuple[float, ...] = _setting((1.0, 10.0), Spec(
+        "Learning steps", 0, 60 * 24 * 7, unit="steps", per_deck=True,
+        help="Minutes between a new card's first answers, like '1m 10m'."))  # fmt: skip
+    relearning_steps: tuple[float, ...] = _setting((10.0,), Spec(
+        "Relearning steps", 0, 60 * 24 * 7, unit="steps", per_deck=True,
+        help="Minutes between answers after a lapse, like '10m'."))  # fmt: skip
+    maximum_interval: int = _setting(36500, Spec("Maximum interval", 1, 36500, unit=" days", per_deck=True))
+    fuzz: bool = _setting(True, Spec("Spread due dates a little (fuzz)", shown=False))
+    # FSRS model weights (19 or 21 numbers); None means the fsrs package's defaults. Set by the optimizer.
+    parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))
 
     def __post_init__(self) -> None:
-        _check(0.7 <= self.desired_retention <= 0.99, "desired retention must be between 0.70 and 0.99")
-        for name in ("learning_steps", "relearning_steps"):
-            steps = getattr(self, name)
-            _check(
-                all(isinstance(s, (int, float)) and 0 < s <= 60 * 24 * 7 for s in steps),
-                f"{name.replace('_', ' ')} must be minutes between 0 and 10080",
-            )
-        _check(1 <= self.maximum_interval <= 36500, "maximum interval must be 1 to 36500 days")
-        _check(0 <= self.new_per_day <= 9999, "new cards per day must be 0 to 9999")
-        _check(0 <= self.reviews_per_day <= 99999, "reviews per day must be 0 to 99999")
-        _check(0 <= self.day_start_hour <= 23, "the day must start at an hour from 0 to 23")
+        for f in fields(self):
+            check_range(f.name, getattr(self, f.name))
         _check(self.parameters is None or len(self.parameters) in (19, 21), "FSRS parameters must be 21 numbers")
 
     def replace(self, **changes: Any) -> SchedulingSettings:
@@ -102,6 +129,51 @@ def _checked_type(name: str, value: Any, kind: type) -> Any:
             raise SettingsError(f"{label} must be a number")
         return float(value)
     return value
+
+
+def spec(name: str) -> Spec:
+    for f in fields(SchedulingSettings):
+        if f.name == name:
+            return f.metadata["spec"]
+    raise SettingsError(f"unknown setting {name!r}")
+
+
+SETTINGS = tuple(f.name for f in fields(SchedulingSettings))
+SHOWN = tuple(name for name in SETTINGS if spec(name).shown)
+DECK_OVERRIDABLE = tuple(name for name in SETTINGS if spec(name).per_deck)
+
+
+def check_range(name: str, value: Any) -> None:
+    """A SettingsError naming the setting and its range when the value is outside it."""
+    s = spec(name)
+    if s.minimum is None or s.maximum is None:
+        return
+    label = s.noun or s.label[0].lower() + s.label[1:]
+    if s.is_steps:
+        ok = all(isinstance(v, (int, float)) and s.minimum < v <= s.maximum for v in value)
+        _check(ok, f"{label} must be {s.range_text()}")
+    else:
+        _check(s.minimum <= value <= s.maximum, f"{label} must be from {s.range_text()}")
+
+
+def parse_value(name: str, text: str) -> Any:
+    """A setting's value from what a learner typed (the command line, a text field)."""
+    s = spec(name)
+    if s.is_steps:
+        return parse_steps(text)
+    kind = type(getattr(SchedulingSettings(), name))
+    try:
+        return kind(text.strip().removesuffix(s.unit.strip()).strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{s.label.lower()} must be {what}, not {text!r}") from None
+
+
+def format_value(name: str, value: Any) -> str:
+    s = spec(name)
+    if s.is_steps:
+        return format_steps(value)
+    return f"{value:.{s.decimals}f}" if isinstance(value, float) else str(value)
 
 
 def _check(ok: bool, message: str) -> None:

@@ -20,6 +20,7 @@ from cards.queue import QueueCounts
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
+from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.stats import report, summary
 from cards.store import Store, default_path
 from planner import plans
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("deck")
     exp.add_argument("file")
     exp.add_argument("--with-history", action="store_true", help="include the review history in an .apkg")
+
+    settings = sub.add_parser("settings", help="show the scheduling settings, or set one: settings NAME VALUE")
+    settings.add_argument("name", nargs="?", choices=SHOWN, metavar="NAME", help=", ".join(SHOWN))
+    settings.add_argument("value", nargs="?", metavar="VALUE", help="the new value, e.g. 0.85, 30 or '1m 10m'")
+    settings.add_argument("--deck", metavar="NAME", help="this deck's own value (an override of the global one)")
+    settings.add_argument("--json", action="store_true", help="print JSON")
 
     opt = sub.add_parser("optimize", help="fit FSRS parameters to your review log (and --apply them)")
     opt.add_argument("--apply", action="store_true", help="use the fitted parameters and reschedule your cards")
@@ -143,6 +150,30 @@ def cmd_deck(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
     else:
         cards = ops.delete_deck(store, deck.id).value
         out.write(f"Deleted {deck.name} and its {cards} card{'s' if cards != 1 else ''}.\n")
+    return 0
+
+
+def cmd_settings(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+    deck_id = store.deck_by_name(args.deck).id if args.deck else None
+    if args.name is not None:
+        if args.value is None:
+            raise StudyPlannerError(f"give a value for {args.name}: studyplanner settings {args.name} VALUE")
+        value = parse_value(args.name, args.value)
+        if deck_id is None:
+            ops.update_settings(store, **{args.name: value})
+        else:
+            ops.set_deck_overrides(store, deck_id, **{args.name: value})
+    current = store.settings(deck_id)
+    names = [args.name] if args.name else list(SHOWN)
+    if args.json:
+        json.dump({n: getattr(current, n) for n in names}, out, indent=2)
+        out.write("\n")
+        return 0
+    width = max(len(spec(n).label) for n in names)
+    for name in names:
+        s = spec(name)
+        text = format_value(name, getattr(current, name)) + ("" if s.is_steps else s.unit)
+        out.write(f"{s.label:<{width}}  {text:<12} {name:<20} {s.range_text()}\n")
     return 0
 
 
@@ -408,6 +439,7 @@ COMMANDS = {
     "deck": cmd_deck,
     "review": cmd_review,
     "stats": cmd_stats,
+    "settings": cmd_settings,
     "import": cmd_import,
     "export": cmd_export,
     "backup": cmd_backup,

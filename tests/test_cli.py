@@ -216,3 +216,15 @@ def test_stop_a_plan(db):
     result = run("--db", str(db), "plan", "stop", str(run_id))
     assert result.returncode == 0 and result.stdout.startswith("Stopped ")
     assert json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["runs"] == []
+
+
+def test_settings_are_shown_and_set_from_their_declaration(db):
+    listed = run("--db", str(db), "settings").stdout
+    assert "Desired retention" in listed and "0.70 to 0.99" in listed and "1m 10m" in listed
+    assert run("--db", str(db), "settings", "new_per_day", "5").returncode == 0
+    assert json.loads(run("--db", str(db), "settings", "--json").stdout)["new_per_day"] == 5
+    assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 3  # 3 cards, limit 5
+    run("--db", str(db), "settings", "new_per_day", "1", "--deck", "small")
+    assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 1  # the deck's own limit
+    bad = run("--db", str(db), "settings", "maximum_interval", "0")
+    assert bad.returncode == 1 and bad.stderr.strip() == "studyplanner: maximum interval must be from 1 to 36500 days"

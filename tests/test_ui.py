@@ -207,17 +207,34 @@ def test_edit_a_card_and_see_the_change_in_review(window, qtbot, store):
 
 def test_settings_apply_at_once(window, qtbot, store):
     window.show_screen("Settings")
-    window.settings_screen.new_per_day.setValue(1)
+    window.settings_screen.fields["new_per_day"].setValue(1)
     assert store.settings().new_per_day == 1
     window.show_screen("Today")
     assert window.today.model.decks[0].new == 1
-    window.settings_screen.learning_steps.setText("2m 30m")
-    window.settings_screen.learning_steps.editingFinished.emit()
+    window.settings_screen.fields["learning_steps"].setText("2m 30m")
+    window.settings_screen.fields["learning_steps"].editingFinished.emit()
     assert store.settings().learning_steps == (2.0, 30.0)
-    window.settings_screen.learning_steps.setText("soon")
-    window.settings_screen.learning_steps.editingFinished.emit()
+    window.settings_screen.fields["learning_steps"].setText("soon")
+    window.settings_screen.fields["learning_steps"].editingFinished.emit()
     assert "not a step" in window.settings_screen.error.text()
     assert store.settings().learning_steps == (2.0, 30.0)
+
+
+def test_settings_screen_is_made_from_the_declaration(window):
+    from PySide6.QtWidgets import QLineEdit
+
+    from cards.settings import SHOWN, spec
+
+    screen = window.settings_screen
+    assert list(screen.fields) == list(SHOWN)
+    for name, widget in screen.fields.items():
+        if isinstance(widget, QLineEdit):
+            assert spec(name).is_steps
+        else:
+            assert (widget.minimum(), widget.maximum()) == (spec(name).minimum, spec(name).maximum)
+    screen.fields["desired_retention"].setValue(0.85)
+    assert window.store.settings().desired_retention == 0.85
+    assert window.store.undo_label == "change settings"
 
 
 def test_theme_switch_is_stored(window, store):

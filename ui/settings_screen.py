@@ -1,4 +1,8 @@
-"""Settings: scheduling and appearance. Every change applies at once."""
+"""Settings: scheduling and appearance. Every change applies at once (and Edit > Undo takes it back).
+
+The scheduling fields are made from the settings' one declaration (cards/settings.py):
+label, range, unit and help come from there, never written here again.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +21,11 @@ from PySide6.QtWidgets import (
 from cards import ops
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
-from cards.settings import format_steps, parse_steps
+from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.store import Store
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
-RETENTION_HELP = (
-    "The share of reviews you want to recall. Higher means more reviews for fewer lapses: "
-    "0.90 is a good balance; above 0.95 the workload climbs steeply."
-)
+FIELD_WIDTH = 220
 
 
 class SettingsScreen(QWidget):
@@ -35,50 +36,30 @@ class SettingsScreen(QWidget):
         self.store = store
         title = QLabel("Settings")
         title.setObjectName("title")
-
-        self.retention = QDoubleSpinBox()
-        self.retention.setRange(0.70, 0.99)
-        self.retention.setSingleStep(0.01)
-        self.retention.setDecimals(2)
-        retention_help = QLabel(RETENTION_HELP)
-        retention_help.setObjectName("muted")
-        retention_help.setWordWrap(True)
-        self.new_per_day = QSpinBox()
-        self.new_per_day.setRange(0, 9999)
-        self.reviews_per_day = QSpinBox()
-        self.reviews_per_day.setRange(0, 99999)
-        self.day_start = QSpinBox()
-        self.day_start.setRange(0, 23)
-        self.day_start.setSuffix(":00")
-        self.learning_steps = QLineEdit()
-        self.relearning_steps = QLineEdit()
-        self.maximum_interval = QSpinBox()
-        self.maximum_interval.setRange(1, 36500)
-        self.maximum_interval.setSuffix(" days")
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        self.fields: dict[str, QWidget] = {}
+        for name in SHOWN:
+            widget = self._field(name)
+            widget.setFixedWidth(FIELD_WIDTH)
+            self.fields[name] = widget
+            form.addRow(spec(name).label, widget)
+            if spec(name).help:
+                help_text = QLabel(spec(name).help)
+                help_text.setObjectName("muted")
+                help_text.setWordWrap(True)
+                help_text.setMaximumWidth(520)
+                form.addRow("", help_text)
         self.theme = QComboBox()
         for text, value in THEMES:
             self.theme.addItem(text, value)
+        self.theme.setFixedWidth(FIELD_WIDTH)
+        form.addRow("Theme", self.theme)
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setStyleSheet("color: #dc2626;")
         self.error.setWordWrap(True)
-
-        for field in (self.retention, self.new_per_day, self.reviews_per_day, self.day_start, self.learning_steps,
-                      self.relearning_steps, self.maximum_interval, self.theme):  # fmt: skip
-            field.setFixedWidth(220)
-        retention_help.setMaximumWidth(520)
-        form = QFormLayout()
-        form.setVerticalSpacing(10)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.addRow("Desired retention", self.retention)
-        form.addRow("", retention_help)
-        form.addRow("New cards per day", self.new_per_day)
-        form.addRow("Maximum reviews per day", self.reviews_per_day)
-        form.addRow("A new day starts at", self.day_start)
-        form.addRow("Learning steps", self.learning_steps)
-        form.addRow("Relearning steps", self.relearning_steps)
-        form.addRow("Maximum interval", self.maximum_interval)
-        form.addRow("Theme", self.theme)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 20)
         layout.setSpacing(12)
@@ -86,56 +67,71 @@ class SettingsScreen(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addStretch()
-
         self.load()
-        self.retention.valueChanged.connect(lambda v: self._apply(desired_retention=round(v, 2)))
-        self.new_per_day.valueChanged.connect(lambda v: self._apply(new_per_day=v))
-        self.reviews_per_day.valueChanged.connect(lambda v: self._apply(reviews_per_day=v))
-        self.day_start.valueChanged.connect(lambda v: self._apply(day_start_hour=v))
-        self.maximum_interval.valueChanged.connect(lambda v: self._apply(maximum_interval=v))
-        self.learning_steps.editingFinished.connect(lambda: self._apply_steps("learning_steps", self.learning_steps))
-        self.relearning_steps.editingFinished.connect(
-            lambda: self._apply_steps("relearning_steps", self.relearning_steps)
-        )
+        for name, widget in self.fields.items():
+            self._connect(name, widget)
         self.theme.currentIndexChanged.connect(self._apply_theme)
+
+    def _field(self, name: str) -> QWidget:
+        s = spec(name)
+        value = getattr(self.store.settings(), name)
+        if s.is_steps or not isinstance(value, (int, float)):
+            return QLineEdit()
+        box: QSpinBox | QDoubleSpinBox
+        if isinstance(value, float):
+            box = QDoubleSpinBox()
+            box.setDecimals(s.decimals)
+            box.setSingleStep(10**-s.decimals)
+        else:
+            box = QSpinBox()
+        box.setRange(s.minimum or 0, s.maximum or 0)  # type: ignore[arg-type]
+        box.setSuffix(s.unit)
+        return box
+
+    def _connect(self, name: str, widget: QWidget) -> None:
+        """After the first load: a value set while building the form is no change of the learner's."""
+        if isinstance(widget, QLineEdit):
+            widget.editingFinished.connect(lambda: self._apply_text(name, widget))
+        elif isinstance(widget, QDoubleSpinBox):
+            decimals = widget.decimals()
+            widget.valueChanged.connect(lambda v: self._apply(**{name: round(v, decimals)}))
+        elif isinstance(widget, QSpinBox):
+            widget.valueChanged.connect(lambda v: self._apply(**{name: v}))
 
     def redraw(self, changes: Changes) -> None:
         if changes & Changes.SETTINGS:
             self.load()
 
     def load(self) -> None:
-        s = self.store.settings()
-        widgets = (self.retention, self.new_per_day, self.reviews_per_day, self.day_start, self.maximum_interval,
-                   self.learning_steps, self.relearning_steps, self.theme)  # fmt: skip
-        for widget in widgets:
+        settings = self.store.settings()
+        for name, widget in self.fields.items():
             widget.blockSignals(True)
-        self.retention.setValue(s.desired_retention)
-        self.new_per_day.setValue(s.new_per_day)
-        self.reviews_per_day.setValue(s.reviews_per_day)
-        self.day_start.setValue(s.day_start_hour)
-        self.maximum_interval.setValue(s.maximum_interval)
-        self.learning_steps.setText(format_steps(s.learning_steps))
-        self.relearning_steps.setText(format_steps(s.relearning_steps))
-        self.theme.setCurrentIndex(max(0, self.theme.findData(self.store.get_value("theme", "system"))))
-        for widget in widgets:
+            value = getattr(settings, name)
+            if isinstance(widget, QLineEdit):
+                widget.setText(format_value(name, value))
+            else:
+                widget.setValue(value)  # type: ignore[attr-defined]
             widget.blockSignals(False)
+        self.theme.blockSignals(True)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(self.store.get_value("theme", "system"))))
+        self.theme.blockSignals(False)
 
     def _apply(self, **changes: object) -> None:
         try:
             ops.update_settings(self.store, **changes)
         except StudyPlannerError as exc:
-            self.error.setText(str(exc).capitalize())
+            self.error.setText(str(exc)[0].upper() + str(exc)[1:])
             return
         self.error.clear()
 
-    def _apply_steps(self, name: str, field: QLineEdit) -> None:
+    def _apply_text(self, name: str, field: QLineEdit) -> None:
         try:
-            steps = parse_steps(field.text())
+            value = parse_value(name, field.text())
         except StudyPlannerError as exc:
-            self.error.setText(str(exc).capitalize())
+            self.error.setText(str(exc)[0].upper() + str(exc)[1:])
             return
-        if steps != getattr(self.store.settings(), name):
-            self._apply(**{name: steps})
+        if value != getattr(self.store.settings(), name):
+            self._apply(**{name: value})
 
     def _apply_theme(self) -> None:
         mode = self.theme.currentData()
