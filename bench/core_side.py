@@ -17,11 +17,10 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
-from cards import ops
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import NOW, build_store, summary, timed
+from cards import ops
 
 OPEN_REPEAT, NEXT_REPEAT, ANSWER_REPEAT, UNDO_REPEAT, STATS_REPEAT = 20, 300, 300, 200, 5
 RATINGS = [3, 3, 3, 1, 4, 2]
@@ -47,13 +46,13 @@ def ours(folder: Path, cards: int) -> dict:
     for i in range(ANSWER_REPEAT):
         card = store.next_card()
         clock.advance(seconds=7)
-        # the answer returns the next card
-        answers += timed(lambda card=card, i=i: ops.answer(store, card.id, RATINGS[i % len(RATINGS)]), 1)
+        answers += timed(lambda card=card, i=i: (ops.answer(store, card.id, RATINGS[i % len(RATINGS)]),
+                                                 store.next_card()), 1)  # fmt: skip
     result["answer_and_next"] = answers
     undos = []
     for i in range(UNDO_REPEAT):
         ops.answer(store, store.next_card().id, RATINGS[i % len(RATINGS)])
-        undos += timed(store.undo, 1)
+        undos += timed(lambda: ops.undo(store), 1)
     result["undo"] = undos
     result["statistics"] = timed(lambda: stats.report(store), STATS_REPEAT)
     # Ours only: a running study plan puts its day's topics first among new cards. No card has

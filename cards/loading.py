@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
+from . import undo
 from .changes import Changes
 from .deckfile import DeckFile, parse_deck_bytes
 from .errors import StudyPlannerError
@@ -103,11 +104,12 @@ def upsert_deck(
              queue_for_state(state) if was_removed else queue, card_id),
         )  # fmt: skip
         updated += 1
-    db.executemany(
-        "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        new_rows,
-    )
+    with undo.bulk_insert(db, "card"):
+        db.executemany(
+            "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            new_rows,
+        )
     added = len(new_rows)
     for card_id, _question, _answer, old_tags, _position, _queue, _state in existing.values() if remove_missing else ():
         if f" {REMOVED_TAG} " in old_tags:

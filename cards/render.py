@@ -17,6 +17,8 @@ from functools import lru_cache
 import markdown
 import nh3
 
+from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
@@ -28,18 +30,6 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
 _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
 _IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
-
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
-    "code", "pre", "span", "div", "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr",
-    "th", "td", "a", "img", "sub", "sup", "dl", "dt", "dd",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "span": {"style"}, "div": {"style", "class"}, "pre": {"style"}, "code": {"class"},
-    "td": {"align", "style"}, "th": {"align", "style"}, "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height", "class"}, "ol": {"start"},
-}  # fmt: skip
-
 
 class MathError(ValueError):
     """A formula mathtext cannot typeset."""

@@ -72,8 +72,8 @@ class SchedulingSettings:
     parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            check_range(f.name, getattr(self, f.name))
+        for name in _SPECS:
+            check_range(name, getattr(self, name))
         _check(self.parameters is None or len(self.parameters) in (19, 21), "FSRS parameters must be 21 numbers")
 
     def replace(self, **changes: Any) -> SchedulingSettings:
@@ -131,29 +131,31 @@ def _checked_type(name: str, value: Any, kind: type) -> Any:
     return value
 
 
+_SPECS: dict[str, Spec] = {f.name: f.metadata["spec"] for f in fields(SchedulingSettings)}
+
+
 def spec(name: str) -> Spec:
-    for f in fields(SchedulingSettings):
-        if f.name == name:
-            return f.metadata["spec"]
-    raise SettingsError(f"unknown setting {name!r}")
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise SettingsError(f"unknown setting {name!r}") from None
 
 
-SETTINGS = tuple(f.name for f in fields(SchedulingSettings))
+SETTINGS = tuple(_SPECS)
 SHOWN = tuple(name for name in SETTINGS if spec(name).shown)
 DECK_OVERRIDABLE = tuple(name for name in SETTINGS if spec(name).per_deck)
 
 
 def check_range(name: str, value: Any) -> None:
     """A SettingsError naming the setting and its range when the value is outside it."""
-    s = spec(name)
+    s = _SPECS[name]
     if s.minimum is None or s.maximum is None:
         return
-    label = s.noun or s.label[0].lower() + s.label[1:]
     if s.is_steps:
-        ok = all(isinstance(v, (int, float)) and s.minimum < v <= s.maximum for v in value)
-        _check(ok, f"{label} must be {s.range_text()}")
-    else:
-        _check(s.minimum <= value <= s.maximum, f"{label} must be from {s.range_text()}")
+        if not all(isinstance(v, (int, float)) and s.minimum < v <= s.maximum for v in value):
+            raise SettingsError(f"{s.noun or s.label.lower()} must be {s.range_text()}")
+    elif not s.minimum <= value <= s.maximum:
+        raise SettingsError(f"{s.noun or s.label.lower()} must be from {s.range_text()}")
 
 
 def parse_value(name: str, text: str) -> Any:

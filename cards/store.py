@@ -48,6 +48,8 @@ class _Shared:
     listeners: list[Listener] = field(default_factory=list)
     settings_cache: dict[int | None, SchedulingSettings] = field(default_factory=dict)
     siblings: list[Store] = field(default_factory=list)
+    connections: list[Store] = field(default_factory=list)  # every open one, siblings included
+    commit_lock: threading.Lock = field(default_factory=threading.Lock)
     changes: int = 0  # learner's changes committed through any of them
     changes_at_backup: int = 0
 
@@ -74,7 +76,11 @@ class Store(StudyQueue):
         # the key holds: day, topics, this store's edits other than answers, other connections' commits.
         self._topic_search: tuple[object, dict[int, int | None]] = (None, {})
         self._edits = 0
-        undo.install(db)
+        self.recorder = undo.Recorder(db)
+        self._shared.connections.append(self)
+        # SQLite's count of other connections' commits as last seen: a change undo cannot account for
+        # (another program's commit) ends the undo history. See transaction().
+        self._seen_version = self._data_version()
 
     # ----------------------------------------------------------------- opening
 
@@ -136,7 +142,8 @@ class Store(StudyQueue):
             finally:
                 self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 schema.prepare(self.db, self.path, self.clock.now())
-                undo.install(self.db)
+                self.recorder = undo.Recorder(self.db)
+                self._seen_version = self._data_version()
                 self.undo_stack.clear()
                 self._settings_cache.clear()
                 self._edits += 1
@@ -151,8 +158,9 @@ class Store(StudyQueue):
         with self._lock:
             self.db.close()
             self.closed = True
-        if self in self._shared.siblings:
-            self._shared.siblings.remove(self)
+        for group in (self._shared.siblings, self._shared.connections):
+            if self in group:
+                group.remove(self)
 
     def __enter__(self) -> Store:
         return self
@@ -177,13 +185,24 @@ class Store(StudyQueue):
                 raise _store_error(self.path, exc) from None
             try:
                 yield self.db
-                self.db.execute("COMMIT")
+                self._commit()
             except sqlite3.OperationalError as exc:
                 self.db.execute("ROLLBACK")
                 raise _store_error(self.path, exc) from None
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+
+    def _commit(self) -> None:
+        """COMMIT, and let this process's other connections know it was one of ours (not another program's)."""
+        with self._shared.commit_lock:
+            self.db.execute("COMMIT")
+            for other in self._shared.connections:
+                if other is not self:
+                    other._seen_version = other._data_version()
+
+    def _data_version(self) -> int:
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     @contextmanager
     def operation(
@@ -197,29 +216,34 @@ class Store(StudyQueue):
         with self._lock:
             with self.transaction(answering) as db:
                 if undo_label is None:
-                    undo.write_token(db, undo.fresh_token())
-                    self.undo_stack.clear()
                     yield db
                 else:
-                    token = undo.start_recording(db)
-                    yield db
-                    statements = undo.stop_recording(db)
-            if undo_label is not None:
-                self.undo_stack.push(undo.Step(undo_label, changes, statements, token, card_id))
+                    self.recorder.start()
+                    try:
+                        yield db
+                    finally:
+                        records = self.recorder.stop()  # on failure, the rollback drops what they describe
+            # Committed: a failed operation leaves the history as it was.
+            if undo_label is None:
+                self.undo_stack.clear()
+            else:
+                self.undo_stack.push(undo.Step(undo_label, changes, records, card_id))
         self.notify(changes)
 
     def undo_last(self) -> undo.Step:
         """Put the store back as it was before the last undoable operation; the step that was undone."""
         with self._lock:
             step = self.undo_stack.top()
-            with self.transaction() as db:
-                if undo.current_token(db) != step.token:
+            with self.transaction():
+                with self._shared.commit_lock:  # a commit of this process's own is accounted for by now
+                    version = self._data_version()
+                if version != self._seen_version:  # another program committed: its rows may be the step's
+                    self._seen_version = version
                     self.undo_stack.clear()
                     raise NothingToUndo("nothing to undo: the store was changed by another program since")
-                undo.replay(db, step)
+                self.recorder.replay(step)
             self.undo_stack.pop()
-            self._settings_cache.clear()
-        self.notify(step.changes)
+        self.notify(step.changes)  # clears the settings cache when the step changed settings or decks
         return step
 
     @property

@@ -1,40 +1,44 @@
-"""Undo by the store's own change log: what an undoable operation wrote, recorded as its inverse.
+"""Undo by the store's own change log: what an undoable operation wrote, recorded so it can be put back.
 
-While an undoable operation runs, temporary triggers on every table of the
-store write, for each row it inserts, updates or deletes, the SQL statement that
-puts that row back (the classic SQLite undo log). Undoing replays those
-statements in reverse order in one transaction, so every operation is undone
-exactly, review log and cascades included, without code of its own.
+While an undoable operation runs, temporary triggers on every table of the store
+hand Python, for each row it inserts, updates or deletes, what is needed to put
+that row back: its table and rowid, and the old values (for an update, only those
+that changed). Undoing replays those records in reverse order in one transaction,
+so every operation is undone exactly, review log and cascades included, without
+code of its own. The statements a replay runs are the same few for every step of
+a kind, so SQLite prepares each once.
 
 The triggers are TEMP (this connection's only) and fire only while recording,
-so other writers and bulk work that is not undoable pay a single lookup per row.
+so other writers and bulk work that is not undoable pay one flag test per row.
 
-A step is valid only while nobody else has changed the store since: each
-operation writes a fresh token to the store, which the step remembers. Undoing
-a step restores the token of the step below it, so the stack stays valid; a
-commit from another process writes a token no step knows, and the stack is dropped.
+A step is valid only while no other program has changed the store since: the
+store checks SQLite's data_version before undoing (store.py), and drops the
+stack when another process has committed.
 """
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .changes import Changes
 from .errors import NothingToUndo
 
-TOKEN_KEY = "write_token"
 MAX_STEPS = 30  # as Anki keeps
+# What a trigger hands over: (table, kind, rowid, changed-columns mask, old values...).
+Record = tuple
+INSERTED, UPDATED, DELETED, INSERTED_RANGE = "I", "U", "D", "R"
 
 
 @dataclass(frozen=True)
 class Step:
     label: str  # what the learner sees: "Undo delete 3 cards" shows "delete 3 cards"
     changes: Changes
-    statements: list[str]
-    token: str
+    records: list[Record]  # newest first: the order they are put back in
     card_id: int | None = None  # the card a review action concerned, shown again after its undo
 
 
@@ -70,78 +74,128 @@ class UndoStack:
             return self.steps[-1].label if self.steps else None
 
 
-def install(db: sqlite3.Connection) -> None:
-    """Create this connection's recording triggers over every table of the store (again after a
-    layer above adds tables of its own: tables already covered are skipped)."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_log (seq INTEGER PRIMARY KEY, statement TEXT NOT NULL)")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_recording (on_ INTEGER NOT NULL)")
-    if db.execute("SELECT count(*) FROM temp.undo_recording").fetchone()[0] == 0:
-        db.execute("INSERT INTO temp.undo_recording VALUES (0)")
-    tables = [
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+class Recorder:
+    """One connection's recording: its triggers, and whether they record now."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.old_values: dict[int, tuple] = {}
+        self.columns: dict[str, tuple[str, ...]] = {}
+        # Whether to record is a row of a TEMP table, read in SQL: a Python call from every trigger
+        # (about 3 us, for the GIL) would slow every bulk write, recorded or not. Each written row
+        # leaves its table, kind and rowid in the TEMP log, in order; an update's or a delete's old
+        # values go to Python under that log entry's number.
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_state (recording INTEGER NOT NULL)")
+        db.execute("INSERT INTO undo_state SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM undo_state)")
+        db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS undo_log "
+            "(seq INTEGER PRIMARY KEY, tbl TEXT, kind TEXT, rid INTEGER, rid_to INTEGER)"
         )
-    ]
-    for table in tables:
-        _install_table(db, table)
+        db.create_function("undo_keep", -1, self._keep)
+        self.install()
+
+    def _keep(self, seq: int, *values: object) -> None:
+        self.old_values[seq] = values
+
+    def install(self) -> None:
+        """Triggers over every table of the store (again after a layer above adds tables of its own:
+        tables already covered are skipped)."""
+        for (table,) in self.db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall():
+            if table not in self.columns:
+                self.columns[table] = _columns(self.db, table)
+                for trigger in _triggers(table, self.columns[table]):
+                    self.db.execute(trigger)
+
+    def start(self) -> None:
+        """Inside the operation's transaction: record from here."""
+        self.old_values.clear()
+        self.db.execute("UPDATE undo_state SET recording = 1")
+
+    def stop(self) -> list[Record]:
+        """What was recorded, newest first: (table, kind, rowid, changed-columns mask, old values...)."""
+        self.db.execute("UPDATE undo_state SET recording = 0")
+        log = self.db.execute("DELETE FROM undo_log RETURNING seq, tbl, kind, rid, rid_to").fetchall()
+        log.sort(reverse=True)
+        kept, self.old_values = self.old_values, {}
+        return [
+            (table, kind, rowid, *(kept.get(seq, (0,)) if kind != INSERTED_RANGE else (0, last)))
+            for seq, table, kind, rowid, last in log
+        ]
+
+    def replay(self, step: Step) -> None:
+        """Inside a transaction: put back every row the step changed."""
+        if any(record[1] == DELETED for record in step.records):
+            # Put-back rows may come before their parents: check the foreign keys at commit. Only then:
+            # deferred checks make every other write of the transaction slower.
+            self.db.execute("PRAGMA defer_foreign_keys = ON")
+        for table, kind, rowid, mask, *values in step.records:
+            columns = self.columns[table]
+            if kind == INSERTED:
+                self.db.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
+            elif kind == INSERTED_RANGE:
+                self.db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", (rowid, values[0]))
+            elif kind == DELETED:
+                self.db.execute(_insert_sql(table, columns), (rowid, *values))
+            else:
+                changed = [v for i, v in enumerate(values) if mask >> i & 1]
+                self.db.execute(_update_sql(table, columns, mask), (*changed, rowid))
 
 
-def _install_table(db: sqlite3.Connection, table: str) -> None:
-    columns = [row[1] for row in db.execute(f"PRAGMA main.table_info({table})")]
-    # Unqualified names: a TEMP trigger may only write to its own schema's tables by their bare names.
-    when = "WHEN (SELECT on_ FROM undo_recording)"
-    log = "INSERT INTO undo_log (statement) VALUES"
-    quoted_old = " || ',' || ".join(f"quote(old.{c})" for c in columns)
-    assignments = " || ', ' || ".join(f"'{c} = ' || quote(old.{c})" for c in columns)
-    for statement in (
+@contextmanager
+def bulk_insert(db: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Many rows inserted into one table, each given the next rowid (none named): while recording, they
+    are recorded as one rowid range instead of row by row. The table's insert trigger is set aside
+    meanwhile: its per-row cost is a tenth of a 10,000-card import."""
+    if not db.execute("SELECT recording FROM undo_state").fetchone()[0]:
+        yield
+        return
+    (before,) = db.execute(f"SELECT coalesce(max(rowid), 0) FROM main.{table}").fetchone()
+    insert_trigger = _triggers(table, _columns(db, table))[0]
+    db.execute(f"DROP TRIGGER temp.undo_{table}_insert")
+    try:
+        yield
+    finally:
+        db.execute(insert_trigger)
+    (after,) = db.execute(f"SELECT coalesce(max(rowid), 0) FROM main.{table}").fetchone()
+    if after > before:
+        db.execute(
+            "INSERT INTO undo_log (tbl, kind, rid, rid_to) VALUES (?, ?, ?, ?)",
+            (table, INSERTED_RANGE, before + 1, after),
+        )
+
+
+def _columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    return tuple(row[1] for row in db.execute(f"PRAGMA main.table_info({table})"))
+
+
+def _triggers(table: str, columns: tuple[str, ...]) -> tuple[str, str, str]:
+    """The TEMP triggers that record a table's inserts, updates and deletes."""
+    # Unqualified names: a TEMP trigger writes to its own schema's tables by their bare names.
+    when = "WHEN (SELECT recording FROM undo_state)"
+    old = ", ".join(f"old.{c}" for c in columns)
+    changed = " | ".join(f"((old.{c} IS NOT new.{c}) << {i})" for i, c in enumerate(columns))
+
+    def log(kind: str, row: str) -> str:
+        return f"INSERT INTO undo_log (tbl, kind, rid) VALUES ('{table}', '{kind}', {row}.rowid)"
+
+    return (
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_insert AFTER INSERT ON main.{table} {when} "
-        f"BEGIN {log} ('DELETE FROM {table} WHERE rowid = ' || new.rowid); END",
+        f"BEGIN {log(INSERTED, 'new')}; END",
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_update AFTER UPDATE ON main.{table} {when} "
-        f"BEGIN {log} ('UPDATE {table} SET ' || {assignments} || ' WHERE rowid = ' || old.rowid); END",
+        f"BEGIN {log(UPDATED, 'old')}; SELECT undo_keep(last_insert_rowid(), {changed}, {old}); END",
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_delete BEFORE DELETE ON main.{table} {when} "
-        f"BEGIN {log} ('INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES (' || old.rowid || ',' || "
-        f"{quoted_old} || ')'); END",
-    ):
-        db.execute(statement)
-
-
-def start_recording(db: sqlite3.Connection) -> str:
-    """Inside the operation's transaction: record from here, and stamp the store with a fresh token."""
-    db.execute("DELETE FROM temp.undo_log")
-    db.execute("UPDATE temp.undo_recording SET on_ = 1")
-    token = fresh_token()
-    write_token(db, token)
-    return token
-
-
-def fresh_token() -> str:
-    return secrets.token_hex(8)
-
-
-def stop_recording(db: sqlite3.Connection) -> list[str]:
-    """The recorded inverse statements, in the order they must run to undo."""
-    db.execute("UPDATE temp.undo_recording SET on_ = 0")
-    statements = [row[0] for row in db.execute("SELECT statement FROM temp.undo_log ORDER BY seq DESC")]
-    db.execute("DELETE FROM temp.undo_log")
-    return statements
-
-
-def write_token(db: sqlite3.Connection, token: str) -> None:
-    db.execute(
-        "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (TOKEN_KEY, f'"{token}"'),
+        f"BEGIN {log(DELETED, 'old')}; SELECT undo_keep(last_insert_rowid(), 0, {old}); END",
     )
 
 
-def current_token(db: sqlite3.Connection) -> str | None:
-    row = db.execute("SELECT value FROM setting WHERE key = ?", (TOKEN_KEY,)).fetchone()
-    return row[0].strip('"') if row else None
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})"
 
 
-def replay(db: sqlite3.Connection, step: Step) -> None:
-    """Inside a transaction: put back every row the step changed (children before their parents is fine:
-    foreign keys are checked at commit)."""
-    db.execute("PRAGMA defer_foreign_keys = ON")
-    for statement in step.statements:
-        db.execute(statement)
+@lru_cache(maxsize=256)
+def _update_sql(table: str, columns: tuple[str, ...], mask: int) -> str:
+    assignments = ", ".join(f"{c} = ?" for i, c in enumerate(columns) if mask >> i & 1) or "rowid = rowid"
+    return f"UPDATE {table} SET {assignments} WHERE rowid = ?"

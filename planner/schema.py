@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import cast
 
-from cards import undo
 from cards.store import Store
 
 VERSION_KEY = "planner_schema_version"
@@ -86,5 +85,5 @@ def ensure(store: Store) -> bool:
         with store.transaction() as db:
             MIGRATIONS[target](db)
             store.put_value(db, VERSION_KEY, target + 1)
-    undo.install(store.db)  # the plan tables' changes are undone like the cards'
+    store.recorder.install()  # the plan tables' changes are undone like the cards'
     return version == 0

@@ -198,3 +198,13 @@ def test_the_worker_connection_shares_backups_and_is_closed_by_a_restore(store, 
     plans.restore(store, first)  # the file is replaced: the worker's connection must not write to the old one
     assert worker.closed
     assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 1
+
+
+def test_undo_recording_leaves_nothing_in_the_store_file(store, tmp_path):
+    formats.import_file(store, _csv(tmp_path), deck="Bulk")
+    formats.import_file(store, _csv(tmp_path), deck="Bulk")  # nothing new: an empty bulk insert
+    ops.undo(store)
+    ops.undo(store)
+    assert store.db.execute("SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger'").fetchone()[0] > 0
+    assert "Bulk" not in [d.name for d in store.decks()]

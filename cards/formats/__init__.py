@@ -23,6 +23,7 @@ from ..history import PastAnswer, append_history
 from ..loading import LoadSummary, upsert_deck
 from ..ops import slug
 from ..rows import Deck
+from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from ..store import Store
 from ..timeutil import to_ms
 from . import delimited
@@ -336,8 +337,6 @@ def _clean(text: str) -> str:
     text = text.strip()
     if not _LOOKS_LIKE_HTML.search(text):
         return text
-    from ..render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS  # here: the renderer loads Markdown, which most commands skip
-
     return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None).strip()
 
 
