@@ -171,10 +171,12 @@ class Store(StudyQueue):
     # ----------------------------------------------------------------- writing
 
     @contextmanager
-    def transaction(self, answering: bool = False) -> Iterator[sqlite3.Connection]:
+    def transaction(self, answering: bool = False, undo_step: bool = False) -> Iterator[sqlite3.Connection]:
         """One transaction: everything inside commits together or not at all.
 
         Anything but an answer counts as an edit: it may add, re-tag or bring back new cards.
+        What it wrote is recorded for undo; unless it is an undo step (operation() takes the
+        record), the record is dropped before the commit.
         """
         with self._lock:
             if not answering:
@@ -183,8 +185,11 @@ class Store(StudyQueue):
                 self.db.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise _store_error(self.path, exc) from None
+            self.recorder.records.clear()  # a rolled-back transaction may have left some
             try:
                 yield self.db
+                if not undo_step:
+                    self.recorder.records.clear()
                 self._commit()
             except sqlite3.OperationalError as exc:
                 self.db.execute("ROLLBACK")
@@ -214,15 +219,13 @@ class Store(StudyQueue):
         undone ends the undo history (its rows may be the ones an older step would put back).
         """
         with self._lock:
-            with self.transaction(answering) as db:
+            with self.transaction(answering, undo_step=undo_label is not None) as db:
                 if undo_label is None:
-                    yield db
-                else:
-                    self.recorder.start()
-                    try:
+                    with self.recorder.paused():  # bulk work (a reschedule) is not slowed by the record
                         yield db
-                    finally:
-                        records = self.recorder.stop()  # on failure, the rollback drops what they describe
+                else:
+                    yield db
+                    records = self.recorder.take()
             # Committed: a failed operation leaves the history as it was.
             if undo_label is None:
                 self.undo_stack.clear()
@@ -241,7 +244,8 @@ class Store(StudyQueue):
                     self._seen_version = version
                     self.undo_stack.clear()
                     raise NothingToUndo("nothing to undo: the store was changed by another program since")
-                self.recorder.replay(step)
+                with self.recorder.paused():
+                    self.recorder.replay(step)
             self.undo_stack.pop()
         self.notify(step.changes)  # clears the settings cache when the step changed settings or decks
         return step

@@ -75,27 +75,21 @@ class UndoStack:
 
 
 class Recorder:
-    """One connection's recording: its triggers, and whether they record now."""
+    """One connection's recording: its triggers, whether they record, and what they recorded."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.old_values: dict[int, tuple] = {}
+        self.records: list[Record] = []
         self.columns: dict[str, tuple[str, ...]] = {}
-        # Whether to record is a row of a TEMP table, read in SQL: a Python call from every trigger
-        # (about 3 us, for the GIL) would slow every bulk write, recorded or not. Each written row
-        # leaves its table, kind and rowid in the TEMP log, in order; an update's or a delete's old
-        # values go to Python under that log entry's number.
+        # Whether to record is a row of a TEMP table, read in SQL: a Python call from every trigger's
+        # WHEN (about 3 us, for the GIL) would slow every bulk write. Recording is on unless paused
+        # (bulk work that is not undoable, an undo itself), so an answer pays no statement to switch
+        # it; what a trigger records goes to a Python list, in order, without a statement either.
+        # Every transaction starts the list afresh, and takes or drops it before its commit.
         db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_state (recording INTEGER NOT NULL)")
-        db.execute("INSERT INTO undo_state SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM undo_state)")
-        db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS undo_log "
-            "(seq INTEGER PRIMARY KEY, tbl TEXT, kind TEXT, rid INTEGER, rid_to INTEGER)"
-        )
-        db.create_function("undo_keep", -1, self._keep)
+        db.execute("INSERT INTO undo_state SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM undo_state)")
+        db.create_function("undo_record", -1, lambda *row: self.records.append(row))
         self.install()
-
-    def _keep(self, seq: int, *values: object) -> None:
-        self.old_values[seq] = values
 
     def install(self) -> None:
         """Triggers over every table of the store (again after a layer above adds tables of its own:
@@ -108,21 +102,20 @@ class Recorder:
                 for trigger in _triggers(table, self.columns[table]):
                     self.db.execute(trigger)
 
-    def start(self) -> None:
-        """Inside the operation's transaction: record from here."""
-        self.old_values.clear()
-        self.db.execute("UPDATE undo_state SET recording = 1")
-
-    def stop(self) -> list[Record]:
-        """What was recorded, newest first: (table, kind, rowid, changed-columns mask, old values...)."""
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Inside a transaction: write without recording (bulk work that is not undoable, an undo itself)."""
         self.db.execute("UPDATE undo_state SET recording = 0")
-        log = self.db.execute("DELETE FROM undo_log RETURNING seq, tbl, kind, rid, rid_to").fetchall()
-        log.sort(reverse=True)
-        kept, self.old_values = self.old_values, {}
-        return [
-            (table, kind, rowid, *(kept.get(seq, (0,)) if kind != INSERTED_RANGE else (0, last)))
-            for seq, table, kind, rowid, last in log
-        ]
+        try:
+            yield
+        finally:
+            self.db.execute("UPDATE undo_state SET recording = 1")
+
+    def take(self) -> list[Record]:
+        """What the transaction wrote, newest first: (table, kind, rowid, changed-columns mask, old values...)."""
+        taken = self.records[::-1]
+        self.records.clear()
+        return taken
 
     def replay(self, step: Step) -> None:
         """Inside a transaction: put back every row the step changed."""
@@ -160,10 +153,7 @@ def bulk_insert(db: sqlite3.Connection, table: str) -> Iterator[None]:
         db.execute(insert_trigger)
     (after,) = db.execute(f"SELECT coalesce(max(rowid), 0) FROM main.{table}").fetchone()
     if after > before:
-        db.execute(
-            "INSERT INTO undo_log (tbl, kind, rid, rid_to) VALUES (?, ?, ?, ?)",
-            (table, INSERTED_RANGE, before + 1, after),
-        )
+        db.execute("SELECT undo_record(?, ?, ?, 0, ?)", (table, INSERTED_RANGE, before + 1, after))
 
 
 def _columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
@@ -177,16 +167,13 @@ def _triggers(table: str, columns: tuple[str, ...]) -> tuple[str, str, str]:
     old = ", ".join(f"old.{c}" for c in columns)
     changed = " | ".join(f"((old.{c} IS NOT new.{c}) << {i})" for i, c in enumerate(columns))
 
-    def log(kind: str, row: str) -> str:
-        return f"INSERT INTO undo_log (tbl, kind, rid) VALUES ('{table}', '{kind}', {row}.rowid)"
-
     return (
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_insert AFTER INSERT ON main.{table} {when} "
-        f"BEGIN {log(INSERTED, 'new')}; END",
+        f"BEGIN SELECT undo_record('{table}', '{INSERTED}', new.rowid, 0); END",
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_update AFTER UPDATE ON main.{table} {when} "
-        f"BEGIN {log(UPDATED, 'old')}; SELECT undo_keep(last_insert_rowid(), {changed}, {old}); END",
+        f"BEGIN SELECT undo_record('{table}', '{UPDATED}', old.rowid, {changed}, {old}); END",
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_delete BEFORE DELETE ON main.{table} {when} "
-        f"BEGIN {log(DELETED, 'old')}; SELECT undo_keep(last_insert_rowid(), 0, {old}); END",
+        f"BEGIN SELECT undo_record('{table}', '{DELETED}', old.rowid, 0, {old}); END",
     )
 
 
