@@ -39,3 +39,10 @@ class FileFormatError(StudyPlannerError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class Cancelled(StudyPlannerError):
+    """The learner stopped a long piece of work; its transaction was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled: nothing was changed")

@@ -101,11 +101,17 @@ def fit(store: Store, progress: Callable[[str], None] | None = None) -> Fit:
     return Fit(fitted, before.log_loss, before.rmse_bins, after.log_loss, after.rmse_bins, len(train), len(test))
 
 
-def apply(store: Store, parameters: tuple[float, ...]) -> OpResult[int]:
+def apply(
+    store: Store, parameters: tuple[float, ...], progress: Callable[[str], None] | None = None
+) -> OpResult[int]:
     """Use the parameters from now on and reschedule review cards from their log, in one transaction
-    (not undoable: it rewrites every review card). The value is how many cards were rescheduled."""
+    (not undoable: it rewrites every review card). The value is how many cards were rescheduled.
+    progress(step) may raise Cancelled: then nothing changes."""
+    say = progress or (lambda _: None)
     settings = store.settings().replace(parameters=parameters)
+    say("Replaying your review log with the new parameters…")
     updates = _rescheduled(store, settings)
+    say(f"Rescheduling {len(updates):,} review cards…")
     changes = Changes.SETTINGS | Changes.STUDY_QUEUE
     with store.operation(changes) as db:
         db.execute(

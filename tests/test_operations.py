@@ -208,3 +208,20 @@ def test_undo_recording_leaves_nothing_in_the_store_file(store, tmp_path):
     assert store.db.execute("SELECT count(*) FROM main.sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
     assert store.db.execute("SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger'").fetchone()[0] > 0
     assert "Bulk" not in [d.name for d in store.decks()]
+
+
+def test_a_cancelled_import_changes_nothing(store, tmp_path):
+    from cards.errors import Cancelled
+
+    steps = []
+
+    def stop_at_writing(step: str) -> None:
+        steps.append(step)
+        if step.startswith("Writing"):
+            raise Cancelled()
+
+    before = snapshot(store)
+    with pytest.raises(Cancelled):
+        formats.import_file(store, _csv(tmp_path), deck="Stopped", progress=stop_at_writing)
+    assert steps == ["Reading extra.csv…", "Writing 2 cards…"]
+    assert snapshot(store) == before and store.undo_label is None

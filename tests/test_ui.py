@@ -390,6 +390,46 @@ def test_import_dialog_previews_maps_and_imports(window, qtbot, store, tmp_path)
     dialog.close()
 
 
+def test_an_import_can_be_cancelled_and_changes_nothing(window, qtbot, store, tmp_path):
+    import threading
+
+    from ui.import_dialog import ImportDialog
+
+    path = tmp_path / "words.csv"
+    path.write_text("question,answer\nQ one,A one\nQ two,A two\n")
+    dialog = ImportDialog(window.worker, str(path), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=5000)
+    busy = threading.Event()
+    window.worker.run(lambda _store: busy.wait(5), lambda _: None, lambda _: None)  # the import waits its turn
+    decks = len(store.decks())
+    dialog.start_import()
+    dialog.reject()  # Escape while importing: the import is stopped, the dialog stays
+    assert dialog.isVisible() and dialog.status.text() == "Cancelling…"
+    busy.set()
+    qtbot.waitUntil(lambda: dialog.status.text() == "Cancelled: nothing was imported.", timeout=5000)
+    assert len(store.decks()) == decks and dialog.summary is None
+    assert dialog.import_button.isEnabled()
+    dialog.reject()  # now it closes
+    assert not dialog.isVisible()
+
+
+def test_fitting_parameters_can_be_cancelled(window, qtbot, store):
+    import threading
+
+    window.show_screen("Statistics")
+    screen = window.statistics
+    busy = threading.Event()
+    window.worker.run(lambda _store: busy.wait(5), lambda _: None, lambda _: None)
+    screen.fit_parameters()
+    assert screen.work_cancel.isVisibleTo(window) and not screen.fit_button.isEnabled()
+    screen.cancel_work()
+    busy.set()
+    qtbot.waitUntil(lambda: screen.work_step.text() == "Cancelled; nothing was changed.", timeout=5000)
+    assert screen.fit_button.isEnabled() and not screen.work_cancel.isVisibleTo(window)
+
+
 def test_import_dialog_shows_errors_in_the_window(window, qtbot, store, tmp_path):
     from ui.import_dialog import ImportDialog
 

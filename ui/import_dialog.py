@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from cards import formats
 from cards.store import Store
 
-from .workers import StoreWorker
+from .workers import StoreWorker, Task
 
 
 def file_filter(extensions: tuple[str, ...]) -> str:
@@ -95,7 +94,8 @@ class ImportDialog(QDialog):
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.start_import)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons.rejected.connect(self.cancel)
+        self._importing: Task | None = None
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -186,6 +186,7 @@ class ImportDialog(QDialog):
             combo.blockSignals(False)
 
     def _failed(self, message: str) -> None:
+        self._importing = None
         self.progress.hide()
         self.status.setText(f"<span style='color:#dc2626'>{message}</span>")
         self.import_button.setEnabled(False)
@@ -203,13 +204,31 @@ class ImportDialog(QDialog):
         self.progress.show()
         self.status.setText("Importing…")
 
-        def work(store: Store) -> formats.ImportSummary:
+        def work(store: Store, report) -> formats.ImportSummary:
             return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
-                                       with_history=with_history).value  # fmt: skip
+                                       with_history=with_history, progress=report).value  # fmt: skip
 
-        self._tasks = [self.worker.run(work, self._imported, self._failed)]
+        self._importing = self.worker.run(
+            work, self._imported, self._failed, progress=self.status.setText, cancelled=self._cancelled
+        )
+        self._tasks = [self._importing]
+
+    def cancel(self) -> None:
+        """Cancel (or Escape): during an import, stop it (nothing is changed) and stay; else close."""
+        if self._importing is None:
+            self.reject()
+            return
+        self._importing.cancel()
+        self.status.setText("Cancelling…")
+
+    def _cancelled(self) -> None:
+        self._importing = None
+        self.progress.hide()
+        self.status.setText("Cancelled: nothing was imported.")
+        self.import_button.setEnabled(self.preview is not None and self.preview.total > 0)
 
     def _imported(self, summary: formats.ImportSummary) -> None:
+        self._importing = None
         self.progress.hide()
         self.summary = summary
         self.status.setText(summary.text())
@@ -220,7 +239,9 @@ class ImportDialog(QDialog):
         for widget in (self.deck_name, self.header, self.mapping_widget, self.history):
             widget.setEnabled(False)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape and self.progress.isVisible():
-            return  # an import cannot be cut half-way; it finishes or changes nothing
-        super().keyPressEvent(event)
+    def reject(self) -> None:
+        """Escape and the window's close button: an import under way is stopped first, never left behind."""
+        if self._importing is not None:
+            self.cancel()
+            return
+        super().reject()

@@ -29,7 +29,7 @@ from cards.stats import RANGES, Report, report
 from cards.store import Store
 
 from .theme import LIGHT, Colors
-from .workers import StoreWorker
+from .workers import StoreWorker, Task
 
 
 def _say_empty(widget: QWidget, painter: QPainter, text: str, color: str) -> None:
@@ -299,7 +299,11 @@ class StatisticsScreen(QWidget):
         row.addStretch()
         row.addWidget(self.work_step)
         row.addWidget(self.work_busy)
+        self.work_cancel = QPushButton("Cancel")
+        self.work_cancel.clicked.connect(self.cancel_work)
+        row.addWidget(self.work_cancel)
         self.work_row.hide()
+        self._work: Task | None = None
         self.summary = QLabel("Counting…")
         self.summary.setObjectName("subtitle")
         self.summary.setWordWrap(True)
@@ -465,21 +469,32 @@ class StatisticsScreen(QWidget):
     # ------------------------------------------------------------------ personal parameters
 
     def fit_parameters(self) -> None:
-        self._start_work("Reading the review log…")
-        self._tasks = [
-            self.worker.run(optimizer.fit, self._fitted, self._work_failed, progress=self.work_step.setText)
-        ]
+        self._start_work("Reading the review log…", optimizer.fit, self._fitted)
 
-    def _start_work(self, step: str) -> None:
+    def _start_work(self, step: str, fn, done) -> None:
+        """Work that takes seconds, on the worker, with its steps shown and a Cancel button."""
         self.fit_button.setEnabled(False)
         self.work_step.setText(step)
         self.work_busy.show()
+        self.work_cancel.show()
         self.work_row.show()
+        self._work = self.worker.run(
+            fn, done, self._work_failed, progress=self.work_step.setText,
+            cancelled=lambda: self._work_done("Cancelled; nothing was changed."),
+        )  # fmt: skip
+        self._tasks = [self._work]
+
+    def cancel_work(self) -> None:
+        if self._work is not None:
+            self._work.cancel()
+            self.work_step.setText("Cancelling…")
 
     def _work_done(self, outcome: str = "") -> None:
         """Work over; the outcome, if any, stays in the work row."""
+        self._work = None
         self.fit_button.setEnabled(True)
         self.work_busy.hide()
+        self.work_cancel.hide()
         self.work_step.setText(outcome)
         self.work_row.setVisible(bool(outcome))
 
@@ -505,11 +520,12 @@ class StatisticsScreen(QWidget):
             self._work_done(f"New parameters in use; {moved} review cards rescheduled.")
 
         # On the worker: rescheduling a large collection takes seconds.
-        self._start_work("Rescheduling your cards with the new parameters…")
         parameters = result.parameters
-        self._tasks = [
-            self.worker.run(lambda store: optimizer.apply(store, parameters).value, done, self._work_failed)
-        ]
+        self._start_work(
+            "Rescheduling your cards with the new parameters…",
+            lambda store, report: optimizer.apply(store, parameters, report).value,
+            done,
+        )
 
     # ------------------------------------------------------------------ catching up
 

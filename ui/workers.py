@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from cards.errors import Cancelled
 from cards.store import Store
 
 
@@ -21,36 +22,51 @@ class _Signals(QObject):
     done = Signal(object)
     failed = Signal(str)
     progress = Signal(str)
-    finished = Signal()  # after done or failed (or nothing, when cancelled)
+    cancelled = Signal()  # stopped by cancel() before it finished: it changed nothing
+    finished = Signal()  # after done, failed or cancelled
 
 
 class Task(QRunnable):
-    """fn(store) on the worker; done(result) or failed(message) on the GUI thread."""
+    """fn(store) on the worker; done(result), failed(message) or cancelled() on the GUI thread."""
 
     def __init__(self, worker: StoreWorker, fn: Callable[..., Any], with_progress: bool) -> None:
         super().__init__()
         self.worker, self.fn, self.with_progress = worker, fn, with_progress
         self.signals = _Signals()
-        self.cancelled = False  # set by the screen: a cancelled task's result is dropped, not shown
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Stop it: at its next progress step, or at once in the middle of SQL (its transaction rolls back).
+        Work that finished before it could be stopped still reports done."""
+        self.cancelled = True
+        self.worker.interrupt()
 
     def run(self) -> None:
         try:
-            if not self.cancelled:
+            if self.cancelled:
+                self.signals.cancelled.emit()
+            else:
                 self._run()
         finally:
             self.signals.finished.emit()
 
+    def _report(self, step: str) -> None:
+        if self.cancelled:
+            raise Cancelled()
+        self.signals.progress.emit(step)
+
     def _run(self) -> None:
         try:
             store = self.worker.connection()
-            result = self.fn(store, self.signals.progress.emit) if self.with_progress else self.fn(store)
+            result = self.fn(store, self._report) if self.with_progress else self.fn(store)
         except Exception as exc:  # reported to the learner, not lost on a console
+            if self.cancelled:
+                self.signals.cancelled.emit()
+                return
             traceback.print_exc()
-            if not self.cancelled:
-                self.signals.failed.emit(str(exc) or type(exc).__name__)
+            self.signals.failed.emit(str(exc) or type(exc).__name__)
             return
-        if not self.cancelled:
-            self.signals.done.emit(result)
+        self.signals.done.emit(result)
 
 
 class StoreWorker:
@@ -74,8 +90,10 @@ class StoreWorker:
         done: Callable[[Any], None],
         failed: Callable[[str], None],
         progress: Callable[[str], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
     ) -> Task:
-        """Run fn(store) (or fn(store, report) with `progress`) on the worker."""
+        """Run fn(store) (or fn(store, report) with `progress`: report(step) shows the step, and stops the
+        work with Cancelled once task.cancel() was called) on the worker."""
         task = Task(self, fn, progress is not None)
         task.setAutoDelete(False)  # its signals must outlive run() until the GUI thread has them
         self._pending.add(task)
@@ -84,8 +102,15 @@ class StoreWorker:
             task.signals.progress.connect(progress)
         task.signals.done.connect(done)
         task.signals.failed.connect(failed)
+        if cancelled is not None:
+            task.signals.cancelled.connect(cancelled)
         self.pool.start(task)
         return task
+
+    def interrupt(self) -> None:
+        """Abort the SQL the worker runs now (from any thread; SQLite allows it)."""
+        if self._sibling is not None and not self._sibling.closed:
+            self._sibling.db.interrupt()
 
     def close(self) -> None:
         """Wait for the work under way, then close the worker's connection."""

@@ -132,6 +132,11 @@ def _preview_table(path: Path, mapping: dict[str, int] | None, has_header: bool 
 
 
 IMPORT_CHANGES = Changes.CARD_CONTENT | Changes.DECKS | Changes.STUDY_QUEUE
+Progress = Callable[[str], None]
+
+
+def _silent(step: str) -> None:
+    pass
 
 
 @_bulk
@@ -143,20 +148,31 @@ def import_file(
     mapping: dict[str, int] | None = None,
     has_header: bool | None = None,
     with_history: bool = True,
+    progress: Progress = _silent,
 ) -> OpResult[ImportSummary]:
-    """Import a deck file into the store, all or nothing (and undoable). `deck` names the deck to fill."""
+    """Import a deck file into the store, all or nothing (and undoable). `deck` names the deck to fill.
+
+    progress(step) is told each step; it may raise Cancelled, which rolls everything back.
+    """
     path = Path(path)
     importer = format_of(path, "import").importer
     assert importer is not None
     label = f"import {path.name}"
-    summary = importer(store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history)
+    progress(f"Reading {path.name}…")
+    summary = importer(
+        store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history,
+        progress=progress,
+    )  # fmt: skip
     return OpResult(summary, IMPORT_CHANGES, label)
 
 
-def _import_markdown(store: Store, path: Path, label: str, *, deck: str | None, **_: object) -> ImportSummary:
+def _import_markdown(
+    store: Store, path: Path, label: str, *, deck: str | None, progress: Progress, **_: object
+) -> ImportSummary:
     parsed = parse_deck_bytes(read_file(path), str(path))
     if deck:
         parsed.name = deck
+    progress(f"Writing {len(parsed.cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
         result = upsert_deck(db, parsed, f"file:{path}", to_ms(store.clock.now()), remove_missing=True)
     return _summary([parsed.name], [result])
@@ -164,7 +180,7 @@ def _import_markdown(store: Store, path: Path, label: str, *, deck: str | None, 
 
 def _import_table(
     store: Store, path: Path, label: str, *, deck: str | None, mapping: dict[str, int] | None,
-    has_header: bool | None, **_: object,
+    has_header: bool | None, progress: Progress, **_: object,
 ) -> ImportSummary:  # fmt: skip
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
@@ -174,6 +190,7 @@ def _import_table(
         card.question, card.answer = _clean(card.question), _clean(card.answer)
         card.key = derived_key(key, card.question)
     skipped += _drop_duplicates(cards)
+    progress(f"Writing {len(cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
         result = upsert_deck(
             db, DeckFile(name, key, "", cards), f"file:{path}", to_ms(store.clock.now()), remove_missing=False
@@ -182,7 +199,7 @@ def _import_table(
 
 
 def _import_apkg(
-    store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, **_: object
+    store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress, **_: object
 ) -> ImportSummary:
     from .apkg import read_apkg
 
@@ -194,6 +211,7 @@ def _import_apkg(
     for card in package.cards:
         by_deck.setdefault(deck or card.deck, []).append(card)
     results, reviews = [], 0
+    progress(f"Writing {len(package.cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
         for name, anki_cards in by_deck.items():
             key = _deck_key(store, name)
@@ -206,7 +224,9 @@ def _import_apkg(
             if with_history:
                 settings = store.settings(result.deck_id)
                 ids = dict(db.execute("SELECT key, id FROM card WHERE deck_id = ?", (result.deck_id,)).fetchall())
-                for source in anki_cards:
+                for done, source in enumerate(anki_cards):
+                    if done % 1000 == 0:
+                        progress(f"Replaying past answers: {name}, card {done:,} of {len(anki_cards):,}…")
                     answers = [PastAnswer(r.id_ms, r.ease, r.duration_ms) for r in source.reviews]
                     reviews += append_history(db, ids[source.key], answers, settings)
         for name, data in package.media.items():
