@@ -578,3 +578,37 @@ def test_closing_backs_up_only_after_study(qtbot, store):
         before = len(backup.list_backups(store.path, counts=False))
         w.close()
         assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none
+
+
+def test_rename_and_delete_a_deck_from_today_and_undo(window, qtbot, store, monkeypatch):
+    window.show_screen("Today")
+    monkeypatch.setattr("ui.today.QInputDialog.getText", lambda *a, **k: ("Arithmetic", True))
+    window.today.table.selectRow(0)
+    window.today.rename_action.trigger()
+    assert window.today.model.decks[0].name == "Arithmetic"  # redrawn from the change notice
+    assert window.undo_action.text() == "&Undo rename deck"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    window.today.delete_action.trigger()
+    assert window.today.model.rowCount() == 0 and store.cards() == []
+    window.undo()
+    assert [d.name for d in window.today.model.decks] == ["Arithmetic"] and len(store.cards()) == 3
+    window.undo()
+    assert window.today.model.decks[0].name == "Small test deck"
+
+
+def test_move_cards_in_browse_and_stop_a_plan_in_the_calendar(window, qtbot, store, monkeypatch):
+    other = ops.add_deck(store, "Other").value
+    window.show_screen("Browse")
+    qtbot.waitUntil(lambda: window.browse.model.rowCount() == 3, timeout=5000)
+    window.browse.table.selectRow(0)
+    monkeypatch.setattr("ui.browse.QInputDialog.getItem", lambda *a, **k: ("Other", True))
+    window.browse.move_selected()
+    assert len(store.cards(other.id)) == 1
+    window.show_screen("Calendar")
+    plans.start_plan(store, "transformer-mastery-2-weeks")
+    assert not window.calendar.stop_button.isHidden()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    window.calendar.stop_plan()
+    assert plans.runs(store) == [] and window.calendar.stop_button.isHidden()
+    window.undo()
+    assert len(plans.runs(store)) == 1

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -155,6 +156,8 @@ class BrowseScreen(QWidget):
         self.add_button = QPushButton("Add card…")
         self.edit_button = QPushButton("Edit…")
         self.suspend_button = QPushButton("Suspend / unsuspend")
+        self.move_button = QPushButton("Move to deck…")
+        self.move_button.clicked.connect(self.move_selected)
         self.delete_button = QPushButton("Delete…")
         self.add_button.clicked.connect(self.add_card)
         self.edit_button.clicked.connect(self.edit_selected)
@@ -169,7 +172,7 @@ class BrowseScreen(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label)
         buttons.addStretch()
-        for button in (self.add_button, self.edit_button, self.suspend_button, self.delete_button):
+        for button in (self.add_button, self.edit_button, self.move_button, self.suspend_button, self.delete_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 20)
@@ -269,6 +272,19 @@ class BrowseScreen(QWidget):
             ops.unsuspend(self.store, ids)
         else:
             ops.suspend(self.store, ids)
+
+    def move_selected(self) -> None:
+        """The selected cards, with their history, to another deck (Edit > Undo moves them back)."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        decks = self.store.decks()
+        name, ok = QInputDialog.getItem(
+            self, "Move cards", f"Move {len(ids)} card{'s' if len(ids) != 1 else ''} to:", [d.name for d in decks], 0,
+            False,
+        )  # fmt: skip
+        if ok:
+            ops.move_cards(self.store, ids, next(d.id for d in decks if d.name == name))
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -259,6 +260,9 @@ class CalendarScreen(QWidget):
         header.addWidget(title)
         header.addStretch()
         header.addWidget(self.ics_button)
+        self.stop_button = QPushButton("Stop a plan…")
+        self.stop_button.clicked.connect(self.stop_plan)
+        header.addWidget(self.stop_button)
         header.addWidget(self.start_button)
 
         self.runs_label = QLabel()
@@ -349,6 +353,7 @@ class CalendarScreen(QWidget):
             or "No plan is running. Start one to see each day's tasks here."
         )
         self._update_behind(running)
+        self.stop_button.setVisible(bool(running))
         current = self.run_choice.currentData()
         self.run_choice.blockSignals(True)
         self.run_choice.clear()
@@ -425,6 +430,25 @@ class CalendarScreen(QWidget):
             QMessageBox.warning(self, "Plan not started", str(exc))
             return
         self.calendar.setSelectedDate(to_qdate(run.start))
+
+    def stop_plan(self) -> None:
+        """Stop a running plan (Edit > Undo starts it again): its tasks leave the calendar."""
+        running = plans.runs(self.store)
+        if not running:
+            return
+        names = [f"{r.plan_name} ({r.start:%d %b} – {r.end:%d %b})" for r in running]
+        if len(running) == 1:
+            choice = names[0]
+            answer = QMessageBox.question(
+                self, "Stop the plan", f"Stop {choice}? Its tasks leave the calendar; Edit > Undo brings them back."
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        else:
+            choice, ok = QInputDialog.getItem(self, "Stop a plan", "Plan to stop:", names, 0, False)
+            if not ok:
+                return
+        plans.stop_run(self.store, running[names.index(choice)].id)
 
     def shift(self) -> None:
         run = plans.shift_remaining(self.store, self._behind_run).value

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from cards import ops
 from cards.changes import Changes
+from cards.errors import StudyPlannerError
 from cards.queue import DeckCounts, QueueCounts
 from cards.stats import estimated_minutes, streak_days
 from cards.store import Store
@@ -117,12 +121,22 @@ class TodayScreen(QWidget):
             header.resizeSection(column, 96)
         self.table.doubleClicked.connect(lambda index: self._study_row(index.row()))
         self.table.activated_deck.connect(self._study_row)
+        # A deck's own actions: right-click, or F2 and Delete on the selected deck.
+        self.rename_action = QAction("Rename deck…", self.table, shortcut=QKeySequence("F2"))
+        self.delete_action = QAction("Delete deck…", self.table, shortcut=QKeySequence.StandardKey.Delete)
+        self.export_action = QAction("Export deck…", self.table)
+        for action, slot in ((self.rename_action, self.rename_deck), (self.delete_action, self.delete_deck),
+                             (self.export_action, self._export)):  # fmt: skip
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.table.addAction(action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.study_all = QPushButton("Study all")
         self.study_all.setObjectName("primary")
         self.study_all.clicked.connect(lambda: self.study_requested.emit(-1))
         self.export_button = QPushButton("Export…")
-        self.export_button.clicked.connect(lambda: self.export_requested.emit(self.current_deck_id() or -1))
+        self.export_button.clicked.connect(self._export)
         self.study_deck = QPushButton("Study deck")
         self.study_deck.clicked.connect(lambda: self._study_row(self.table.currentIndex().row()))
         self.plan_title = QLabel("Today's plan")
@@ -132,7 +146,7 @@ class TodayScreen(QWidget):
         self.plan_tasks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.plan_tasks.setMaximumHeight(150)
         self.plan_tasks.itemChanged.connect(self._ticked)
-        hint = QLabel("Double-click a deck or press Enter to study it.")
+        hint = QLabel("Double-click a deck or press Enter to study it; right-click it to rename or delete it.")
         hint.setObjectName("muted")
 
         buttons = QHBoxLayout()
@@ -199,6 +213,36 @@ class TodayScreen(QWidget):
 
     def _ticked(self, item: QListWidgetItem) -> None:
         plans.set_done(self.store, [item.data(Qt.ItemDataRole.UserRole)], item.checkState() == Qt.CheckState.Checked)
+
+    def _export(self) -> None:
+        self.export_requested.emit(self.current_deck_id() or -1)
+
+    def rename_deck(self) -> None:
+        deck_id = self.current_deck_id()
+        if deck_id is None:
+            return
+        old = self.store.deck(deck_id).name
+        name, ok = QInputDialog.getText(self, "Rename deck", "New name:", text=old)
+        if not ok or name.strip() == old:
+            return
+        try:
+            ops.rename_deck(self.store, deck_id, name)
+        except StudyPlannerError as exc:
+            QMessageBox.warning(self, "Not renamed", str(exc)[0].upper() + str(exc)[1:] + ".")
+
+    def delete_deck(self) -> None:
+        deck_id = self.current_deck_id()
+        if deck_id is None:
+            return
+        deck = next(d for d in self.model.decks if d.deck_id == deck_id)
+        answer = QMessageBox.question(
+            self,
+            "Delete deck",
+            f"Delete {deck.name} with its {deck.total} card{'s' if deck.total != 1 else ''} and their review "
+            "history? Edit > Undo (Ctrl+Z) brings them back.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            ops.delete_deck(self.store, deck_id)
 
     def current_deck_id(self) -> int | None:
         row = self.table.currentIndex().row()
