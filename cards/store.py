@@ -47,8 +47,7 @@ class _Shared:
     undo_stack: undo.UndoStack = field(default_factory=undo.UndoStack)
     listeners: list[Listener] = field(default_factory=list)
     settings_cache: dict[int | None, SchedulingSettings] = field(default_factory=dict)
-    siblings: list[Store] = field(default_factory=list)
-    connections: list[Store] = field(default_factory=list)  # every open one, siblings included
+    connections: list[Store] = field(default_factory=list)  # every open one
     commit_lock: threading.Lock = field(default_factory=threading.Lock)
     changes: int = 0  # learner's changes committed through any of them
     changes_at_backup: int = 0
@@ -79,7 +78,7 @@ class Store(StudyQueue):
         self.recorder = undo.Recorder(db)
         self._shared.connections.append(self)
         # SQLite's count of other connections' commits as last seen: a change undo cannot account for
-        # (another program's commit) ends the undo history. See transaction().
+        # (another program's commit) ends the undo history. See _commit() and undo_last().
         self._seen_version = self._data_version()
 
     # ----------------------------------------------------------------- opening
@@ -116,7 +115,6 @@ class Store(StudyQueue):
         schema.prepare(db, self.path, self.clock.now())  # this connection's pragmas (foreign keys...)
         twin = Store(db, self.path, self.clock, self.tz, self._shared)
         twin.new_card_priority = self.new_card_priority
-        self._shared.siblings.append(twin)
         return twin
 
     def backup(self) -> Path:
@@ -132,9 +130,8 @@ class Store(StudyQueue):
         """Replace this store's content by a backup (the current content is backed up first). The
         caller tells the listeners, once the layers above have brought their tables up to date
         (planner.plans.restore). The file is replaced: sibling connections are closed first."""
-        for twin in self._shared.siblings:
+        for twin in [c for c in self._shared.connections if c is not self]:
             twin.close()
-        self._shared.siblings.clear()
         with self._lock:
             self.db.close()
             try:
@@ -158,9 +155,8 @@ class Store(StudyQueue):
         with self._lock:
             self.db.close()
             self.closed = True
-        for group in (self._shared.siblings, self._shared.connections):
-            if self in group:
-                group.remove(self)
+        if self in self._shared.connections:
+            self._shared.connections.remove(self)
 
     def __enter__(self) -> Store:
         return self

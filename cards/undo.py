@@ -1,15 +1,16 @@
 """Undo by the store's own change log: what an undoable operation wrote, recorded so it can be put back.
 
-While an undoable operation runs, temporary triggers on every table of the store
-hand Python, for each row it inserts, updates or deletes, what is needed to put
-that row back: its table and rowid, and the old values (for an update, only those
-that changed). Undoing replays those records in reverse order in one transaction,
-so every operation is undone exactly, review log and cascades included, without
-code of its own. The statements a replay runs are the same few for every step of
-a kind, so SQLite prepares each once.
+Temporary triggers on every table of the store hand Python, for each row a
+transaction inserts, updates or deletes, what is needed to put that row back:
+its table and rowid, and the old values (for an update, only those that
+changed). An undoable operation keeps that record as its undo step; any other
+transaction drops it. Undoing replays a step's records in reverse order in one
+transaction, so every operation is undone exactly, review log and cascades
+included, without code of its own. The statements a replay runs are the same
+few for every step of a kind, so SQLite prepares each once.
 
-The triggers are TEMP (this connection's only) and fire only while recording,
-so other writers and bulk work that is not undoable pay one flag test per row.
+The triggers are TEMP (this connection's only: nothing is written to the store's
+schema). Bulk work that is not undoable pauses them, and pays one flag test a row.
 
 A step is valid only while no other program has changed the store since: the
 store checks SQLite's data_version before undoing (store.py), and drops the
@@ -162,11 +163,9 @@ def _columns(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
 
 def _triggers(table: str, columns: tuple[str, ...]) -> tuple[str, str, str]:
     """The TEMP triggers that record a table's inserts, updates and deletes."""
-    # Unqualified names: a TEMP trigger writes to its own schema's tables by their bare names.
-    when = "WHEN (SELECT recording FROM undo_state)"
+    when = "WHEN (SELECT recording FROM undo_state)"  # a bare name: the TEMP table is found first
     old = ", ".join(f"old.{c}" for c in columns)
     changed = " | ".join(f"((old.{c} IS NOT new.{c}) << {i})" for i, c in enumerate(columns))
-
     return (
         f"CREATE TEMP TRIGGER IF NOT EXISTS undo_{table}_insert AFTER INSERT ON main.{table} {when} "
         f"BEGIN SELECT undo_record('{table}', '{INSERTED}', new.rowid, 0); END",
