@@ -25,7 +25,7 @@ from .errors import StudyPlannerError, UnknownCard
 from .queue import fsrs_state, tags_text
 from .rows import CARD_SELECT, Card, Deck, card_from_row
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, make_scheduler, queue_for_state
-from .settings import DECK_OVERRIDABLE, SchedulingSettings
+from .settings import DECK_OVERRIDABLE, SchedulingSettings, spec
 from .store import Store
 from .timeutil import from_ms, to_ms
 from .undo import Step
@@ -276,15 +276,17 @@ def slug(name: str) -> str:
 
 
 def update_settings(store: Store, **changes: object) -> OpResult[SchedulingSettings]:
-    """Change global settings; validated as a whole before anything is written."""
+    """Change global settings; validated as a whole before anything is written. Changes to the same
+    setting one after another are one undo step ("change new cards per day")."""
     new = store.settings().replace(**changes)
-    with store.operation(Changes.SETTINGS | QUEUE, "change settings") as db:
+    label = f"change {spec(next(iter(changes))).label.lower()}" if len(changes) == 1 else "change settings"
+    with store.operation(Changes.SETTINGS | QUEUE, label, merge=True) as db:
         db.execute(
             "INSERT INTO setting (key, value) VALUES ('scheduling', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (new.to_json(),),
         )
-    return OpResult(new, Changes.SETTINGS | QUEUE, "change settings")
+    return OpResult(new, Changes.SETTINGS | QUEUE, label)
 
 
 def set_deck_overrides(store: Store, deck_id: int, **overrides: object) -> OpResult[SchedulingSettings]:

@@ -71,7 +71,10 @@ class ReviewSession:
 
     def reveal(self) -> None:
         """Show the answer and what each rating would schedule."""
-        if self.card is None or self.answer_shown:
+        if self.card is None:
+            return
+        if self.answer_shown:
+            self.view.message("Rate the card: 1 Again, 2 Hard, 3 Good, 4 Easy.")
             return
         self.answer_shown = True
         self.view.show_answer(self.card, self.store.preview(self.card.id))
@@ -108,11 +111,13 @@ class ReviewSession:
     def bury(self) -> None:
         if self.card is not None:
             ops.bury(self.store, [self.card.id])
+            self.view.message("Card buried until tomorrow (u undoes it).")
             self._show(self._next())
 
     def suspend(self) -> None:
         if self.card is not None:
             ops.suspend(self.store, [self.card.id])
+            self.view.message("Card suspended (u undoes it).")
             self._show(self._next())
 
     def summary(self) -> ReviewSummary:

@@ -207,12 +207,20 @@ class Store(StudyQueue):
 
     @contextmanager
     def operation(
-        self, changes: Changes, undo_label: str | None = None, *, card_id: int | None = None, answering: bool = False
+        self,
+        changes: Changes,
+        undo_label: str | None = None,
+        *,
+        card_id: int | None = None,
+        answering: bool = False,
+        merge: bool = False,
     ) -> Iterator[sqlite3.Connection]:
         """A learner's change: one transaction; with an undo label, one step on the undo stack.
 
-        After the commit the listeners hear what changed. An operation that cannot be
-        undone ends the undo history (its rows may be the ones an older step would put back).
+        With merge, it joins the step on top when that step has the same label (a setting nudged
+        click by click is undone in one step). After the commit the listeners hear what changed.
+        An operation that cannot be undone ends the undo history (its rows may be the ones an older
+        step would put back).
         """
         with self._lock:
             with self.transaction(answering, undo_step=undo_label is not None) as db:
@@ -226,7 +234,7 @@ class Store(StudyQueue):
             if undo_label is None:
                 self.undo_stack.clear()
             else:
-                self.undo_stack.push(undo.Step(undo_label, changes, records, card_id))
+                self.undo_stack.push(undo.Step(undo_label, changes, records, card_id), merge=merge)
         self.notify(changes)
 
     def undo_last(self) -> undo.Step:

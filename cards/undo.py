@@ -50,8 +50,12 @@ class UndoStack:
     steps: list[Step] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def push(self, step: Step) -> None:
+    def push(self, step: Step, merge: bool = False) -> None:
+        """Add a step; with merge, fold it into the step on top when that one has the same label."""
         with self.lock:
+            if merge and self.steps and self.steps[-1].label == step.label:
+                top = self.steps.pop()
+                step = Step(step.label, step.changes | top.changes, step.records + top.records, step.card_id)
             self.steps.append(step)
             del self.steps[:-MAX_STEPS]
 

@@ -68,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings = sub.add_parser("settings", help="show the scheduling settings, or set one: settings NAME VALUE")
     settings.add_argument("name", nargs="?", choices=SHOWN, metavar="NAME", help=", ".join(SHOWN))
     settings.add_argument("value", nargs="?", metavar="VALUE", help="the new value, e.g. 0.85, 30 or '1m 10m'")
-    settings.add_argument("--deck", metavar="NAME", help="this deck's own value (an override of the global one)")
+    settings.add_argument(
+        "--deck", metavar="NAME", help="this deck's own value, over the global one ('default' as VALUE removes it)"
+    )
     settings.add_argument("--json", action="store_true", help="print JSON")
 
     opt = sub.add_parser("optimize", help="fit FSRS parameters to your review log (and --apply them)")
@@ -145,6 +147,9 @@ def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
 def cmd_deck(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     deck = store.deck_by_name(args.deck)
     if args.deck_command == "rename":
+        if " ".join(args.name.split()) == deck.name:
+            out.write(f"{deck.name} already has that name.\n")
+            return 0
         renamed = ops.rename_deck(store, deck.id, args.name).value
         out.write(f"Renamed {deck.name} to {renamed.name}.\n")
     else:
@@ -158,12 +163,13 @@ def cmd_settings(store: Store, args: argparse.Namespace, _in: TextIO, out: TextI
     if args.name is not None:
         if args.value is None:
             raise StudyPlannerError(f"give a value for {args.name}: studyplanner settings {args.name} VALUE")
-        value = parse_value(args.name, args.value)
         if deck_id is None:
-            ops.update_settings(store, **{args.name: value})
-        else:
+            ops.update_settings(store, **{args.name: parse_value(args.name, args.value)})
+        else:  # "default": the deck follows the global value again
+            value = None if args.value == "default" else parse_value(args.name, args.value)
             ops.set_deck_overrides(store, deck_id, **{args.name: value})
     current = store.settings(deck_id)
+    own = store.deck_overrides(deck_id) if deck_id is not None else {}
     names = [args.name] if args.name else list(SHOWN)
     if args.json:
         json.dump({n: getattr(current, n) for n in names}, out, indent=2)
@@ -173,7 +179,8 @@ def cmd_settings(store: Store, args: argparse.Namespace, _in: TextIO, out: TextI
     for name in names:
         s = spec(name)
         text = format_value(name, getattr(current, name)) + ("" if s.is_steps else s.unit)
-        out.write(f"{s.label:<{width}}  {text:<12} {name:<20} {s.range_text()}\n")
+        mark = "  (this deck's own)" if name in own else ""
+        out.write(f"{s.label:<{width}}  {text:<12} {name:<20} {s.range_text()}{mark}\n")
     return 0
 
 

@@ -226,5 +226,8 @@ def test_settings_are_shown_and_set_from_their_declaration(db):
     assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 3  # 3 cards, limit 5
     run("--db", str(db), "settings", "new_per_day", "1", "--deck", "small")
     assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 1  # the deck's own limit
+    assert "(this deck's own)" in run("--db", str(db), "settings", "--deck", "small").stdout
+    run("--db", str(db), "settings", "new_per_day", "default", "--deck", "small")
+    assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 3  # the global 5 again
     bad = run("--db", str(db), "settings", "maximum_interval", "0")
     assert bad.returncode == 1 and bad.stderr.strip() == "studyplanner: maximum interval must be from 1 to 36500 days"

@@ -234,7 +234,7 @@ def test_settings_screen_is_made_from_the_declaration(window):
             assert (widget.minimum(), widget.maximum()) == (spec(name).minimum, spec(name).maximum)
     screen.fields["desired_retention"].setValue(0.85)
     assert window.store.settings().desired_retention == 0.85
-    assert window.store.undo_label == "change settings"
+    assert window.store.undo_label == "change desired retention"
 
 
 def test_theme_switch_is_stored(window, store):
@@ -612,3 +612,18 @@ def test_move_cards_in_browse_and_stop_a_plan_in_the_calendar(window, qtbot, sto
     assert plans.runs(store) == [] and window.calendar.stop_button.isHidden()
     window.undo()
     assert len(plans.runs(store)) == 1
+
+
+def test_a_setting_nudged_click_by_click_is_one_undo_and_ctrl_z_works_in_its_field(window, qtbot, store):
+    window.show_screen("Settings")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    box = window.settings_screen.fields["new_per_day"]
+    box.setFocus()
+    for _ in range(5):
+        box.stepDown()
+    assert store.settings().new_per_day == 15
+    assert window.undo_action.text() == "&Undo change new cards per day"
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.settings().new_per_day == 20 and box.value() == 20
+    assert store.undo_label is None

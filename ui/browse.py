@@ -155,8 +155,10 @@ class BrowseScreen(QWidget):
 
         self.add_button = QPushButton("Add card…")
         self.edit_button = QPushButton("Edit…")
-        self.suspend_button = QPushButton("Suspend / unsuspend")
-        self.move_button = QPushButton("Move to deck…")
+        self.suspend_button = QPushButton("Suspend")
+        self.suspend_button.setToolTip("Suspend the selected cards, or unsuspend them when all are suspended")
+        self.move_button = QPushButton("Move…")
+        self.move_button.setToolTip("Move the selected cards, with their history, to another deck")
         self.move_button.clicked.connect(self.move_selected)
         self.delete_button = QPushButton("Delete…")
         self.add_button.clicked.connect(self.add_card)
@@ -189,6 +191,14 @@ class BrowseScreen(QWidget):
         self.search_box.textChanged.connect(lambda _: self._debounce.start())
         for combo in (self.deck_filter, self.tag_filter, self.state_filter):
             combo.currentIndexChanged.connect(lambda _: self.search())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        """Deck and Tags give up width on a narrow window, so the question stays readable."""
+        super().resizeEvent(event)
+        width = self.table.viewport().width()
+        header = self.table.horizontalHeader()
+        header.resizeSection(0, max(90, min(170, width // 6)))
+        header.resizeSection(2, max(80, min(130, width // 8)))
 
     def set_colors(self, colors: Colors) -> None:
         self.model.colors = colors

@@ -174,7 +174,8 @@ class WeekBars(QWidget):
 
 def _cards_text(w: plans.WeekProgress) -> str:
     retention = f"{w.retention:.0%} recalled" if w.retention is not None else "no reviews"
-    return f"{w.cards_introduced} new · {w.cards_reviewed} answers · {retention} · {w.minutes_spent} min"
+    answers = f"{w.cards_reviewed} answer{'s' if w.cards_reviewed != 1 else ''}"
+    return f"{w.cards_introduced} new · {answers} · {retention} · {w.minutes_spent} min"
 
 
 def _week_text(w: plans.WeekProgress) -> str:
@@ -195,9 +196,11 @@ class StartPlanDialog(QDialog):
         tomorrow = store.today().day + timedelta(days=1)
         self.start = QDateEdit(to_qdate(tomorrow))
         self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("ddd d MMM yyyy")
         self.has_exam = QCheckBox("I have an exam or interview on")
         self.exam = QDateEdit(to_qdate(tomorrow + timedelta(days=30)))
         self.exam.setCalendarPopup(True)
+        self.exam.setDisplayFormat("ddd d MMM yyyy")
         self.exam.setEnabled(False)
         self.has_exam.toggled.connect(self.exam.setEnabled)
         self.summary = QLabel()

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         for page in (*self.pages.values(), self.review):
             self.stack.addWidget(page)
         self._stale = dict.fromkeys(self.pages.values(), Changes.ALL)  # none is drawn yet
+        self._steps_seen = len(store.undo_stack.steps)
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -203,6 +204,11 @@ class MainWindow(QMainWindow):
     def on_changes(self, changes: Changes) -> None:
         """An operation committed: the shown screen redraws what it shows of it, hidden ones when shown."""
         self._show_undo_label()
+        steps = len(self.store.undo_stack.steps)
+        if steps > self._steps_seen and self.stack.currentWidget() is not self.review:  # the review says its own
+            label = self.store.undo_label or ""
+            self.statusBar().showMessage(f"Done: {label}. Edit > Undo (Ctrl+Z) takes it back.", 6000)
+        self._steps_seen = steps
         if changes & (Changes.STUDY_QUEUE | Changes.DECKS | Changes.SETTINGS | Changes.CARD_CONTENT):
             self.update_status()
         shown = self.stack.currentWidget()

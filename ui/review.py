@@ -176,10 +176,10 @@ class ReviewScreen(QWidget):
             self.session.reveal()
 
     def rate(self, rating: int) -> None:
-        if self.session is None or not self.answer_shown or not self._studying():
+        if self.session is None or not self._studying():
             return
         try:
-            self.session.rate(rating)
+            self.session.rate(rating)  # before the answer is shown, the session says so and rates nothing
         except StudyPlannerError as exc:
             # The answer stays on screen; the learner can try again once the cause is fixed.
             QMessageBox.warning(self, "Answer not saved", f"Your answer was not saved: {exc}")

@@ -6,7 +6,8 @@ label, range, unit and help come from there, never written here again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -26,6 +27,17 @@ from cards.store import Store
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 FIELD_WIDTH = 220
+
+
+class WindowUndo(QObject):
+    """Ctrl+Z in a field is Edit > Undo: a field's own text undo would take the key, and the change
+    is already saved (and undone as one step by the window)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        undo_keys = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+        overridden = event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+        # Not accepted here (consumed unseen): the window's shortcut gets the key.
+        return overridden and any(event.matches(key) for key in undo_keys)  # type: ignore[union-attr]
 
 
 class SettingsScreen(QWidget):
@@ -68,8 +80,12 @@ class SettingsScreen(QWidget):
         layout.addWidget(self.error)
         layout.addStretch()
         self.load()
+        self._window_undo = WindowUndo(self)
         for name, widget in self.fields.items():
             self._connect(name, widget)
+            widget.installEventFilter(self._window_undo)
+            if isinstance(widget, QSpinBox | QDoubleSpinBox):
+                widget.lineEdit().installEventFilter(self._window_undo)
         self.theme.currentIndexChanged.connect(self._apply_theme)
 
     def _field(self, name: str) -> QWidget:
@@ -84,6 +100,7 @@ class SettingsScreen(QWidget):
             box.setSingleStep(10**-s.decimals)
         else:
             box = QSpinBox()
+        box.setKeyboardTracking(False)  # typing "35" saves 35 when done, not 3 on the way
         box.setRange(s.minimum or 0, s.maximum or 0)  # type: ignore[arg-type]
         box.setSuffix(s.unit)
         return box

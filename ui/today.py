@@ -146,7 +146,7 @@ class TodayScreen(QWidget):
         self.plan_tasks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.plan_tasks.setMaximumHeight(150)
         self.plan_tasks.itemChanged.connect(self._ticked)
-        hint = QLabel("Double-click a deck or press Enter to study it; right-click it to rename or delete it.")
+        hint = QLabel("Enter or double-click studies a deck; right-click for more.")
         hint.setObjectName("muted")
 
         buttons = QHBoxLayout()
