@@ -67,6 +67,10 @@ class SchedulingSettings:
         "Relearning steps", 0, 60 * 24 * 7, unit="steps", per_deck=True,
         help="Minutes between answers after a lapse, like '10m'."))  # fmt: skip
     maximum_interval: int = _setting(36500, Spec("Maximum interval", 1, 36500, unit=" days", per_deck=True))
+    # 180: the longest day of the built-in plans is 165 minutes, so a plan day fits with room to catch up.
+    daily_minutes: int = _setting(180, Spec(
+        "Minutes a day for plan tasks", 15, 1440, unit=" min",
+        help="Spreading missed plan tasks fills each day up to this, counting what is already planned."))  # fmt: skip
     fuzz: bool = _setting(True, Spec("Spread due dates a little (fuzz)", shown=False))
     # FSRS model weights (19 or 21 numbers); None means the fsrs package's defaults. Set by the optimizer.
     parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))

@@ -206,8 +206,31 @@ def lay_out(start: date, days: int, rest_weekday: int | None) -> list[date]:
     return dates
 
 
+def start_warnings(store: Store, key: str, on: date, exam: date | None = None) -> list[str]:
+    """What a learner should hear before starting this plan on this date (the dialog and the command
+    line ask before going on): the plan is already running, the start is in the past, it ends after
+    the exam. An exam before the start is no warning but an error, as start_plan says."""
+    plan = plan_by_key(store, key)
+    if exam is not None and exam < on:
+        raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
+    warnings = []
+    for r in runs(store):
+        if r.plan_key == key:
+            warnings.append(f"{plan.name} is already running ({r.start:%d %b} – {r.end:%d %b}): "
+                            "starting it again puts every task on the calendar twice.")  # fmt: skip
+    dates = lay_out(on, plan.days, plan.rest_weekday)
+    today = store.today().day
+    behind = sum(d < today for d in dates)
+    if behind:
+        warnings.append(f"The first day is in the past: {behind} of its {plan.days} days start out missed.")
+    if exam is not None and dates[-1] > exam:
+        warnings.append(f"It ends on {dates[-1]:%a %d %b}, {(dates[-1] - exam).days} days after your exam.")
+    return warnings
+
+
 def start_plan(store: Store, key: str, on: date | None = None, exam: date | None = None) -> OpResult[Run]:
-    """Start a plan on a date (default: tomorrow), with an optional exam or interview date."""
+    """Start a plan on a date (default: tomorrow), with an optional exam or interview date (callers ask
+    about start_warnings first)."""
     plan = plan_by_key(store, key)
     on = on or store.today().day + timedelta(days=1)
     if exam is not None and exam < on:
@@ -342,8 +365,30 @@ def _rest_weekday(store: Store, run_id: int) -> int | None:
     return row[0]
 
 
-def _shifted_days(store: Store, run_id: int) -> list[tuple[int, date]]:
-    """The plan's days from the first unfinished past one, laid out again from today."""
+@dataclass(frozen=True)
+class Shift:
+    """What shifting a plan would do: (day number, old date, new date) for each day that moves."""
+
+    run: Run
+    moves: list[tuple[int, date, date]]
+
+    @property
+    def end(self) -> date:
+        return self.moves[-1][2] if self.moves else self.run.end
+
+    def text(self) -> str:
+        if not self.moves:
+            return f"{self.run.plan_name} has no unfinished past day: nothing to shift."
+        first, last = self.moves[0], self.moves[-1]
+        text = (f"Days {first[0]}–{last[0]} of {self.run.plan_name} move to {first[2]:%a %d %b} – "
+                f"{last[2]:%a %d %b}; the plan then ends on {self.end:%a %d %b %Y}.")  # fmt: skip
+        if self.run.exam and self.end > self.run.exam:
+            text += f" That is after your exam on {self.run.exam:%a %d %b}."
+        return text
+
+
+def plan_shift(store: Store, run_id: int) -> Shift:
+    """The plan's days from the first unfinished past one, laid out again from today (a preview: it reads only)."""
     today = store.today().day
     rest = _rest_weekday(store, run_id)
     (first_open,) = store.db.execute(
@@ -351,52 +396,105 @@ def _shifted_days(store: Store, run_id: int) -> list[tuple[int, date]]:
         "WHERE d.run_id = ? AND t.done_ms IS NULL AND d.date < ?",
         (run_id, today.isoformat()),
     ).fetchone()
-    if first_open is None:
-        return []
-    days = [row[0] for row in store.db.execute(
-        "SELECT day FROM run_day WHERE run_id = ? AND day >= ? ORDER BY day", (run_id, first_open)
-    )]  # fmt: skip
-    return list(zip(days, lay_out(today, len(days), rest)))
+    days = [] if first_open is None else store.db.execute(
+        "SELECT day, date FROM run_day WHERE run_id = ? AND day >= ? ORDER BY day", (run_id, first_open)
+    ).fetchall()  # fmt: skip
+    moves = [(n, date.fromisoformat(old), new) for (n, old), new in zip(days, lay_out(today, len(days), rest))]
+    return Shift(run(store, run_id), moves)
 
 
-def shifted_end(store: Store, run_id: int) -> date:
-    """Where the plan would end if shifted now (to warn about the exam date before shifting)."""
-    moves = _shifted_days(store, run_id)
-    return moves[-1][1] if moves else run(store, run_id).end
-
-
-def shift_remaining(store: Store, run_id: int) -> OpResult[Run]:
-    """Move the rest of the plan forward so its first unfinished day is today (undoable)."""
-    moves = _shifted_days(store, run_id)
+def shift_remaining(store: Store, shift: Shift) -> OpResult[Run]:
+    """Move the rest of the plan forward as previewed, so its first unfinished day is today (undoable)."""
+    run_id = shift.run.id
     label = "shift the plan"
     with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
-        for number, when in moves:
-            old = db.execute("SELECT date FROM run_day WHERE run_id = ? AND day = ?", (run_id, number)).fetchone()[0]
+        for number, old, when in shift.moves:
             db.execute("UPDATE run_day SET date = ? WHERE run_id = ? AND day = ?", (when.isoformat(), run_id, number))
             db.execute(
                 "UPDATE run_task SET date = ? WHERE run_id = ? AND date = ? AND done_ms IS NULL "
                 "AND task_id IN (SELECT id FROM plan_task WHERE day = ?)",
-                (when.isoformat(), run_id, old, number),
+                (when.isoformat(), run_id, old.isoformat(), number),
             )
     return OpResult(run(store, run_id), Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
-def spread_missed(store: Store, run_id: int, over_days: int = 3) -> OpResult[int]:
-    """Spread unfinished past tasks over the next study days (undoable); the value is how many moved."""
-    if over_days < 1:
-        raise StudyPlannerError("spread over at least one day")
+@dataclass(frozen=True)
+class SpreadDay:
+    date: date
+    tasks: int  # missed tasks put on this day
+    minutes: int  # their minutes
+    planned_minutes: int  # minutes of unfinished tasks already on this day (every running plan)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Where spreading a plan's missed tasks would put them, within the daily minutes budget."""
+
+    run: Run
+    moves: list[tuple[int, date]]  # (run task id, new date)
+    days: list[SpreadDay]
+    budget: int
+
+    def text(self) -> str:
+        if not self.moves:
+            return f"{self.run.plan_name} has no missed task to spread."
+        minutes = sum(d.minutes for d in self.days)
+        lines = [f"{len(self.moves)} missed tasks ({minutes} min) over {len(self.days)} day"
+                 f"{'s' if len(self.days) != 1 else ''}, at most {self.budget} min of plan tasks a day:"]  # fmt: skip
+        for d in self.days:
+            already = f", with {d.planned_minutes} min already planned" if d.planned_minutes else ""
+            lines.append(f"  {d.date:%a %d %b}: {d.tasks} task{'s' if d.tasks != 1 else ''}, {d.minutes} min{already}")
+        last = self.days[-1].date
+        if self.run.exam and last > self.run.exam:
+            lines.append(
+                f"The backlog does not fit before your exam on {self.run.exam:%a %d %b}: it runs to {last:%a %d %b}."
+            )
+        return "\n".join(lines)
+
+
+def plan_spread(store: Store, run_id: int, budget: int | None = None) -> Spread:
+    """Missed tasks (unfinished, dated before today), oldest first, laid on the next study days so no day
+    holds more than `budget` minutes of plan tasks (the setting by default) with what is already planned
+    there; a task longer than the budget gets a day of its own. A preview: it reads only."""
+    budget = budget or store.settings().daily_minutes
     today = store.today().day
     rest = _rest_weekday(store, run_id)
-    missed = [row[0] for row in store.db.execute(
-        "SELECT id FROM run_task WHERE run_id = ? AND done_ms IS NULL AND date < ? ORDER BY date, id",
+    missed = store.db.execute(
+        "SELECT rt.id, t.minutes FROM run_task rt JOIN plan_task t ON t.id = rt.task_id "
+        "WHERE rt.run_id = ? AND rt.done_ms IS NULL AND rt.date < ? ORDER BY rt.date, rt.id",
         (run_id, today.isoformat()),
-    )]  # fmt: skip
-    targets = lay_out(today, over_days, rest)
-    label = f"spread {len(missed)} missed task{'s' if len(missed) != 1 else ''}"
+    ).fetchall()
+    moves: list[tuple[int, date]] = []
+    days: list[SpreadDay] = []
+    day, index = today, 0
+    while index < len(missed):
+        if day.weekday() != rest:
+            planned = _planned_minutes(store, day)
+            tasks = minutes = 0
+            while index < len(missed) and (planned + minutes + missed[index][1] <= budget or tasks == planned == 0):
+                moves.append((missed[index][0], day))
+                tasks, minutes, index = tasks + 1, minutes + missed[index][1], index + 1
+            if tasks:
+                days.append(SpreadDay(day, tasks, minutes, planned))
+        day += timedelta(days=1)
+    return Spread(run(store, run_id), moves, days, budget)
+
+
+def _planned_minutes(store: Store, day: date) -> int:
+    (minutes,) = store.db.execute(
+        "SELECT coalesce(sum(t.minutes), 0) FROM run_task rt JOIN plan_run r ON r.id = rt.run_id AND r.stopped = 0 "
+        "JOIN plan_task t ON t.id = rt.task_id WHERE rt.date = ? AND rt.done_ms IS NULL",
+        (day.isoformat(),),
+    ).fetchone()
+    return minutes
+
+
+def spread_missed(store: Store, spread: Spread) -> OpResult[int]:
+    """Move the missed tasks as previewed (undoable); the value is how many moved."""
+    label = f"spread {len(spread.moves)} missed task{'s' if len(spread.moves) != 1 else ''}"
     with store.operation(Changes.PLANS, label) as db:
-        for index, task_id in enumerate(missed):
-            db.execute("UPDATE run_task SET date = ? WHERE id = ?", (targets[index % over_days].isoformat(), task_id))
-    return OpResult(len(missed), Changes.PLANS, label)
+        db.executemany("UPDATE run_task SET date = ? WHERE id = ?", [(d.isoformat(), t) for t, d in spread.moves])
+    return OpResult(len(spread.moves), Changes.PLANS, label)
 
 
 # --------------------------------------------------------------------- progress

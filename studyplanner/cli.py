@@ -89,11 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     plan_start.add_argument("key")
     plan_start.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="first day (default: tomorrow)")
     plan_start.add_argument("--exam", type=_date, metavar="YYYY-MM-DD", help="your exam or interview date")
+    plan_start.add_argument("--yes", action="store_true", help="start even when warned (already running, in the past)")
     plan_show = plan_sub.add_parser("show", help="each day of the running plans: tasks, done flags, cards due")
     plan_show.add_argument("--json", action="store_true")
     plan_show.add_argument("--days", type=_positive_int, default=14, help="how many days from today (default 14)")
     plan_stop = plan_sub.add_parser("stop", help="stop a running plan (its id is in 'plan show --json')")
     plan_stop.add_argument("run_id", type=int, metavar="RUN_ID")
+    plan_shift = plan_sub.add_parser("shift", help="move the rest of a plan so its first unfinished day is today")
+    plan_shift.add_argument("run_id", type=int, metavar="RUN_ID")
+    plan_shift.add_argument("--dry-run", action="store_true", help="only show what would move")
+    plan_spread = plan_sub.add_parser("spread", help="spread a plan's missed tasks over the next days")
+    plan_spread.add_argument("run_id", type=int, metavar="RUN_ID")
+    plan_spread.add_argument("--budget", type=_positive_int, metavar="MIN", help="minutes a day (default: setting)")
+    plan_spread.add_argument("--dry-run", action="store_true", help="only show where the tasks would go")
     plan_done = plan_sub.add_parser("done", help="tick tasks done")
     plan_done.add_argument("task_ids", nargs="+", type=int, metavar="TASK_ID")
     plan_done.add_argument("--undo", action="store_true", help="mark them not done again")
@@ -343,11 +351,27 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
             for p in rows:
                 out.write(f"{p.key:<32} {p.days:>3} days  {p.minutes / 60:5.1f} h   {p.name}\n")
     elif command == "start":
-        run = plans.start_plan(store, args.key, on=args.on, exam=args.exam).value
+        on = args.on or store.today().day + timedelta(days=1)
+        warnings = plans.start_warnings(store, args.key, on, args.exam)
+        if warnings and not args.yes:
+            raise StudyPlannerError(" ".join(warnings) + " Add --yes to start it anyway.")
+        run = plans.start_plan(store, args.key, on=on, exam=args.exam).value
         out.write(f"Started {run.plan_name}: {run.start} to {run.end}")
         out.write(f", exam {run.exam}.\n" if run.exam else ".\n")
-        if run.exam and run.end > run.exam:
-            out.write(f"Warning: the plan ends {(run.end - run.exam).days} days after your exam date.\n")
+        for warning in warnings:
+            out.write(f"Warning: {warning}\n")
+    elif command == "shift":
+        shift = plans.plan_shift(store, args.run_id)
+        out.write(shift.text() + "\n")
+        if shift.moves and not args.dry_run:
+            plans.shift_remaining(store, shift)
+            out.write("Shifted.\n")
+    elif command == "spread":
+        spread = plans.plan_spread(store, args.run_id, args.budget)
+        out.write(spread.text() + "\n")
+        if spread.moves and not args.dry_run:
+            plans.spread_missed(store, spread)
+            out.write("Spread.\n")
     elif command == "show":
         _plan_show(store, args, out)
     elif command == "stop":

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,23 @@ def test_settings_are_shown_and_set_from_their_declaration(db):
     assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == 3  # the global 5 again
     bad = run("--db", str(db), "settings", "maximum_interval", "0")
     assert bad.returncode == 1 and bad.stderr.strip() == "studyplanner: maximum interval must be from 1 to 36500 days"
+
+
+def test_plan_start_warns_and_asks_then_shift_and_spread_preview_first(db):
+    key = "transformer-mastery-2-weeks"
+    today = date.fromisoformat(json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"])
+    past = (today - timedelta(days=4)).isoformat()
+    refused = run("--db", str(db), "plan", "start", key, "--on", past)
+    assert refused.returncode == 1 and "start out missed" in refused.stderr and "--yes" in refused.stderr
+    assert json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["runs"] == []
+    started = run("--db", str(db), "plan", "start", key, "--on", past, "--yes")
+    assert started.returncode == 0 and "Warning: The first day is in the past" in started.stdout
+    again = run("--db", str(db), "plan", "start", key)
+    assert again.returncode == 1 and "already running" in again.stderr
+    run_id = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["runs"][0]["id"]
+
+    dry = run("--db", str(db), "plan", "spread", str(run_id), "--budget", "120", "--dry-run")
+    assert dry.returncode == 0 and "at most 120 min of plan tasks a day" in dry.stdout and "Spread." not in dry.stdout
+    shift = run("--db", str(db), "plan", "shift", str(run_id))
+    assert shift.stdout.rstrip().endswith("Shifted.")
+    assert "no missed task" in run("--db", str(db), "plan", "spread", str(run_id)).stdout

@@ -86,8 +86,8 @@ UNDOABLE = {
         plans.start_plan(s, "test-plan", on=s.today().day),
         plans.set_done(s, [t.id for t in plans.tasks_between(s, s.today().day, s.today().day)[s.today().day]]),
     )[-1],
-    "shift plan": lambda s, c, t: plans.shift_remaining(s, _behind(s, c).id),
-    "spread missed tasks": lambda s, c, t: plans.spread_missed(s, _behind(s, c).id, over_days=2),
+    "shift plan": lambda s, c, t: plans.shift_remaining(s, plans.plan_shift(s, _behind(s, c).id)),
+    "spread missed tasks": lambda s, c, t: plans.spread_missed(s, plans.plan_spread(s, _behind(s, c).id, 30)),
 }
 
 

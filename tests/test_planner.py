@@ -140,25 +140,39 @@ def test_days_behind_shift_and_spread(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 20)).value
     at(clock, date(2026, 3, 12))  # days 1 and 2 passed, nothing done
     assert plans.days_behind(planned, run.id) == 2
-    shifted = plans.shift_remaining(planned, run.id).value
+    preview = plans.plan_shift(planned, run.id)
+    assert [(n, new) for n, _, new in preview.moves][:2] == [(1, date(2026, 3, 12)), (2, date(2026, 3, 13))]
+    assert plans.days_behind(planned, run.id) == 2  # a preview changes nothing
+    shifted = plans.shift_remaining(planned, preview).value
     assert plans.days_behind(planned, run.id) == 0
     today = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 12))[date(2026, 3, 12)]
     assert {t.day for t in today} == {1}
-    assert shifted.end == date(2026, 3, 17)  # 12, 13, 14, (15 is Sunday), 16, 17
+    assert shifted.end == date(2026, 3, 17) == preview.end  # 12, 13, 14, (15 is Sunday), 16, 17
 
-    run2 = plans.start_plan(planned, "test-plan", on=date(2026, 3, 9)).value
-    moved = plans.spread_missed(planned, run2.id, over_days=2).value
-    assert moved == 5  # day 1 (9th: 2 tasks), day 2 (10th: 1), day 3 (11th: 2)
-    assert plans.days_behind(planned, run2.id) == 0
-    nearby = plans.tasks_between(planned, date(2026, 3, 12), date(2026, 3, 13))
-    mine = [t for d in nearby.values() for t in d if t.run_id == run2.id]
-    assert len(mine) == 5 + 2  # the 5 moved, plus days 4 and 5 on the 12th and 13th
+
+def test_spread_fills_each_day_up_to_the_budget(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 9)).value
+    at(clock, date(2026, 3, 12))  # days 1-3 missed: 20+10, 45, 30+15 minutes; day 4 (30) is on the 12th
+    spread = plans.plan_spread(planned, run.id, budget=60)
+    assert plans.days_behind(planned, run.id) == 3  # a preview changes nothing
+    assert [(d.date.day, d.tasks, d.minutes, d.planned_minutes) for d in spread.days] == [
+        (12, 2, 30, 30),  # 30 min already planned (day 4): the 20 and the 10 fit
+        # the 13th is full (the 60-min mock of day 5)
+        (14, 1, 45, 0),  # 45 + the next 30 would pass 60
+        # the 15th is a Sunday, the plan's rest day
+        (16, 2, 45, 0),
+    ]  # fmt: skip
+    assert "over 3 days, at most 60 min" in spread.text()
+    assert plans.spread_missed(planned, spread).value == 5
+    assert plans.days_behind(planned, run.id) == 0
 
 
 def test_shift_warns_through_the_end_date(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 15)).value
     at(clock, date(2026, 3, 14))
-    shifted = plans.shift_remaining(planned, run.id).value
+    shift = plans.plan_shift(planned, run.id)
+    assert "after your exam" in shift.text()
+    shifted = plans.shift_remaining(planned, shift).value
     assert shifted.end > shifted.exam
 
 

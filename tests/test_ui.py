@@ -350,7 +350,7 @@ def test_calendar_start_a_plan_tick_a_task_see_progress(window, qtbot, store, cl
     assert screen.weeks.weeks[0].tasks_done == 0
 
 
-def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock):
+def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock, monkeypatch):
     from datetime import timedelta
 
     from planner.planfile import parse_plan
@@ -362,9 +362,16 @@ def test_calendar_behind_schedule_offers_to_catch_up(window, qtbot, store, clock
     screen = window.calendar
     assert not screen.behind.isHidden()
     assert "2 days behind" in screen.behind_text.text()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    screen.shift()  # the preview comes first: declined, nothing moves
+    assert "Days 1–5 of Test plan move to" in asked[0] and plans.days_behind(store, run.id) == 2
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     screen.shift()
     assert screen.behind.isHidden()
     assert plans.days_behind(store, run.id) == 0
+    window.undo()
+    assert plans.days_behind(store, run.id) == 2 and not screen.behind.isHidden()
 
 
 def test_import_dialog_previews_maps_and_imports(window, qtbot, store, tmp_path):
@@ -627,3 +634,22 @@ def test_a_setting_nudged_click_by_click_is_one_undo_and_ctrl_z_works_in_its_fie
     qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert store.settings().new_per_day == 20 and box.value() == 20
     assert store.undo_label is None
+
+
+def test_starting_a_running_plan_again_asks_first(window, qtbot, store, monkeypatch):
+    from ui.calendar_screen import StartPlanDialog, to_qdate
+
+    plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
+    window.show_screen("Calendar")
+
+    def choose(dialog: StartPlanDialog) -> int:
+        dialog.plan.setCurrentIndex(dialog.plan.findData("transformer-mastery-2-weeks"))
+        dialog.start.setDate(to_qdate(store.today().day))
+        assert "already running" in dialog.summary.text()  # said in the dialog before the learner confirms
+        return 1
+
+    monkeypatch.setattr(StartPlanDialog, "exec", choose)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    window.calendar.start_plan()
+    assert "already running" in asked[0] and len(plans.runs(store)) == 1

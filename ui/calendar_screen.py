@@ -239,10 +239,9 @@ class StartPlanDialog(QDialog):
         info = plans.plan_by_key(self.store, key)
         self.description.setText(info.description)
         end = plans.lay_out(start, info.days, info.rest_weekday)[-1]
+        warnings = plans.start_warnings(self.store, key, start, exam)
         text = f"The plan runs from {start:%a %d %b} to {end:%a %d %b %Y}."
-        if exam is not None and end > exam:
-            text += f" It ends {(end - exam).days} days after your exam: start earlier or pick a shorter plan."
-        self.summary.setText(text)
+        self.summary.setText(text + "".join(f"\n⚠ {w}" for w in warnings))
 
 
 class CalendarScreen(QWidget):
@@ -275,8 +274,8 @@ class CalendarScreen(QWidget):
         self.behind.setObjectName("panel")
         self.behind_text = QLabel()
         self.behind_text.setWordWrap(True)
-        self.shift_button = QPushButton("Shift the rest of the plan")
-        self.spread_button = QPushButton("Spread missed tasks over 3 days")
+        self.shift_button = QPushButton("Shift the rest of the plan…")
+        self.spread_button = QPushButton("Spread missed tasks…")
         self.shift_button.clicked.connect(self.shift)
         self.spread_button.clicked.connect(self.spread)
         behind_row = QHBoxLayout(self.behind)
@@ -380,7 +379,7 @@ class CalendarScreen(QWidget):
         text = f"<b>{run.plan_name}</b> is {days} day{'s' if days != 1 else ''} behind."
         if run.exam:
             text += f" Your exam is on {run.exam:%a %d %b}."
-            end = plans.shifted_end(self.store, run.id)
+            end = plans.plan_shift(self.store, run.id).end
             if end > run.exam:
                 text += f" Shifting would end the plan on {end:%a %d %b}, after it."
         self.behind_text.setText(text)
@@ -427,6 +426,11 @@ class CalendarScreen(QWidget):
         if not dialog.exec():
             return
         key, start, exam = dialog.chosen()
+        warnings = plans.start_warnings(self.store, key, start, exam)
+        if warnings:
+            answer = QMessageBox.question(self, "Start the plan?", "\n\n".join([*warnings, "Start it anyway?"]))
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
             run = plans.start_plan(self.store, key, on=start, exam=exam).value
         except StudyPlannerError as exc:
@@ -454,12 +458,22 @@ class CalendarScreen(QWidget):
         plans.stop_run(self.store, running[names.index(choice)].id)
 
     def shift(self) -> None:
-        run = plans.shift_remaining(self.store, self._behind_run).value
-        if run.exam and run.end > run.exam:
-            QMessageBox.information(self, "Plan shifted", f"The plan now ends on {run.end:%d %b}, after your exam.")
+        """Shows what would move, then shifts (Edit > Undo puts the days back)."""
+        shift = plans.plan_shift(self.store, self._behind_run)
+        if not shift.moves:
+            return
+        answer = QMessageBox.question(self, "Shift the plan", shift.text() + "\n\nShift it?")
+        if answer == QMessageBox.StandardButton.Yes:
+            plans.shift_remaining(self.store, shift)
 
     def spread(self) -> None:
-        plans.spread_missed(self.store, self._behind_run, over_days=3)
+        """Shows each day's tasks and minutes within the daily budget, then spreads (undoable)."""
+        spread = plans.plan_spread(self.store, self._behind_run)
+        if not spread.moves:
+            return
+        answer = QMessageBox.question(self, "Spread missed tasks", spread.text() + "\n\nSpread them like this?")
+        if answer == QMessageBox.StandardButton.Yes:
+            plans.spread_missed(self.store, spread)
 
     def export_ics(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plans", "study-plans.ics", "iCalendar (*.ics)")
