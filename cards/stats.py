@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .queue import DeckCounts, QueueCounts
 from .store import Store
 from .timeutil import day_bounds, day_start, from_ms, study_day, to_ms
 
@@ -63,6 +64,49 @@ def seconds_per_card(store: Store) -> float:
 def estimated_minutes(store: Store, cards: int) -> int:
     """Minutes that many answers take at the learner's own pace (rounded up)."""
     return -(-round(cards * seconds_per_card(store)) // 60)
+
+
+PACE_ANSWERS = 30  # answers of a deck among the recent ones before its own median is its pace
+
+
+def study_minutes(store: Store, counts: list[DeckCounts], total: QueueCounts) -> int:
+    """Minutes today's cards take (`counts` per deck, `total` all decks under the global limits, taken
+    deck by deck as Study all does). A new card is answered once per learning step and once more to
+    graduate; a learning or review card once. Each deck at its own pace: the median of its recent
+    answers, else of all recent answers, else (no history yet) a reading-time guess from its answers'
+    length, since interview answers take far longer than a word card's 8 s."""
+    recent: dict[int, list[int]] = {}
+    for deck_id, duration in store.db.execute(
+        "SELECT deck_id, duration_ms FROM review WHERE duration_ms > 0 ORDER BY id DESC LIMIT 5000"
+    ):
+        recent.setdefault(deck_id, []).append(duration)
+    every = sorted(d for durations in recent.values() for d in durations)
+    seconds = 0.0
+    new_left, due_left = total.new, total.due
+    for c in counts:
+        new, due = min(c.new, new_left), min(c.due, due_left)
+        new_left, due_left = new_left - new, due_left - due
+        answers = new * (len(store.settings(c.deck_id).learning_steps) + 1) + c.learning + due
+        if not answers:
+            continue
+        own = sorted(recent.get(c.deck_id, []))
+        if len(own) >= PACE_ANSWERS:
+            pace = own[len(own) // 2] / 1000
+        elif len(every) >= PACE_ANSWERS:
+            pace = every[len(every) // 2] / 1000
+        else:
+            pace = _reading_seconds(store, c.deck_id)
+        seconds += answers * pace
+    return -(-round(seconds) // 60)
+
+
+def _reading_seconds(store: Store, deck_id: int) -> float:
+    """A first answer's time guessed from the deck's text: recall, then read ~4 words a second."""
+    (chars,) = store.db.execute(
+        "SELECT avg(length(question) + length(answer)) FROM card WHERE deck_id = ?", (deck_id,)
+    ).fetchone()
+    words = (chars or 0) / 6
+    return min(120.0, max(DEFAULT_SECONDS_PER_CARD, 5 + words / 4))
 
 
 def streak_days(store: Store) -> int:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from cards import ops, stats
 from cards.timeutil import day_bounds, to_ms
+from tests.conftest import add_deck_with_cards
 
 
 def at(clock, day: int, hour: int = 12) -> None:
@@ -71,7 +72,7 @@ def test_minutes_follow_the_learners_median_answer_time(store, clock):
 
 def test_catch_up_spreads_the_backlog_most_forgotten_first_and_keeps_memory(store, clock):
     from cards.catchup import apply_catch_up, backlog, plan_catch_up
-    from tests.conftest import add_deck_with_cards
+
 
     deck = add_deck_with_cards(store, "Backlog", 30)
     for i, card in enumerate(store.cards(deck)):
@@ -128,7 +129,7 @@ def test_reviews_by_kind_calibration_and_distributions(store, clock):
 
 
 def test_deck_figures_split_the_overall_ones(store, clock):
-    from tests.conftest import add_deck_with_cards
+
 
     decks = [add_deck_with_cards(store, name, 4) for name in ("Left", "Right")]
     for days in (0, 5, 20):
@@ -162,7 +163,7 @@ def test_card_counts_tell_learning_from_relearning_and_buried(store, clock):
 
 
 def test_a_card_moved_to_another_deck_takes_its_answers_along(store, clock):
-    from tests.conftest import add_deck_with_cards
+
 
     target = add_deck_with_cards(store, "Target", 1)
     card = store.next_card()
@@ -197,3 +198,28 @@ def test_streaks_reach_back_beyond_the_heatmaps_year(store, clock):
     assert (stats.report(store).streak, stats.report(store).longest_streak) == (0, 401)
     assert stats.report(store, range_days=0).longest_streak == 401
     assert stats.days_with_answers(store, date(2024, 4, 10)) == {date(2024, 1, d) for d in range(1, 6)}
+
+
+def test_study_minutes_count_the_learning_steps_and_each_decks_pace(store, clock):
+    from cards.stats import PACE_ANSWERS, _reading_seconds, study_minutes
+
+    counts = store.deck_counts()
+    total = store.queue_counts(deck_counts=counts)
+    assert total.new == 3
+    guess = _reading_seconds(store, counts[0].deck_id)
+    assert 8 <= guess <= 120
+    # Three new cards, each answered once per learning step (1m, 10m) and once to graduate: 9 answers.
+    assert study_minutes(store, counts, total) == -(-round(9 * guess) // 60)
+    other = add_deck_with_cards(store, "Other", 40)
+    ops.update_settings(store, new_per_day=100)
+    for _ in range(PACE_ANSWERS):  # a history at 20 s an answer
+        card = store.next_card(other)
+        clock.advance(seconds=20)
+        ops.answer(store, card.id, 4, duration_ms=20_000)
+    clock.advance(days=1)
+    ops.update_settings(store, new_per_day=4)
+    counts = store.deck_counts()
+    total = store.queue_counts(deck_counts=counts)
+    assert total.new == 4 and sum(c.new for c in counts) == 7  # 3 + 4 by each deck, 4 for all decks together
+    # The global 4 come deck by deck (the small deck first): 3 answers each at 20 s, everyone's pace.
+    assert study_minutes(store, counts, total) == -(-round(4 * 3 * 20 + total.due * 20) // 60)

@@ -57,7 +57,7 @@ def test_today_lists_decks_with_counts(window):
     assert model.rowCount() == 1
     assert [model.data(model.index(0, c)) for c in range(4)] == ["Small test deck", 3, 0, 0]
     assert "3 cards to study today" in window.today.summary.text()
-    assert window.due_label.text() == "3 due today"
+    assert window.due_label.text() == "3 cards to study today"
 
 
 def test_study_a_deck_to_the_end_with_the_keyboard(window, qtbot, store):
@@ -79,7 +79,7 @@ def test_study_a_deck_to_the_end_with_the_keyboard(window, qtbot, store):
     assert "You answered 3 cards" in review.done_text.text()
     assert "next card is due" in review.done_text.text()
     assert review_count(store) == 3
-    assert window.due_label.text() == "Nothing due today"
+    assert window.due_label.text() == "No cards left today"
 
 
 def test_rating_keys_do_nothing_before_the_answer_is_shown(window, qtbot, store):
@@ -554,7 +554,7 @@ def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
     assert store.queue_counts().due == 5
     qtbot.waitUntil(lambda: screen.catch_up_box.isHidden(), timeout=5000)
     assert screen.work_step.text().startswith("Moved 7 reviews") and screen.work_row.isVisibleTo(window)
-    assert window.due_label.text() == f"{store.queue_counts().total} due today"  # the window recounted
+    assert window.due_label.text() == f"{store.queue_counts().total} cards to study today"  # recounted
 
 
 def test_math_shows_as_images_in_the_card(qtbot):

@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
     def update_status(self, counts: QueueCounts | None = None) -> None:
         """The status bar's count of what is left today (given, when a screen has just counted)."""
         counts = counts if counts is not None else self.store.queue_counts()
-        self.due_label.setText(f"{counts.total} due today" if counts.total else "Nothing due today")
+        self.due_label.setText(f"{counts.total} cards to study today" if counts.total else "No cards left today")
 
     def apply_theme(self, mode: str) -> None:
         colors = theme.apply(QApplication.instance(), mode)

@@ -23,13 +23,18 @@ from cards import ops
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.queue import DeckCounts, QueueCounts
-from cards.stats import estimated_minutes, streak_days
+from cards.stats import streak_days, study_minutes
 from cards.store import Store
 from planner import plans
 
 from .theme import LIGHT, Colors
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def _breakdown(counts: QueueCounts) -> str:
+    return ", ".join(f"{n} {kind}" for n, kind in ((counts.new, "new"), (counts.learning, "learning"),
+                                                     (counts.due, "due")) if n)  # fmt: skip
 
 
 class DeckTableModel(QAbstractTableModel):
@@ -104,6 +109,7 @@ class TodayScreen(QWidget):
         self.title.setObjectName("title")
         self.summary = QLabel()
         self.summary.setObjectName("subtitle")
+        self.summary.setWordWrap(True)  # the day's figures wrap on a narrow window instead of being cut
         self.model = DeckTableModel()
         self.table = DeckTable()
         self.table.setModel(self.model)
@@ -181,21 +187,24 @@ class TodayScreen(QWidget):
             self.table.selectRow(min(max(current, 0), len(decks) - 1))
         counts = self.counts = self.store.queue_counts(deck_counts=decks)
         streak = streak_days(self.store)
+        today = self.store.today().day
+        tasks = plans.tasks_between(self.store, today, today).get(today, [])
+        task_minutes = sum(t.minutes for t in tasks if not t.done)
         if counts.total:
-            minutes = estimated_minutes(self.store, counts.total)
-            text = f"{counts.total} cards to study today, about {minutes} min"
+            minutes = study_minutes(self.store, decks, counts)
+            text = f"{counts.total} cards to study today ({_breakdown(counts)}): about {minutes} min of cards"
         else:
-            text = "Nothing due today. Well done."
+            text = "No cards left to study today"
+        if task_minutes:
+            text += f" and {task_minutes} min of plan tasks"
         text += f"  ·  streak: {streak} day{'s' if streak != 1 else ''}"
         self.summary.setText(text)
         self.study_all.setEnabled(counts.total > 0)
         self.study_deck.setEnabled(bool(decks))
-        self._show_plan_tasks()
+        self._show_plan_tasks(tasks)
 
-    def _show_plan_tasks(self) -> None:
+    def _show_plan_tasks(self, tasks: list[plans.TaskItem]) -> None:
         """The running plans' tasks for today, to tick off here as on the calendar."""
-        today = self.store.today().day
-        tasks = plans.tasks_between(self.store, today, today).get(today, [])
         self.plan_tasks.blockSignals(True)
         self.plan_tasks.clear()
         for task in tasks:
