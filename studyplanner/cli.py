@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan_show = plan_sub.add_parser("show", help="each day of the running plans: tasks, done flags, cards due")
     plan_show.add_argument("--json", action="store_true")
     plan_show.add_argument("--days", type=_positive_int, default=14, help="how many days from today (default 14)")
+    plan_ready = plan_sub.add_parser("readiness", help="what you would recall on the exam day, weakest topics first")
+    plan_ready.add_argument("--json", action="store_true")
     plan_stop = plan_sub.add_parser("stop", help="stop a running plan (its id is in 'plan show --json')")
     plan_stop.add_argument("run_id", type=int, metavar="RUN_ID")
     plan_shift = plan_sub.add_parser("shift", help="move the rest of a plan so its first unfinished day is today")
@@ -374,6 +376,8 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
             out.write("Spread.\n")
     elif command == "show":
         _plan_show(store, args, out)
+    elif command == "readiness":
+        _plan_readiness(store, args, out)
     elif command == "stop":
         stopped = plans.stop_run(store, args.run_id).value
         out.write(f"Stopped {stopped.plan_name}.\n")
@@ -399,6 +403,26 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
             raise StudyPlannerError(f"cannot write {args.file}: {exc.strerror}") from None
         out.write(f"Wrote {args.file}.\n")
     return 0
+
+
+def _plan_readiness(store: Store, args: argparse.Namespace, out: TextIO) -> None:
+    from planner.readiness import readiness_of_running
+
+    found = readiness_of_running(store)
+    if args.json:
+        rows = [r.to_json() for r in found]
+        json.dump(rows[0] if len(rows) == 1 else rows, out, indent=2)
+        out.write("\n")
+        return
+    if not found:
+        out.write("No running plan has an exam date. Start one with --exam YYYY-MM-DD.\n")
+    for r in found:
+        out.write(f"{r.run.plan_name}, exam {r.exam:%a %d %b %Y}: you would recall {r.overall:.0%} "
+                  f"({r.on_schedule:.0%} if you keep to your reviews until then)\n")  # fmt: skip
+        for title, groups in (("Topics", r.topics), ("Decks", r.decks)):
+            out.write(f"  {title}, weakest first:\n")
+            for g in groups:
+                out.write(f"    {g.recall:4.0%}  {g.name}  ({g.learned} of {g.cards} cards learned)\n")
 
 
 def _plan_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:

@@ -252,3 +252,17 @@ def test_plan_start_warns_and_asks_then_shift_and_spread_preview_first(db):
     shift = run("--db", str(db), "plan", "shift", str(run_id))
     assert shift.stdout.rstrip().endswith("Shifted.")
     assert "no missed task" in run("--db", str(db), "plan", "spread", str(run_id)).stdout
+
+
+def test_plan_readiness_json(db):
+    run("--db", str(db), "plan", "import", str(DATA / "plan.md"))
+    none = run("--db", str(db), "plan", "readiness")
+    assert none.returncode == 0 and "No running plan has an exam date" in none.stdout
+    today = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"]
+    run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", "2099-01-01", "--yes")
+    ready = json.loads(run("--db", str(db), "plan", "readiness", "--json").stdout)
+    assert set(ready) >= {"exam", "overall", "on_schedule", "decks", "topics"} and ready["exam"] == "2099-01-01"
+    assert ready["overall"] == 0 and {t["name"] for t in ready["topics"]} == {"arithmetic", "pytorch", "attention"}
+    assert ready["topics"][0] == {"name": ready["topics"][0]["name"], "cards": 1, "learned": 0, "recall": 0}
+    text = run("--db", str(db), "plan", "readiness").stdout
+    assert "you would recall 0%" in text and "Topics, weakest first" in text

@@ -244,3 +244,30 @@ def test_ics_parses_back(planned, clock):
     assert str(first.get("summary")) == "Test plan: day 1, Arithmetic"
     assert "read: Read about addition (20 min)" in str(first.get("description"))
     assert any("Exam" in str(e.get("summary")) and e.decoded("dtstart") == date(2026, 3, 20) for e in events)
+
+
+# ------------------------------------------------------------------ readiness
+
+
+def test_readiness_is_predicted_recall_on_the_exam_morning(planned, clock):
+    from cards.scheduling import recall_curve
+    from cards.timeutil import day_bounds, from_ms
+    from planner.readiness import readiness
+
+    at(clock, date(2026, 3, 10))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=date(2026, 3, 30)).value
+    card = next(c for c in planned.cards() if c.key == "two-plus-two")
+    ops.answer(planned, card.id, 4)  # Easy: a review card due in some days
+    learned = planned.card(card.id)
+    ready = readiness(planned, run)
+    # By hand: FSRS's curve R = (1 + factor * whole days / stability) ** decay, from the exam day's start.
+    factor, decay = recall_curve(planned.settings())
+    morning = day_bounds(date(2026, 3, 30), 4, UTC)[0]
+    days = (morning - from_ms(learned.last_review_ms)).days
+    expected = (1 + factor * days / learned.stability) ** decay
+    assert [(t.name, t.cards, t.learned) for t in ready.topics][-1] == ("arithmetic", 1, 1)  # the strongest last
+    assert ready.topics[-1].recall == pytest.approx(expected)
+    assert ready.overall == pytest.approx(expected / 3)  # the two other topic cards are not learned: 0
+    assert ready.decks[0].name == "Small test deck" and ready.decks[0].learned == 1
+    # Keeping to the reviews due before the exam (answered Good on their day) can only raise recall.
+    assert expected / 3 < ready.on_schedule <= 1 / 3

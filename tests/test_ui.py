@@ -653,3 +653,20 @@ def test_starting_a_running_plan_again_asks_first(window, qtbot, store, monkeypa
     monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.No)
     window.calendar.start_plan()
     assert "already running" in asked[0] and len(plans.runs(store)) == 1
+
+
+def test_today_and_calendar_show_exam_readiness(window, qtbot, store):
+    from datetime import timedelta
+
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    plans.start_plan(store, "test-plan", on=store.today().day, exam=store.today().day + timedelta(days=20))
+    ops.answer(store, store.next_card().id, 4)
+    window.show_screen("Today")
+    panel = window.today.readiness
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
+    assert "you would recall" in panel.text() and "Weakest:" in panel.text() and "Test plan" in panel.text()
+    window.show_screen("Calendar")
+    qtbot.waitUntil(lambda: "you would recall" in window.calendar.readiness.text(), timeout=5000)

@@ -36,7 +36,9 @@ from cards.store import Store
 from planner import plans
 from planner.ics import plans_to_ics
 
+from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
+from .workers import StoreWorker
 
 
 def to_date(q: QDate) -> date:
@@ -247,9 +249,10 @@ class StartPlanDialog(QDialog):
 class CalendarScreen(QWidget):
     study_requested = Signal(int)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.readiness = ReadinessPanel(worker)
         self.colors: Colors = LIGHT
         title = QLabel("Calendar")
         title.setObjectName("title")
@@ -307,6 +310,7 @@ class CalendarScreen(QWidget):
         side.addWidget(progress_title)
         side.addWidget(self.run_choice)
         side.addWidget(self.weeks)
+        side.addWidget(self.readiness)
         side_widget = QWidget()
         side_widget.setLayout(side)
         side_widget.setMinimumWidth(300)
@@ -365,6 +369,7 @@ class CalendarScreen(QWidget):
         self.run_choice.blockSignals(False)
         self.run_choice.setVisible(len(running) > 1)
         self._show_progress()
+        self.readiness.refresh()
         self.calendar.update()
         self.show_day()
 

@@ -89,11 +89,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._closed = False
 
-        self.today = TodayScreen(store)
+        self.today = TodayScreen(store, self.worker)
         self.review = ReviewScreen(store)
         self.browse = BrowseScreen(store, self.worker)
         self.settings_screen = SettingsScreen(store)
-        self.calendar = CalendarScreen(store)
+        self.calendar = CalendarScreen(store, self.worker)
         self.statistics = StatisticsScreen(store, self.worker)
         self.stack = QStackedWidget()
         self.pages = {

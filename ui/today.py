@@ -27,7 +27,9 @@ from cards.stats import streak_days, study_minutes
 from cards.store import Store
 from planner import plans
 
+from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
+from .workers import StoreWorker
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -101,9 +103,10 @@ class TodayScreen(QWidget):
     study_requested = Signal(int)
     export_requested = Signal(int)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.readiness = ReadinessPanel(worker)
         self.counts: QueueCounts | None = None  # what is left today, as of the last refresh
         self.title = QLabel("Today")
         self.title.setObjectName("title")
@@ -166,6 +169,7 @@ class TodayScreen(QWidget):
         layout.setSpacing(12)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
+        layout.addWidget(self.readiness)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.plan_title)
@@ -202,6 +206,7 @@ class TodayScreen(QWidget):
         self.study_all.setEnabled(counts.total > 0)
         self.study_deck.setEnabled(bool(decks))
         self._show_plan_tasks(tasks)
+        self.readiness.refresh()
 
     def _show_plan_tasks(self, tasks: list[plans.TaskItem]) -> None:
         """The running plans' tasks for today, to tick off here as on the calendar."""
