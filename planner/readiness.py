@@ -10,7 +10,7 @@ the exam is done on its due day (answered Good).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from fsrs import Rating
 
@@ -59,20 +59,12 @@ def readiness_of_running(store: Store) -> list[Readiness]:
 def readiness(store: Store, run: Run) -> Readiness:
     assert run.exam is not None
     exam = run.exam
-    morning = day_bounds(exam, store.settings().day_start_hour, store.tz)[0]
+    morning = _morning(store, exam)
     topics = _plan_topics(store, run)
     cards = _topic_cards(store, topics)
     decks = {d.id: d.name for d in store.decks()}
-    now_recall: dict[int, float] = {}
-    kept_recall: dict[int, float] = {}
-    for card in cards:
-        if card.state == NEW:
-            now_recall[card.id] = kept_recall[card.id] = 0.0
-            continue
-        scheduler = make_scheduler(store.settings(card.deck_id), fuzz=False)
-        state = fsrs_state(card, morning)
-        now_recall[card.id] = scheduler.get_card_retrievability(state, morning)
-        kept_recall[card.id] = _recall_if_kept(scheduler, state, morning)
+    now_recall = _recall(store, cards, morning)
+    kept_recall = _recall(store, cards, morning, keep_to_reviews=True)
     by_topic = [_group(t, [c for c in cards if f" {t} " in c.tags], now_recall) for t in topics]
     by_deck = [_group(name, [c for c in cards if c.deck_id == d], now_recall) for d, name in decks.items()]
     return Readiness(
@@ -83,6 +75,43 @@ def readiness(store: Store, run: Run) -> Readiness:
         decks=sorted((g for g in by_deck if g.cards), key=lambda g: g.recall),
         topics=sorted((g for g in by_topic if g.cards), key=lambda g: g.recall),
     )
+
+
+def week_topics(store: Store, run: Run, week_start: date) -> Group:
+    """The topics of the plan days dated in the week starting on week_start: their cards, how many are
+    learned, and their mean recall on the exam morning (now, without an exam date)."""
+    topics: list[str] = []
+    for (text,) in store.db.execute(
+        "SELECT d.topics FROM run_day rd JOIN plan_run r ON r.id = rd.run_id "
+        "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day "
+        "WHERE rd.run_id = ? AND rd.date >= ? AND rd.date < ? ORDER BY rd.day",
+        (run.id, week_start.isoformat(), (week_start + timedelta(days=7)).isoformat()),
+    ):
+        topics += [t for t in text.split() if t not in topics]
+    cards = _topic_cards(store, topics)
+    moment = _morning(store, run.exam) if run.exam else store.clock.now()
+    return _group(", ".join(topics), cards, _recall(store, cards, moment))
+
+
+def _morning(store: Store, day: date) -> datetime:
+    return day_bounds(day, store.settings().day_start_hour, store.tz)[0]
+
+
+def _recall(store: Store, cards: list, moment: datetime, keep_to_reviews: bool = False) -> dict[int, float]:
+    """Each card's predicted recall at the moment (0 while new); with keep_to_reviews, as if each
+    review due before then is done on its day."""
+    recall = {}
+    for card in cards:
+        if card.state == NEW:
+            recall[card.id] = 0.0
+            continue
+        scheduler = make_scheduler(store.settings(card.deck_id), fuzz=False)
+        state = fsrs_state(card, moment)
+        recall[card.id] = (
+            _recall_if_kept(scheduler, state, moment) if keep_to_reviews
+            else scheduler.get_card_retrievability(state, moment)
+        )  # fmt: skip
+    return recall
 
 
 def _recall_if_kept(scheduler, state, morning: datetime) -> float:

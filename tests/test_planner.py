@@ -271,3 +271,16 @@ def test_readiness_is_predicted_recall_on_the_exam_morning(planned, clock):
     assert ready.decks[0].name == "Small test deck" and ready.decks[0].learned == 1
     # Keeping to the reviews due before the exam (answered Good on their day) can only raise recall.
     assert expected / 3 < ready.on_schedule <= 1 / 3
+
+
+def test_weekly_topics_learned_and_readiness(planned, clock):
+    from planner.readiness import week_topics
+
+    at(clock, date(2026, 3, 10))
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10)).value  # no exam: recall now
+    ops.answer(planned, next(c for c in planned.cards() if c.key == "transpose").id, 4)
+    week = week_topics(planned, run, date(2026, 3, 10))
+    assert week.name == "arithmetic, pytorch, attention"
+    assert (week.cards, week.learned) == (3, 1)
+    assert week.recall == pytest.approx(1 / 3)  # just answered: recall 1 now; the two others 0
+    assert week_topics(planned, run, date(2026, 3, 17)).cards == 0  # after the plan's days

@@ -35,6 +35,7 @@ from cards.errors import StudyPlannerError
 from cards.store import Store
 from planner import plans
 from planner.ics import plans_to_ics
+from planner.readiness import Group, week_topics
 
 from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
@@ -134,14 +135,16 @@ class WeekBars(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.weeks: list[plans.WeekProgress] = []
+        self.topics: list[Group] = []
         self.colors: Colors = LIGHT
         self.setMinimumHeight(120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-    def set_weeks(self, weeks: list[plans.WeekProgress]) -> None:
+    def set_weeks(self, weeks: list[plans.WeekProgress], topics: list[Group]) -> None:
         self.weeks = weeks[-6:]
-        self.setMinimumHeight(24 + 38 * max(1, len(self.weeks)))
-        self.setToolTip("\n".join(_week_text(w) for w in self.weeks))
+        self.topics = topics[-6:]
+        self.setMinimumHeight(24 + 54 * max(1, len(self.weeks)))
+        self.setToolTip("\n".join(_week_text(w, t) for w, t in zip(self.weeks, self.topics)))
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -155,7 +158,7 @@ class WeekBars(QWidget):
         label_width, y = 56, 4
         count_width = 74
         bar_width = self.width() - label_width - count_width - 8
-        for week in self.weeks:
+        for week, topics in zip(self.weeks, self.topics):
             painter.setPen(QColor(c.muted))
             painter.drawText(QRect(0, y, label_width, 18), Qt.AlignmentFlag.AlignVCenter, week.start.strftime("%d %b"))
             share = week.tasks_done / week.tasks_planned if week.tasks_planned else 0
@@ -169,9 +172,12 @@ class WeekBars(QWidget):
             painter.drawText(QRect(track.right() + 8, y, count_width, 18), Qt.AlignmentFlag.AlignVCenter,
                              f"{week.tasks_done}/{week.tasks_planned} tasks")  # fmt: skip
             painter.setPen(QColor(c.muted))
-            painter.drawText(QRect(label_width, y + 16, self.width() - label_width, 18), Qt.AlignmentFlag.AlignVCenter,
-                             _cards_text(week))  # fmt: skip
-            y += 38
+            metrics = painter.fontMetrics()
+            for offset, text in ((16, _cards_text(week)), (32, _topics_text(topics))):
+                line = metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.width() - label_width)
+                painter.drawText(QRect(label_width, y + offset, self.width() - label_width, 18),
+                                 Qt.AlignmentFlag.AlignVCenter, line)  # fmt: skip
+            y += 54
 
 
 def _cards_text(w: plans.WeekProgress) -> str:
@@ -180,8 +186,15 @@ def _cards_text(w: plans.WeekProgress) -> str:
     return f"{w.cards_introduced} new · {answers} · {retention} · {w.minutes_spent} min"
 
 
-def _week_text(w: plans.WeekProgress) -> str:
-    return f"Week of {w.start:%d %b}: {w.tasks_done}/{w.tasks_planned} tasks · {_cards_text(w)}"
+def _topics_text(t: Group) -> str:
+    if not t.cards:
+        return "no topic cards this week"
+    return f"{t.learned} of {t.cards} topic cards learned · readiness {t.recall:.0%}"
+
+
+def _week_text(w: plans.WeekProgress, t: Group) -> str:
+    return f"Week of {w.start:%d %b} ({t.name or 'no topics'}): {w.tasks_done}/{w.tasks_planned} tasks · " \
+           f"{_cards_text(w)} · {_topics_text(t)}"
 
 
 class StartPlanDialog(QDialog):
@@ -416,7 +429,12 @@ class CalendarScreen(QWidget):
 
     def _show_progress(self) -> None:
         run_id = self.run_choice.currentData()
-        self.weeks.set_weeks(plans.weekly_progress(self.store, run_id) if run_id is not None else [])
+        if run_id is None:
+            self.weeks.set_weeks([], [])
+            return
+        weeks = plans.weekly_progress(self.store, run_id)
+        run = plans.run(self.store, run_id)
+        self.weeks.set_weeks(weeks, [week_topics(self.store, run, w.start) for w in weeks])
 
     # ------------------------------------------------------------------ actions
 
