@@ -52,6 +52,24 @@ class DeckCounts:
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """Which new cards a day brings, by their topics (tags); set by a layer above (a running study plan)."""
+
+    today: list[str]  # topics whose new cards come first
+    earlier: list[str]  # topics whose new cards come next (a plan's missed days, caught up)
+    held: list[str]  # topics whose new cards wait for a later day
+    others_wait: bool = False  # new cards of no topic named here wait too (else they come after)
+
+    @property
+    def first(self) -> list[str]:
+        return self.today + self.earlier
+
+    @property
+    def named(self) -> list[str]:
+        return self.first + self.held
+
+
+@dataclass(frozen=True)
 class StudyDay:
     day: date
     start_ms: int
@@ -64,8 +82,8 @@ class StudyQueue:
     db: sqlite3.Connection
     clock: Clock
     tz: tzinfo | None
-    new_card_priority: Callable[[date], list[str]] | None
-    _topic_search: tuple[object, dict[int, int | None]]
+    new_card_pacing: Callable[[date], Pacing | None] | None
+    _topic_search: tuple[object, dict[tuple[str, ...], dict[int, int | None]]]
     _edits: int
 
     def settings(self, deck_id: int | None = None) -> SchedulingSettings:
@@ -131,10 +149,13 @@ class StudyQueue:
         ):
             due_today.setdefault(deck_id, {})[queue] = count
         done = self._done_today(today)
+        paced = self._paced_new(today.day)
         result = []
         for deck in self.decks():
             queues, due_now = per_queue.get(deck.id, {}), due_today.get(deck.id, {})
             total, new = sum(queues.values()), queues.get(QUEUE_NEW, 0)
+            if paced is not None:
+                new = paced.get(deck.id, 0)
             learning, due = due_now.get(QUEUE_LEARNING, 0), due_now.get(QUEUE_REVIEW, 0)
             settings = self.settings(deck.id)
             done_new, done_reviews = done.get(deck.id, (0, 0))
@@ -149,6 +170,22 @@ class StudyQueue:
                 )
             )
         return result
+
+    def _paced_new(self, day: date) -> dict[int, int] | None:
+        """Per deck, the new cards a running plan lets come today (None: no plan paces them)."""
+        pacing = self.new_card_pacing(day) if self.new_card_pacing else None
+        if pacing is None:
+            return None
+        counts: dict[int, int] = {}
+        selections = [_tagged(pacing.first)] if pacing.first else []
+        if not pacing.others_wait:
+            selections.append(_not_tagged(pacing.named))
+        for condition, patterns in selections:
+            for deck_id, count in self.db.execute(
+                f"SELECT deck_id, count(*) FROM card WHERE queue = 0 {condition} GROUP BY deck_id", patterns
+            ):
+                counts[deck_id] = counts.get(deck_id, 0) + count
+        return counts
 
     def _done_today(self, today: StudyDay) -> dict[int, tuple[int, int]]:
         """Per deck: new cards introduced and review cards answered today."""
@@ -199,18 +236,23 @@ class StudyQueue:
             ).fetchone()
             if row:
                 return card_from_row(row)
-        priority = self.new_card_priority(today.day) if self.new_card_priority else []
-        if priority:
-            row = self._first_topic_card(today.day, priority, [d for d, (new, _) in quotas.items() if new > 0])
-            if row:
-                return card_from_row(row)
-        for deck, (new, _) in quotas.items():
-            if new > 0:
-                row = self.db.execute(
-                    CARD_SELECT + " WHERE deck_id = ? AND queue = 0 ORDER BY position LIMIT 1", (deck,)
-                ).fetchone()
+        pacing = self.new_card_pacing(today.day) if self.new_card_pacing else None
+        for topics in (pacing.today, pacing.earlier) if pacing else ():
+            if topics:
+                row = self._first_topic_card(today.day, topics, [d for d, (new, _) in quotas.items() if new > 0])
                 if row:
                     return card_from_row(row)
+        if not (pacing and pacing.others_wait):
+            # Deck order; while a plan paces the new cards, the cards of its later days wait.
+            held, patterns = _not_tagged(pacing.held if pacing else [])
+            for deck, (new, _) in quotas.items():
+                if new > 0:
+                    row = self.db.execute(
+                        CARD_SELECT + f" WHERE deck_id = ? AND queue = 0 {held} ORDER BY position LIMIT 1",
+                        (deck, *patterns),
+                    ).fetchone()
+                    if row:
+                        return card_from_row(row)
         row = self.db.execute(
             CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1",
             (now_ms + LEARN_AHEAD // timedelta(milliseconds=1), *args),
@@ -224,10 +266,10 @@ class StudyQueue:
         position of the card it found last, and a deck found to have none is not searched
         again, until an edit or another connection's commit may have changed the new cards.
         """
-        key = (day, tuple(topics), self._edits, self.db.execute("PRAGMA data_version").fetchone()[0])
+        key = (day, self._edits, self.db.execute("PRAGMA data_version").fetchone()[0])
         if self._topic_search[0] != key:
             self._topic_search = (key, {})
-        resume = self._topic_search[1]
+        resume = self._topic_search[1].setdefault(tuple(topics), {})
         tagged = " OR ".join("tags LIKE ?" for _ in topics)
         patterns = [f"% {tag} %" for tag in topics]
         for deck in decks:
@@ -311,6 +353,17 @@ class StudyQueue:
             reps=reps,
             lapses=lapses,
         )
+
+
+def _not_tagged(topics: list[str]) -> tuple[str, list[str]]:
+    """SQL (and its parameters) for "tagged with none of these topics"."""
+    if not topics:
+        return "", []
+    return "AND NOT (" + " OR ".join("tags LIKE ?" for _ in topics) + ")", [f"% {t} %" for t in topics]
+
+
+def _tagged(topics: list[str]) -> tuple[str, list[str]]:
+    return "AND (" + " OR ".join("tags LIKE ?" for _ in topics) + ")", [f"% {t} %" for t in topics]
 
 
 def fsrs_state(card: Card, now: datetime) -> FsrsCard:

@@ -30,6 +30,7 @@ class Spec:
     help: str = ""
     per_deck: bool = False  # a deck may override it
     noun: str = ""  # how an error names it, when its label does not read as a noun
+    choices: tuple[str, ...] = ()  # the values a text setting may take
     shown: bool = True  # on the settings screen and in `studyplanner settings`; False: set by the app itself
 
     @property
@@ -38,6 +39,8 @@ class Spec:
 
     def range_text(self) -> str:
         """"0.70 to 0.99", "1 to 36500 days", "minutes, each over 0 and at most 10080"."""
+        if self.choices:
+            return " or ".join(self.choices)
         if self.minimum is None or self.maximum is None:
             return ""
         if self.is_steps:
@@ -71,6 +74,11 @@ class SchedulingSettings:
     daily_minutes: int = _setting(180, Spec(
         "Minutes a day for plan tasks", 15, 1440, unit=" min",
         help="Spreading missed plan tasks fills each day up to this, counting what is already planned."))  # fmt: skip
+    # "after": a learner's own decks keep coming during a plan, behind its topics; "wait" holds them.
+    new_outside_plan: str = _setting("after", Spec(
+        "New cards outside the plan", choices=("after", "wait"),
+        help="While a study plan runs, new cards of none of its topics come after the plan's, or wait "
+             "until it is over."))  # fmt: skip
     fuzz: bool = _setting(True, Spec("Spread due dates a little (fuzz)", shown=False))
     # FSRS model weights (19 or 21 numbers); None means the fsrs package's defaults. Set by the optimizer.
     parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))
@@ -153,6 +161,10 @@ DECK_OVERRIDABLE = tuple(name for name in SETTINGS if spec(name).per_deck)
 def check_range(name: str, value: Any) -> None:
     """A SettingsError naming the setting and its range when the value is outside it."""
     s = _SPECS[name]
+    if s.choices:
+        if value not in s.choices:
+            raise SettingsError(f"{s.noun or s.label.lower()} must be {' or '.join(s.choices)}, not {value!r}")
+        return
     if s.minimum is None or s.maximum is None:
         return
     if s.is_steps:
@@ -167,6 +179,8 @@ def parse_value(name: str, text: str) -> Any:
     s = spec(name)
     if s.is_steps:
         return parse_steps(text)
+    if s.choices:
+        return text.strip().lower()
     kind = type(getattr(SchedulingSettings(), name))
     try:
         return kind(text.strip().removesuffix(s.unit.strip()).strip())

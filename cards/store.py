@@ -25,7 +25,7 @@ import platformdirs
 from . import backup, schema, undo
 from .changes import Changes
 from .errors import NothingToUndo, StoreError, StudyPlannerError
-from .queue import StudyDay, StudyQueue
+from .queue import Pacing, StudyDay, StudyQueue
 from .settings import SchedulingSettings, stored_settings
 from .timeutil import Clock, SystemClock, day_bounds, study_day, to_ms
 
@@ -69,11 +69,11 @@ class Store(StudyQueue):
         self.undo_stack = self._shared.undo_stack
         self.listeners = self._shared.listeners
         self._settings_cache = self._shared.settings_cache  # a settings change made on either is seen by both
-        # Tags whose new cards come first on a day (set by the planner; the core knows no plans).
-        self.new_card_priority: Callable[[date], list[str]] | None = None
+        # Which new cards a day brings, by topic (set by the planner while a plan runs; the core knows no plans).
+        self.new_card_pacing: Callable[[date], Pacing | None] | None = None
         # Where each deck's search for those cards resumes (None: the deck has none), valid while
         # the key holds: day, topics, this store's edits other than answers, other connections' commits.
-        self._topic_search: tuple[object, dict[int, int | None]] = (None, {})
+        self._topic_search: tuple[object, dict[tuple[str, ...], dict[int, int | None]]] = (None, {})
         self._edits = 0
         self.recorder = undo.Recorder(db)
         self._shared.connections.append(self)
@@ -114,7 +114,7 @@ class Store(StudyQueue):
         db = _connect(self.path)
         schema.prepare(db, self.path, self.clock.now())  # this connection's pragmas (foreign keys...)
         twin = Store(db, self.path, self.clock, self.tz, self._shared)
-        twin.new_card_priority = self.new_card_priority
+        twin.new_card_pacing = self.new_card_pacing
         return twin
 
     def backup(self) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 from cards import browse, ops
 from cards.changes import Changes, OpResult
 from cards.errors import FileFormatError, StudyPlannerError
+from cards.queue import Pacing
 from cards.stats import due_forecast
 from cards.store import Store
 from cards.timeutil import day_bounds, to_ms
@@ -107,7 +108,17 @@ def attach(store: Store) -> None:
     if schema.ensure(store):
         load_builtin_plans(store)
         store.undo_stack.clear()  # the built-in plans come with a new store: nothing the learner did
-    store.new_card_priority = lambda day: topics_on(store, day)
+    cache: dict[tuple, Pacing | None] = {}
+
+    def pacing(day: date) -> Pacing | None:
+        # Asked on every next card: kept until an edit, or another connection's commit, may change it.
+        key = (day, store._edits, store.db.execute("PRAGMA data_version").fetchone()[0])
+        if key not in cache:
+            cache.clear()
+            cache[key] = pacing_on(store, day)
+        return cache[key]
+
+    store.new_card_pacing = pacing
 
 
 def restore(store: Store, backup_path: Path) -> OpResult[Path]:
@@ -322,6 +333,28 @@ def set_done(store: Store, task_ids: list[int], done: bool = True) -> OpResult[i
             if db.execute("UPDATE run_task SET done_ms = ? WHERE id = ?", (stamp, task_id)).rowcount == 0:
                 raise StudyPlannerError(f"no plan task with id {task_id} (see 'studyplanner plan show')")
     return OpResult(len(task_ids), Changes.PLANS, label)
+
+
+def pacing_on(store: Store, day: date) -> Pacing | None:
+    """Which new cards the running plans let come on a day: the day's topics first, then the topics of
+    its earlier days (missed ones are caught up); a topic that only comes on a later day waits. New
+    cards of no plan topic come after, or wait until the plan is over (a setting). None: no plan runs
+    that day (before its first or after its last day, nothing is paced)."""
+    rows = store.db.execute(
+        "SELECT rd.date, d.topics FROM run_day rd JOIN plan_run r ON r.id = rd.run_id AND r.stopped = 0 "
+        "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day "
+        "WHERE rd.run_id IN (SELECT run_id FROM run_day GROUP BY run_id HAVING min(date) <= ?1 AND max(date) >= ?1) "
+        "ORDER BY rd.date",
+        (day.isoformat(),),
+    ).fetchall()
+    if not rows:
+        return None
+    iso = day.isoformat()
+    today = list(dict.fromkeys(t for when, text in rows if when == iso for t in text.split()))
+    earlier = [t for t in dict.fromkeys(t for when, text in rows if when < iso for t in text.split()) if t not in today]
+    later = dict.fromkeys(t for when, text in rows if when > iso for t in text.split())
+    held = [t for t in later if t not in today and t not in earlier]
+    return Pacing(today, earlier, held, others_wait=store.settings().new_outside_plan == "wait")
 
 
 def topics_on(store: Store, day: date) -> list[str]:

@@ -284,3 +284,42 @@ def test_weekly_topics_learned_and_readiness(planned, clock):
     assert (week.cards, week.learned) == (3, 1)
     assert week.recall == pytest.approx(1 / 3)  # just answered: recall 1 now; the two others 0
     assert week_topics(planned, run, date(2026, 3, 17)).cards == 0  # after the plan's days
+
+
+def test_a_plan_day_brings_its_topics_cards_and_later_days_wait(planned, clock):
+    plans.start_plan(planned, "test-plan", on=date(2026, 3, 10))
+    at(clock, date(2026, 3, 10))  # day 1: arithmetic; pytorch and attention come on days 2 and 3
+    assert [(c.name, c.new) for c in planned.deck_counts()] == [("Small test deck", 1)]
+    assert planned.next_card().key == "two-plus-two"
+    ops.answer(planned, planned.next_card().id, 4)
+    assert planned.next_card() is None  # the later days' cards wait
+    deck = planned.deck_by_name("small").id
+    ops.add_card(planned, deck, "Boil an egg?", "Ten minutes", tags=["cooking"])  # no plan covers it
+    assert planned.next_card().tag_list == ["cooking"]  # by default: after the plan's cards
+    ops.update_settings(planned, new_outside_plan="wait")
+    assert planned.next_card() is None and planned.queue_counts().new == 0
+    at(clock, date(2026, 3, 12))  # day 3 (the 11th was day 2): attention first, then the missed pytorch
+    assert [planned.next_card().key, planned.queue_counts().new] == ["attention", 2]
+
+
+def test_seven_days_of_the_12_week_plan_bring_only_the_plans_topics_so_far(tmp_path, clock):
+    from planner.plans import open_store
+
+    store = open_store(tmp_path / "s.db", clock=clock, tz=UTC)
+    ops.update_settings(store, fuzz=False, new_outside_plan="wait")
+    start = store.today().day
+    run = plans.start_plan(store, "research-engineer-12-weeks", on=start).value
+    introduced: dict[int, list[str]] = {}
+    for k in range(7):
+        day = start + timedelta(days=k)
+        at(clock, day)
+        while (card := store.next_card()) is not None:
+            if card.state == 0:
+                introduced.setdefault(k, []).append(card.tags)
+            ops.answer(store, card.id, 4)  # Easy: out of the day's way
+        allowed = set()
+        for d in range(k + 1):
+            allowed |= set(plans.topics_of_run_on(store, run.id, start + timedelta(days=d)))
+        assert all(set(tags.split()) & allowed for tags in introduced.get(k, [])), k
+    assert sum(map(len, introduced.values())) > 0
+    store.close()

@@ -228,7 +228,9 @@ def test_settings_screen_is_made_from_the_declaration(window):
     screen = window.settings_screen
     assert list(screen.fields) == list(SHOWN)
     for name, widget in screen.fields.items():
-        if isinstance(widget, QLineEdit):
+        if spec(name).choices:
+            assert [widget.itemData(i) for i in range(widget.count())] == list(spec(name).choices)
+        elif isinstance(widget, QLineEdit):
             assert spec(name).is_steps
         else:
             assert (widget.minimum(), widget.maximum()) == (spec(name).minimum, spec(name).maximum)
@@ -336,7 +338,7 @@ def test_calendar_start_a_plan_tick_a_task_see_progress(window, qtbot, store, cl
     assert "Test plan" in screen.runs_label.text()
     assert screen.calendar.selectedDate() == to_qdate(store.today().day)
     items = [screen.day_tasks.item(i) for i in range(screen.day_tasks.count())]
-    assert items[0].text() == "Review the due cards (3)"
+    assert items[0].text() == "Review the due cards (1)"  # day 1 brings its topic's card; the rest wait
     task_items = [i for i in items if i.data(Qt.ItemDataRole.UserRole) is not None]
     assert len(task_items) == 2
     assert screen.weeks.weeks[0].tasks_done == 0

@@ -27,6 +27,7 @@ from cards.store import Store
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 FIELD_WIDTH = 220
+CHOICE_TEXT = {"after": "Come after the plan's cards", "wait": "Wait until the plan is over"}
 
 
 class WindowUndo(QObject):
@@ -91,6 +92,11 @@ class SettingsScreen(QWidget):
     def _field(self, name: str) -> QWidget:
         s = spec(name)
         value = getattr(self.store.settings(), name)
+        if s.choices:
+            combo = QComboBox()
+            for choice in s.choices:
+                combo.addItem(CHOICE_TEXT.get(choice, choice), choice)
+            return combo
         if s.is_steps or not isinstance(value, (int, float)):
             return QLineEdit()
         box: QSpinBox | QDoubleSpinBox
@@ -107,7 +113,9 @@ class SettingsScreen(QWidget):
 
     def _connect(self, name: str, widget: QWidget) -> None:
         """After the first load: a value set while building the form is no change of the learner's."""
-        if isinstance(widget, QLineEdit):
+        if isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(lambda _: self._apply(**{name: widget.currentData()}))
+        elif isinstance(widget, QLineEdit):
             widget.editingFinished.connect(lambda: self._apply_text(name, widget))
         elif isinstance(widget, QDoubleSpinBox):
             decimals = widget.decimals()
@@ -124,7 +132,9 @@ class SettingsScreen(QWidget):
         for name, widget in self.fields.items():
             widget.blockSignals(True)
             value = getattr(settings, name)
-            if isinstance(widget, QLineEdit):
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value)))
+            elif isinstance(widget, QLineEdit):
                 widget.setText(format_value(name, value))
             else:
                 widget.setValue(value)  # type: ignore[attr-defined]
