@@ -55,15 +55,17 @@ def ours(folder: Path, cards: int) -> dict:
         undos += timed(lambda: ops.undo(store), 1)
     result["undo"] = undos
     result["statistics"] = timed(lambda: stats.report(store), STATS_REPEAT)
-    # Ours only: a running study plan puts its day's topics first among new cards. No card has
-    # them here, the worst case: every new card's tags are looked at.
+    # Ours only: a running study plan paces the new cards by its days' topics. No card has them
+    # here, the worst case: every new card's tags are looked at.
     from planner import plans
 
     plans.attach(store)
     plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
     clock.set(NOW)  # before any learning card falls due again
     ops.update_settings(store, reviews_per_day=0)  # and no reviews: straight to the new cards
+    assert store.new_card_pacing and store.new_card_pacing(store.today().day) is not None
     result["next_new_card_plan_running"] = timed(store.next_card, NEXT_REPEAT)
+    result["counts_plan_running"] = timed(store.deck_counts, OPEN_REPEAT)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     result["bytes_per_card"] = round(path.stat().st_size / cards)

