@@ -340,6 +340,15 @@ def pacing_on(store: Store, day: date) -> Pacing | None:
     its earlier days (missed ones are caught up); a topic that only comes on a later day waits. New
     cards of no plan topic come after, or wait until the plan is over (a setting). None: no plan runs
     that day (before its first or after its last day, nothing is paced)."""
+    pulled = [
+        t
+        for (text,) in store.db.execute(
+            "SELECT r.ahead FROM plan_run r WHERE r.stopped = 0 AND r.id IN "
+            "(SELECT run_id FROM run_day GROUP BY run_id HAVING min(date) <= ?1 AND max(date) >= ?1)",
+            (day.isoformat(),),
+        )
+        for t in text.split()
+    ]
     rows = store.db.execute(
         "SELECT rd.date, d.topics FROM run_day rd JOIN plan_run r ON r.id = rd.run_id AND r.stopped = 0 "
         "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day "
@@ -350,11 +359,41 @@ def pacing_on(store: Store, day: date) -> Pacing | None:
     if not rows:
         return None
     iso = day.isoformat()
-    today = list(dict.fromkeys(t for when, text in rows if when == iso for t in text.split()))
+    today = list(dict.fromkeys([*(t for when, text in rows if when == iso for t in text.split()), *pulled]))
     earlier = [t for t in dict.fromkeys(t for when, text in rows if when < iso for t in text.split()) if t not in today]
     later = dict.fromkeys(t for when, text in rows if when > iso for t in text.split())
     held = [t for t in later if t not in today and t not in earlier]
     return Pacing(today, earlier, held, others_wait=store.settings().new_outside_plan == "wait")
+
+
+def later_topics(store: Store, run_id: int) -> list[str]:
+    """Topics that only come on the plan's days after today (and were not pulled in yet), in plan order."""
+    today = store.today().day
+    pacing = pacing_on(store, today)
+    if pacing is None:
+        return []
+    later = [
+        t
+        for (text,) in store.db.execute(
+            "SELECT d.topics FROM run_day rd JOIN plan_run r ON r.id = rd.run_id "
+            "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day "
+            "WHERE rd.run_id = ? AND rd.date > ? ORDER BY rd.date",
+            (run_id, today.isoformat()),
+        )
+        for t in text.split()
+    ]
+    return [t for t in dict.fromkeys(later) if t in pacing.held]
+
+
+def study_ahead(store: Store, run_id: int, topic: str) -> OpResult[Run]:
+    """Pull a later day's topic in now: its new cards come from today on (undoable)."""
+    ahead = run(store, run_id)
+    if topic not in later_topics(store, run_id):
+        raise StudyPlannerError(f"{topic!r} is no later topic of {ahead.plan_name} (see 'studyplanner plan show')")
+    label = f"study {topic} ahead"
+    with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
+        db.execute("UPDATE plan_run SET ahead = trim(ahead || ' ' || ?) WHERE id = ?", (topic, run_id))
+    return OpResult(ahead, Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
 def topics_on(store: Store, day: date) -> list[str]:

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan_show = plan_sub.add_parser("show", help="each day of the running plans: tasks, done flags, cards due")
     plan_show.add_argument("--json", action="store_true")
     plan_show.add_argument("--days", type=_positive_int, default=14, help="how many days from today (default 14)")
+    plan_ahead = plan_sub.add_parser("ahead", help="pull a later day's topic in now: its new cards come from today")
+    plan_ahead.add_argument("topic")
+    plan_ahead.add_argument("--run", type=int, metavar="RUN_ID", help="the plan (default: the one with the topic)")
     plan_ready = plan_sub.add_parser("readiness", help="what you would recall on the exam day, weakest topics first")
     plan_ready.add_argument("--json", action="store_true")
     plan_stop = plan_sub.add_parser("stop", help="stop a running plan (its id is in 'plan show --json')")
@@ -376,6 +379,13 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
             out.write("Spread.\n")
     elif command == "show":
         _plan_show(store, args, out)
+    elif command == "ahead":
+        running = [r for r in plans.runs(store) if args.run in (None, r.id)]
+        chosen = next((r for r in running if args.topic in plans.later_topics(store, r.id)), None)
+        if chosen is None:
+            raise StudyPlannerError(f"{args.topic!r} is no later topic of a running plan")
+        plans.study_ahead(store, chosen.id, args.topic)
+        out.write(f"The cards of {args.topic} come from today on ({chosen.plan_name}).\n")
     elif command == "readiness":
         _plan_readiness(store, args, out)
     elif command == "stop":

@@ -266,3 +266,15 @@ def test_plan_readiness_json(db):
     assert ready["topics"][0] == {"name": ready["topics"][0]["name"], "cards": 1, "learned": 0, "recall": 0}
     text = run("--db", str(db), "plan", "readiness").stdout
     assert "you would recall 0%" in text and "Topics, weakest first" in text
+
+
+def test_plan_ahead(db):
+    run("--db", str(db), "plan", "import", str(DATA / "plan.md"))
+    today = date.fromisoformat(json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"])
+    # From yesterday: attention (day 3) is a later topic whatever today's weekday (Sundays are rest days).
+    run("--db", str(db), "plan", "start", "test-plan", "--on", (today - timedelta(days=1)).isoformat(), "--yes")
+    before = json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"]
+    result = run("--db", str(db), "plan", "ahead", "attention")
+    assert result.returncode == 0 and "The cards of attention come from today on" in result.stdout
+    assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == before + 1
+    expect_clean_failure(run("--db", str(db), "plan", "ahead", "cooking"), "no later topic of a running plan")

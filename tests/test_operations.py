@@ -86,6 +86,9 @@ UNDOABLE = {
         plans.start_plan(s, "test-plan", on=s.today().day),
         plans.set_done(s, [t.id for t in plans.tasks_between(s, s.today().day, s.today().day)[s.today().day]]),
     )[-1],
+    "study a later topic ahead": lambda s, c, t: (
+        plans.start_plan(s, "test-plan", on=s.today().day), plans.study_ahead(s, plans.runs(s)[0].id, "attention")
+    )[-1],
     "shift plan": lambda s, c, t: plans.shift_remaining(s, plans.plan_shift(s, _behind(s, c).id)),
     "spread missed tasks": lambda s, c, t: plans.spread_missed(s, plans.plan_spread(s, _behind(s, c).id, 30)),
 }

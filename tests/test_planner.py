@@ -323,3 +323,34 @@ def test_seven_days_of_the_12_week_plan_bring_only_the_plans_topics_so_far(tmp_p
         assert all(set(tags.split()) & allowed for tags in introduced.get(k, [])), k
     assert sum(map(len, introduced.values())) > 0
     store.close()
+
+
+def test_study_ahead_pulls_a_later_topic_in_now_and_undo_puts_it_back(planned, clock):
+    run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10)).value
+    at(clock, date(2026, 3, 10))  # day 1: arithmetic
+    assert plans.later_topics(planned, run.id) == ["pytorch", "attention"]
+    plans.study_ahead(planned, run.id, "attention")
+    assert planned.queue_counts().new == 2 and plans.later_topics(planned, run.id) == ["pytorch"]
+    ops.answer(planned, planned.next_card().id, 4)  # the day's own topic first
+    assert planned.next_card().key == "attention"
+    with pytest.raises(StudyPlannerError, match="no later topic"):
+        plans.study_ahead(planned, run.id, "arithmetic")
+    ops.undo(planned)  # the answer
+    ops.undo(planned)  # the study ahead
+    assert plans.later_topics(planned, run.id) == ["pytorch", "attention"]
+
+
+def test_planner_schema_1_is_upgraded_with_its_runs(tmp_path, clock):
+    from cards.store import Store
+    from planner import schema
+
+    store = Store.open(tmp_path / "old.db", clock=clock, tz=UTC, load_builtin=False)
+    with store.transaction() as db:  # the planner's tables as version 1 made them, with a run
+        schema.MIGRATIONS[0](db)
+        store.put_value(db, schema.VERSION_KEY, 1)
+        db.execute("INSERT INTO plan (key, name) VALUES ('p', 'P')")
+        db.execute("INSERT INTO plan_run (plan_id, start, color) VALUES (1, '2026-03-10', '#000')")
+    plans.attach(store)
+    assert int(store.get_value(schema.VERSION_KEY)) == schema.SCHEMA_VERSION == 2
+    assert store.db.execute("SELECT start, ahead FROM plan_run").fetchall() == [("2026-03-10", "")]
+    store.close()

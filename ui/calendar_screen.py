@@ -280,6 +280,10 @@ class CalendarScreen(QWidget):
         header.addWidget(self.ics_button)
         self.stop_button = QPushButton("Stop a plan…")
         self.stop_button.clicked.connect(self.stop_plan)
+        self.ahead_button = QPushButton("Study ahead…")
+        self.ahead_button.setToolTip("Pull a later day's topic in now: its new cards come from today")
+        self.ahead_button.clicked.connect(self.study_ahead)
+        header.addWidget(self.ahead_button)
         header.addWidget(self.stop_button)
         header.addWidget(self.start_button)
 
@@ -373,6 +377,7 @@ class CalendarScreen(QWidget):
         )
         self._update_behind(running)
         self.stop_button.setVisible(bool(running))
+        self.ahead_button.setVisible(any(plans.later_topics(self.store, r.id) for r in running))
         current = self.run_choice.currentData()
         self.run_choice.blockSignals(True)
         self.run_choice.clear()
@@ -488,6 +493,17 @@ class CalendarScreen(QWidget):
         answer = QMessageBox.question(self, "Shift the plan", shift.text() + "\n\nShift it?")
         if answer == QMessageBox.StandardButton.Yes:
             plans.shift_remaining(self.store, shift)
+
+    def study_ahead(self) -> None:
+        """Pick a later day's topic: its new cards come from today on (Edit > Undo takes it back)."""
+        choices = [(r, t) for r in plans.runs(self.store) for t in plans.later_topics(self.store, r.id)]
+        if not choices:
+            return
+        names = [f"{t}  ({r.plan_name})" for r, t in choices]
+        choice, ok = QInputDialog.getItem(self, "Study ahead", "Topic to study from today:", names, 0, False)
+        if ok:
+            run, topic = choices[names.index(choice)]
+            plans.study_ahead(self.store, run.id, topic)
 
     def spread(self) -> None:
         """Shows each day's tasks and minutes within the daily budget, then spreads (undoable)."""
