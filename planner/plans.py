@@ -366,6 +366,32 @@ def pacing_on(store: Store, day: date) -> Pacing | None:
     return Pacing(today, earlier, held, others_wait=store.settings().new_outside_plan == "wait")
 
 
+def new_cards_by_day(store: Store) -> tuple[dict[date, list[str]], dict[date, int]]:
+    """Each date of the running plans: its topics, and the new cards the plan brings that day (a card
+    comes on the first of its topics' days; a missed day's cards, today)."""
+    today = store.today().day
+    topics: dict[date, list[str]] = defaultdict(list)
+    first_day: dict[str, date] = {}
+    for when, text, ahead in store.db.execute(
+        "SELECT rd.date, d.topics, r.ahead FROM run_day rd JOIN plan_run r ON r.id = rd.run_id AND r.stopped = 0 "
+        "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day ORDER BY rd.date"
+    ):
+        day = date.fromisoformat(when)
+        topics[day] += text.split()
+        for topic in text.split():
+            first_day.setdefault(topic, max(day, today))
+        for topic in ahead.split():
+            first_day[topic] = today
+    cards: dict[date, int] = defaultdict(int)
+    for tags, count in store.db.execute(
+        "SELECT tags, count(*) FROM card INDEXED BY card_deck_new WHERE queue = 0 GROUP BY tags"
+    ):
+        days = [first_day[t] for t in tags.split() if t in first_day]
+        if days:
+            cards[min(days)] += count
+    return dict(topics), dict(cards)
+
+
 def later_topics(store: Store, run_id: int) -> list[str]:
     """Topics that only come on the plan's days after today (and were not pulled in yet), in plan order."""
     today = store.today().day

@@ -444,10 +444,13 @@ def _plan_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     due = plans.cards_due_on(store, [today + timedelta(days=i) for i in range(args.days)])
     days = sorted(d for d in tasks if d >= today or any(not t.done for t in tasks[d]))
     if args.json:
+        topics, new_cards = plans.new_cards_by_day(store)
         rows = [
             {
                 "date": d,
                 "cards_due": due.get(d),
+                "topics": topics.get(d, []),
+                "new_cards": new_cards.get(d, 0),
                 "plans": sorted({t.plan_name for t in tasks[d]}),
                 "tasks": [
                     {

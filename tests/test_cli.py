@@ -171,6 +171,9 @@ def test_plan_commands_end_to_end(db, tmp_path):
     start = shown["runs"][0]["start"]  # today, or tomorrow when today is the plan's rest day (Sunday)
     assert first_day["date"] == start
     assert first_day["cards_due"] == (1 if start == today else 0)  # day 1: its topic's card; the rest wait
+    assert [(d["topics"], d["new_cards"]) for d in shown["days"][:3]] == [
+        (["arithmetic"], 1), (["pytorch"], 1), (["attention"], 1)
+    ]  # fmt: skip
     task_ids = [t["id"] for t in first_day["tasks"]]
     assert run("--db", str(db), "plan", "done", str(task_ids[0])).returncode == 0
     shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
