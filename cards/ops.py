@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from fsrs import Rating, State
 
@@ -26,8 +27,9 @@ from .queue import fsrs_state, tags_text
 from .rows import CARD_SELECT, Card, Deck, card_from_row
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, make_scheduler, queue_for_state
 from .settings import DECK_OVERRIDABLE, SchedulingSettings, spec
+from .stats import due_forecast
 from .store import Store
-from .timeutil import from_ms, to_ms
+from .timeutil import day_bounds, from_ms, study_day, to_ms
 from .undo import Step
 
 QUEUE = Changes.STUDY_QUEUE
@@ -60,6 +62,7 @@ def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpR
         before = fsrs_state(card, when)
         recall = scheduler.get_card_retrievability(before, when) if card.state == State.Review else None
         after, _ = scheduler.review_card(before, Rating(rating), when)
+        after.due = _within_window(store, card, after.due)
         state_after = int(after.state)
         db.execute(
             schema.INSERT_REVIEW,
@@ -84,6 +87,27 @@ def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpR
         lapses=card.lapses + lapse,
     )  # fmt: skip
     return OpResult(answered, QUEUE, "answer")
+
+
+def _within_window(store: Store, card: Card, due: datetime) -> datetime:
+    """A review that would jump over the window the layer above sets (the final days before an exam)
+    comes back inside it instead, on its least loaded day (the latest of those, nearest the exam).
+    The memory state stays as FSRS computed it; only the date moves."""
+    window = store.review_window(card) if store.review_window else None
+    if window is None:
+        return due
+    first, last = window
+    hour = store.settings().day_start_hour
+    if study_day(due, hour, store.tz) <= last:
+        return due
+    tomorrow = store.today().day + timedelta(days=1)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    days = [d for d in days if d >= tomorrow]
+    if not days:
+        return due
+    load = due_forecast(store, days)
+    chosen = min(days, key=lambda d: (load[d], -d.toordinal()))
+    return day_bounds(chosen, hour, store.tz)[0]
 
 
 def bury(store: Store, card_ids: Iterable[int]) -> OpResult[int]:

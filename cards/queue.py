@@ -337,8 +337,8 @@ class StudyQueue:
             elif state.state == State.Review and rating == 1:
                 lapses += 1
             state, _ = scheduler.review_card(state, Rating(rating), when)
-            if settings.fuzz:  # fuzz is random by design: the logged due is the truth
-                state.due = from_ms(due_after)
+            # The logged due is the truth: fuzz is random, and an exam may have brought it forward.
+            state.due = from_ms(due_after)
             reps += 1
         if state is None:
             return replace(card, state=NEW, step=None, stability=None, difficulty=None, due_ms=None,

@@ -26,6 +26,7 @@ from . import backup, schema, undo
 from .changes import Changes
 from .errors import NothingToUndo, StoreError, StudyPlannerError
 from .queue import Pacing, StudyDay, StudyQueue
+from .rows import Card
 from .settings import SchedulingSettings, stored_settings
 from .timeutil import Clock, SystemClock, day_bounds, study_day, to_ms
 
@@ -71,6 +72,9 @@ class Store(StudyQueue):
         self._settings_cache = self._shared.settings_cache  # a settings change made on either is seen by both
         # Which new cards a day brings, by topic (set by the planner while a plan runs; the core knows no plans).
         self.new_card_pacing: Callable[[date], Pacing | None] | None = None
+        # For a card just answered: the days its next review must fall in, (first, last), or None (set by
+        # the planner before an exam; the core knows no exams).
+        self.review_window: Callable[[Card], tuple[date, date] | None] | None = None
         # Where each deck's search for those cards resumes (None: the deck has none), valid while
         # the key holds: day, topics, this store's edits other than answers, other connections' commits.
         self._topic_search: tuple[object, dict[tuple[str, ...], dict[int, int | None]]] = (None, {})
@@ -115,6 +119,7 @@ class Store(StudyQueue):
         schema.prepare(db, self.path, self.clock.now())  # this connection's pragmas (foreign keys...)
         twin = Store(db, self.path, self.clock, self.tz, self._shared)
         twin.new_card_pacing = self.new_card_pacing
+        twin.review_window = self.review_window
         return twin
 
     def backup(self) -> Path:

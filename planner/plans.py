@@ -119,6 +119,20 @@ def attach(store: Store) -> None:
         return cache[key]
 
     store.new_card_pacing = pacing
+    windows: dict[tuple, list[tuple[set[str], tuple[date, date]]]] = {}
+
+    def review_window(card) -> tuple[date, date] | None:
+        key = (store.today().day, store._edits, store.db.execute("PRAGMA data_version").fetchone()[0])
+        if key not in windows:
+            windows.clear()
+            windows[key] = exam_windows(store)
+        tags = set(card.tags.split())
+        for topics, window in windows[key]:
+            if tags & topics:
+                return window
+        return None
+
+    store.review_window = review_window
 
 
 def restore(store: Store, backup_path: Path) -> OpResult[Path]:
@@ -390,6 +404,32 @@ def new_cards_by_day(store: Store) -> tuple[dict[date, list[str]], dict[date, in
         if days:
             cards[min(days)] += count
     return dict(topics), dict(cards)
+
+
+def exam_windows(store: Store) -> list[tuple[set[str], tuple[date, date]]]:
+    """For each running plan with an exam still ahead: its topics, and the final window before the exam
+    where its cards' reviews must fall. The window holds every topic card once at the daily review
+    limit: ceil(cards / limit) days, at least one, ending the day before the exam."""
+    today = store.today().day
+    limit = max(1, store.settings().reviews_per_day)
+    result = []
+    for r in runs(store):
+        if r.exam is None or r.exam <= today:
+            continue
+        topics = {t for (text,) in store.db.execute(
+            "SELECT d.topics FROM plan_day d JOIN plan_run r ON r.plan_id = d.plan_id WHERE r.id = ?", (r.id,)
+        ) for t in text.split()}  # fmt: skip
+        if not topics:
+            continue
+        patterns = [f"% {t} %" for t in topics]
+        (cards,) = store.db.execute(
+            "SELECT count(*) FROM card WHERE queue != -1 AND (" + " OR ".join("tags LIKE ?" for _ in topics) + ")",
+            patterns,
+        ).fetchone()
+        days = max(1, -(-cards // limit))
+        last = r.exam - timedelta(days=1)
+        result.append((topics, (last - timedelta(days=days - 1), last)))
+    return result
 
 
 def later_topics(store: Store, run_id: int) -> list[str]:

@@ -354,3 +354,26 @@ def test_planner_schema_1_is_upgraded_with_its_runs(tmp_path, clock):
     assert int(store.get_value(schema.VERSION_KEY)) == schema.SCHEMA_VERSION == 2
     assert store.db.execute("SELECT start, ahead FROM plan_run").fetchall() == [("2026-03-10", "")]
     store.close()
+
+
+def test_no_review_jumps_over_the_exam_and_normal_fsrs_resumes_after_it(planned, clock):
+    from cards.timeutil import from_ms, study_day
+
+    at(clock, date(2026, 3, 10))
+    exam = date(2026, 3, 20)
+    plans.start_plan(planned, "test-plan", on=date(2026, 3, 10), exam=exam)
+    card = next(c for c in planned.cards() if c.key == "two-plus-two")
+    due_days = []
+    for _ in range(4):  # Easy each time it comes back: FSRS's intervals grow past the exam
+        ops.answer(planned, card.id, 4)
+        due = study_day(from_ms(planned.card(card.id).due_ms), 4, UTC)
+        due_days.append(due)
+        if due >= exam - timedelta(days=1):
+            break
+        at(clock, due)
+    assert all(d < exam for d in due_days)  # never after the exam
+    assert due_days[-1] == exam - timedelta(days=1)  # the final window: 3 cards at 200 a day, one day
+    at(clock, exam + timedelta(days=1))  # after the exam: FSRS as usual
+    ops.answer(planned, card.id, 4)
+    assert study_day(from_ms(planned.card(card.id).due_ms), 4, UTC) > exam + timedelta(days=5)
+    assert planned.replay(card.id).due_ms == planned.card(card.id).due_ms  # the log keeps the cut dates
