@@ -130,8 +130,13 @@ class StudyQueue:
 
     # ----------------------------------------------------------------- counts
 
-    def deck_counts(self) -> list[DeckCounts]:
-        """Every deck with its total and today's new / learning / due counts (limits applied)."""
+    def deck_counts(self, together: bool = True) -> list[DeckCounts]:
+        """Every deck with its total and today's new / learning / due counts, limits applied.
+
+        together (the default): what studying all decks brings from each one today, so the rows add
+        up to the day's total under the global limits (new cards in the order they come, reviews in
+        due order). Otherwise each deck as if studied alone (its own limits only).
+        """
         today = self.today()
         # Two reads of the (deck, queue, due) index: totals per queue, and what is due today.
         per_queue: dict[int, dict[int, int]] = {}
@@ -155,7 +160,7 @@ class StudyQueue:
             queues, due_now = per_queue.get(deck.id, {}), due_today.get(deck.id, {})
             total, new = sum(queues.values()), queues.get(QUEUE_NEW, 0)
             if paced is not None:
-                new = paced.get(deck.id, 0)
+                new = sum(paced.get(deck.id, ()))
             learning, due = due_now.get(QUEUE_LEARNING, 0), due_now.get(QUEUE_REVIEW, 0)
             settings = self.settings(deck.id)
             done_new, done_reviews = done.get(deck.id, (0, 0))
@@ -169,15 +174,52 @@ class StudyQueue:
                     due=min(due, max(0, settings.reviews_per_day - done_reviews)),
                 )
             )
-        return result
+        return self._together(today, result, done, paced) if together else result
 
-    def _paced_new(self, day: date) -> dict[int, int] | None:
-        """Per deck, the new cards a running plan lets come today (None: no plan paces them)."""
+    def _together(
+        self,
+        today: StudyDay,
+        alone: list[DeckCounts],
+        done: dict[int, tuple[int, int]],
+        paced: dict[int, list[int]] | None,
+    ) -> list[DeckCounts]:
+        """The rows Study all brings: the global limits taken as next_card takes them."""
+        settings = self.settings()
+        new_left = max(0, settings.new_per_day - sum(d[0] for d in done.values()))
+        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done.values()))
+        new = {c.deck_id: c.new for c in alone}
+        due = {c.deck_id: c.due for c in alone}
+        if sum(new.values()) > new_left:
+            # New cards: by the plan's classes when one paces them (its day's topics, earlier days',
+            # then the rest), each class deck by deck; else deck by deck.
+            room, new = dict(new), dict.fromkeys(new, 0)
+            classes = range(3) if paced is not None else range(1)
+            for kind in classes:
+                for deck_id in room:
+                    available = paced.get(deck_id, [0, 0, 0])[kind] if paced is not None else room[deck_id]
+                    take = min(available, room[deck_id] - new[deck_id], new_left)
+                    new[deck_id] += take
+                    new_left -= take
+        if sum(due.values()) > due_left:
+            room, due = dict(due), dict.fromkeys(due, 0)
+            for (deck_id,) in self.db.execute(
+                "SELECT deck_id FROM card WHERE queue = 2 AND due_ms < ? ORDER BY due_ms", (today.end_ms,)
+            ):
+                if due_left == 0:
+                    break
+                if due.get(deck_id, 0) < room.get(deck_id, 0):
+                    due[deck_id] += 1
+                    due_left -= 1
+        return [replace(c, new=new[c.deck_id], due=due[c.deck_id]) for c in alone]
+
+    def _paced_new(self, day: date) -> dict[int, list[int]] | None:
+        """Per deck, the new cards a running plan lets come today, in the order they come: of the day's
+        topics, of its earlier days' topics, of no plan topic (None: no plan paces them)."""
         pacing = self.new_card_pacing(day) if self.new_card_pacing else None
         if pacing is None:
             return None
-        first, named = set(pacing.first), set(pacing.named)
-        counts: dict[int, int] = {}
+        today, earlier, named = set(pacing.today), set(pacing.earlier), set(pacing.named)
+        counts: dict[int, list[int]] = {}
         # One pass over the index of new cards (it holds their tags), grouped by tag list (few distinct
         # ones), each classified once. At 100,000 cards with the 12-week plan: a LIKE per topic per card
         # took 80 ms; SQLite's own choice of index, 17; this one, 4.
@@ -185,8 +227,9 @@ class StudyQueue:
             "SELECT deck_id, tags, count(*) FROM card INDEXED BY card_deck_new WHERE queue = 0 GROUP BY deck_id, tags"
         ):
             own = set(tags.split())
-            if own & first or (not pacing.others_wait and not own & named):
-                counts[deck_id] = counts.get(deck_id, 0) + count
+            kind = 0 if own & today else 1 if own & earlier else 2 if not (pacing.others_wait or own & named) else None
+            if kind is not None:
+                counts.setdefault(deck_id, [0, 0, 0])[kind] += count
         return counts
 
     def _done_today(self, today: StudyDay) -> dict[int, tuple[int, int]]:
@@ -200,19 +243,19 @@ class StudyQueue:
         }
 
     def queue_counts(self, deck_id: int | None = None, deck_counts: list[DeckCounts] | None = None) -> QueueCounts:
-        """What is left to study today, in a deck or in all decks (from deck_counts when the caller has them)."""
-        every = deck_counts if deck_counts is not None else self.deck_counts()
-        counts = [c for c in every if deck_id is None or c.deck_id == deck_id]
-        if deck_id is not None and not counts:
-            raise StudyPlannerError(f"no deck with id {deck_id}")
-        new = sum(c.new for c in counts)
-        due = sum(c.due for c in counts)
+        """What is left to study today: in all decks, the sum of deck_counts() (given when the caller
+        has them); in one deck, that deck studied alone, under the global limits too."""
         if deck_id is None:
-            settings = self.settings()
-            done = self._done_today(self.today()).values()
-            new = min(new, max(0, settings.new_per_day - sum(d[0] for d in done)))
-            due = min(due, max(0, settings.reviews_per_day - sum(d[1] for d in done)))
-        return QueueCounts(new=new, learning=sum(c.learning for c in counts), due=due)
+            every = deck_counts if deck_counts is not None else self.deck_counts()
+            return QueueCounts(sum(c.new for c in every), sum(c.learning for c in every), sum(c.due for c in every))
+        mine = [c for c in self.deck_counts(together=False) if c.deck_id == deck_id]
+        if not mine:
+            raise StudyPlannerError(f"no deck with id {deck_id}")
+        settings = self.settings()
+        done = self._done_today(self.today()).values()
+        new_left = max(0, settings.new_per_day - sum(d[0] for d in done))
+        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done))
+        return QueueCounts(min(mine[0].new, new_left), mine[0].learning, min(mine[0].due, due_left))
 
     # ----------------------------------------------------------------- the next card
 

@@ -220,6 +220,7 @@ def test_study_minutes_count_the_learning_steps_and_each_decks_pace(store, clock
     ops.update_settings(store, new_per_day=4)
     counts = store.deck_counts()
     total = store.queue_counts(deck_counts=counts)
-    assert total.new == 4 and sum(c.new for c in counts) == 7  # 3 + 4 by each deck, 4 for all decks together
+    assert total.new == 4 and sum(c.new for c in counts) == 4  # the rows add up to the day's total
+    assert [c.new for c in store.deck_counts(together=False)] == [3, 4]  # each deck studied alone
     # The global 4 come deck by deck (the small deck first): 3 answers each at 20 s, everyone's pace.
     assert study_minutes(store, counts, total) == -(-round(4 * 3 * 20 + total.due * 20) // 60)

@@ -90,9 +90,12 @@ def test_review_limit_per_deck_and_global(store, clock):
     clock.advance(days=60)
     ops.update_settings(store, reviews_per_day=6)
     ops.set_deck_overrides(store, a, reviews_per_day=2)
-    counts = {c.name: c.due for c in store.deck_counts()}
-    assert counts["Alpha"] == 2 and counts["Beta"] == 5
+    alone = {c.name: c.due for c in store.deck_counts(together=False)}
+    assert alone["Alpha"] == 2 and alone["Beta"] == 5  # each deck's own limit
+    together = {c.name: c.due for c in store.deck_counts()}
+    assert together["Alpha"] == 2 and together["Beta"] == 4  # what Study all brings: rows add up to the total
     assert store.queue_counts().due == 6  # global cap over all decks
+    assert store.queue_counts(b).due == 5  # Beta studied alone
     answered = []
     while (card := store.next_card()) is not None and card.state == 2:
         answered.append(card.deck_id)
@@ -245,3 +248,18 @@ def test_streak_counts_study_days_across_the_day_boundary(store, clock):
     assert streak_days(store) == 0
     figures = summary(store)
     assert figures["reviews_total"] == 3 and figures["cards_total"] == 3
+
+
+def test_the_three_today_numbers_agree_under_the_global_limit(store, clock):
+    for name in ("Alpha", "Beta", "Gamma"):
+        add_deck_with_cards(store, name, 15)
+    ops.update_settings(store, new_per_day=20)
+    rows = store.deck_counts()
+    total = store.queue_counts(deck_counts=rows)
+    assert sum(r.new for r in rows) == total.new == 20  # 3 + 15 + 2: the order Study all takes them
+    assert [r.new for r in rows] == [3, 15, 2, 0]
+    taken = {}
+    while (card := store.next_card()) is not None and card.state == 0:
+        taken[card.deck_id] = taken.get(card.deck_id, 0) + 1
+        ops.answer(store, card.id, 4)
+    assert [taken.get(r.deck_id, 0) for r in rows] == [r.new for r in rows]  # the rows were right
