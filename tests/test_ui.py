@@ -672,3 +672,20 @@ def test_today_and_calendar_show_exam_readiness(window, qtbot, store):
     assert "you would recall" in panel.text() and "Weakest:" in panel.text() and "Test plan" in panel.text()
     window.show_screen("Calendar")
     qtbot.waitUntil(lambda: "you would recall" in window.calendar.readiness.text(), timeout=5000)
+
+
+def test_headline_rows_and_status_bar_say_the_same_today(window, qtbot, store):
+    for name in ("Alpha", "Beta"):
+        deck = ops.add_deck(store, name).value
+        for i in range(15):
+            ops.add_card(store, deck.id, f"{name} {i}?", "yes")
+    ops.update_settings(store, new_per_day=20)
+    window.show_screen("Today")
+    rows = window.today.model.decks
+    total = sum(r.new + r.learning + r.due for r in rows)
+    assert total == 20 and window.today.summary.text().startswith("20 cards to study today (20 new)")
+    assert window.due_label.text() == "20 cards to study today"
+    window.start_review(-1)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_4)  # Easy: the card leaves today's queue
+    assert window.due_label.text() == "19 cards to study today"  # the status bar follows the review
