@@ -115,7 +115,10 @@ class Store(StudyQueue):
     def sibling(self) -> Store:
         """A second connection to the same store, for the worker thread: it shares this store's undo
         steps, listeners, settings and plan hook, so work done there is undone and shown like work done here."""
-        db = _connect(self.path)
+        # Not _connect(): its file check opens and closes the store file with Python, and closing any
+        # descriptor of a file drops all of this process's SQLite locks on it. Another program opening
+        # the store then takes the WAL for unused and deletes it under our open connections.
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         schema.prepare(db, self.path, self.clock.now())  # this connection's pragmas (foreign keys...)
         twin = Store(db, self.path, self.clock, self.tz, self._shared)
         twin.new_card_pacing = self.new_card_pacing

@@ -273,3 +273,20 @@ def test_settings_values_are_validated(name, value):
     except SettingsError:
         return
     SchedulingSettings.from_json(result.to_json())  # what was accepted is valid and survives a round trip
+
+
+def test_a_second_connection_keeps_the_stores_locks_so_others_see_every_commit(store, tmp_path):
+    """The window's worker connection must not drop the process's SQLite locks (closing any descriptor
+    of the file does): another program would then delete the live WAL, and commits would be lost."""
+    import subprocess
+    import sys
+
+    worker = store.sibling()
+    read = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])"
+    query = "SELECT value FROM setting WHERE key = 'pref:probe'"
+    store.set_value("probe", "one")
+    subprocess.run([sys.executable, "-c", read, str(store.path), "SELECT count(*) FROM card"], check=True)
+    store.set_value("probe", "two")
+    seen = subprocess.run([sys.executable, "-c", read, str(store.path), query], capture_output=True, text=True)
+    assert seen.stdout.strip() == '"two"'
+    worker.close()
