@@ -432,6 +432,21 @@ def exam_windows(store: Store) -> list[tuple[set[str], tuple[date, date]]]:
     return result
 
 
+def new_cards_of_topics(store: Store, topics: list[str]) -> dict[str, int]:
+    """The new cards each topic would bring if studied ahead: tagged with it, and not coming today anyway."""
+    pacing = pacing_on(store, store.today().day)
+    coming = set(pacing.first) if pacing else set()
+    counts = dict.fromkeys(topics, 0)
+    for tags, count in store.db.execute(
+        "SELECT tags, count(*) FROM card INDEXED BY card_deck_new WHERE queue = 0 GROUP BY tags"
+    ):
+        own = set(tags.split())
+        if not own & coming:
+            for topic in own & counts.keys():
+                counts[topic] += count
+    return counts
+
+
 def later_topics(store: Store, run_id: int) -> list[str]:
     """Topics that only come on the plan's days after today (and were not pulled in yet), in plan order."""
     today = store.today().day

@@ -338,7 +338,7 @@ def test_calendar_start_a_plan_tick_a_task_see_progress(window, qtbot, store, cl
     assert "Test plan" in screen.runs_label.text()
     assert screen.calendar.selectedDate() == to_qdate(store.today().day)
     items = [screen.day_tasks.item(i) for i in range(screen.day_tasks.count())]
-    assert items[0].text() == "Review the due cards (1)"  # day 1 brings its topic's card; the rest wait
+    assert items[0].text() == "Study today's cards (1)"  # day 1 brings its topic's card; the rest wait
     task_items = [i for i in items if i.data(Qt.ItemDataRole.UserRole) is not None]
     assert len(task_items) == 2
     assert screen.weeks.weeks[0].tasks_done == 0
@@ -644,7 +644,12 @@ def test_starting_a_running_plan_again_asks_first(window, qtbot, store, monkeypa
     plans.start_plan(store, "transformer-mastery-2-weeks", on=store.today().day)
     window.show_screen("Calendar")
 
+    shown = []
+
     def choose(dialog: StartPlanDialog) -> int:
+        shown.append(dialog)
+        if len(shown) > 1:
+            return 0  # back in the dialog after answering No: the learner cancels
         dialog.plan.setCurrentIndex(dialog.plan.findData("transformer-mastery-2-weeks"))
         dialog.start.setDate(to_qdate(store.today().day))
         assert "already running" in dialog.summary.text()  # said in the dialog before the learner confirms
@@ -652,9 +657,11 @@ def test_starting_a_running_plan_again_asks_first(window, qtbot, store, monkeypa
 
     monkeypatch.setattr(StartPlanDialog, "exec", choose)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a) or QMessageBox.StandardButton.No)
     window.calendar.start_plan()
-    assert "already running" in asked[0] and len(plans.runs(store)) == 1
+    assert "already running" in asked[0][2] and len(plans.runs(store)) == 1
+    assert asked[0][4] == QMessageBox.StandardButton.No  # the default button: Enter does not start it twice
+    assert len(shown) == 2  # No went back to the dialog
 
 
 def test_today_and_calendar_show_exam_readiness(window, qtbot, store):
@@ -689,3 +696,25 @@ def test_headline_rows_and_status_bar_say_the_same_today(window, qtbot, store):
     qtbot.keyClick(window.review, Qt.Key.Key_Space)
     qtbot.keyClick(window.review, Qt.Key.Key_4)  # Easy: the card leaves today's queue
     assert window.due_label.text() == "19 cards to study today"  # the status bar follows the review
+
+
+def test_study_ahead_from_the_calendar_lists_topics_with_their_new_cards(window, qtbot, store, monkeypatch):
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    from datetime import timedelta
+
+    plans.start_plan(store, "test-plan", on=store.today().day - timedelta(days=1))  # attention (day 3) still ahead
+    window.show_screen("Calendar")
+    offered = []
+
+    def pick(parent, title, label, items, *rest):
+        offered.extend(items)
+        return items[-1], True
+
+    monkeypatch.setattr("ui.calendar_screen.QInputDialog.getItem", pick)
+    before = store.queue_counts().new
+    window.calendar.study_ahead()
+    assert offered[-1] == "attention: 1 new card"
+    assert store.queue_counts().new == before + 1

@@ -42,6 +42,12 @@ from .theme import LIGHT, Colors
 from .workers import StoreWorker
 
 
+def _confirm(parent: QWidget, title: str, text: str, risky: bool = True) -> bool:
+    """Yes or No; No is the default (Enter) when going on is risky."""
+    no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
+    return QMessageBox.question(parent, title, text, yes | no, no if risky else yes) == yes
+
+
 def to_date(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
 
@@ -96,7 +102,7 @@ class PlanCalendar(QCalendarWidget):
         if self.due.get(day):
             painter.setPen(QColor(c.due))
             painter.drawText(rect.adjusted(0, 3, -5, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                             f"{self.due[day]} due")  # fmt: skip
+                             f"{self.due[day]} {'to study' if day == self.today else 'due'}")  # fmt: skip
         if day in self.exams:
             painter.setPen(QColor(c.again))
             painter.drawText(rect.adjusted(4, 0, 0, -3), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
@@ -211,11 +217,11 @@ class StartPlanDialog(QDialog):
         tomorrow = store.today().day + timedelta(days=1)
         self.start = QDateEdit(to_qdate(tomorrow))
         self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("ddd d MMM yyyy")
+        self.start.setDisplayFormat("ddd dd MMM yyyy")  # as every date the app writes: "Tue 01 Dec 2026"
         self.has_exam = QCheckBox("I have an exam or interview on")
         self.exam = QDateEdit(to_qdate(tomorrow + timedelta(days=30)))
         self.exam.setCalendarPopup(True)
-        self.exam.setDisplayFormat("ddd d MMM yyyy")
+        self.exam.setDisplayFormat("ddd dd MMM yyyy")  # as every date the app writes: "Tue 01 Dec 2026"
         self.exam.setEnabled(False)
         self.has_exam.toggled.connect(self.exam.setEnabled)
         self.summary = QLabel()
@@ -371,6 +377,8 @@ class CalendarScreen(QWidget):
             "   ".join(
                 f"<span style='color:{r.color}'>●</span> <b>{r.plan_name}</b> "
                 f"{r.start:%d %b} – {r.end:%d %b}" + (f", exam {r.exam:%d %b}" if r.exam else "")
+                + (f" <span style='color:{self.colors.again}'>(ends after the exam)</span>"
+                   if r.exam and r.end > r.exam else "")
                 for r in running
             )
             or "No plan is running. Start one to see each day's tasks here."
@@ -414,7 +422,9 @@ class CalendarScreen(QWidget):
         self.day_tasks.clear()
         due = self.calendar.due.get(day)
         if due is not None:
-            item = QListWidgetItem(f"Review the due cards ({due})")
+            item = QListWidgetItem(
+                f"Study today's cards ({due})" if day == self.store.today().day else f"Reviews due ({due})"
+            )
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.day_tasks.addItem(item)
         for task in self.calendar.tasks.get(day, []):
@@ -451,14 +461,13 @@ class CalendarScreen(QWidget):
 
     def start_plan(self) -> None:
         dialog = StartPlanDialog(self.store, self)
-        if not dialog.exec():
-            return
-        key, start, exam = dialog.chosen()
-        warnings = plans.start_warnings(self.store, key, start, exam)
-        if warnings:
-            answer = QMessageBox.question(self, "Start the plan?", "\n\n".join([*warnings, "Start it anyway?"]))
-            if answer != QMessageBox.StandardButton.Yes:
+        while True:  # a warning answered No goes back to the dialog, to change the plan or the date
+            if not dialog.exec():
                 return
+            key, start, exam = dialog.chosen()
+            warnings = plans.start_warnings(self.store, key, start, exam)
+            if not warnings or _confirm(self, "Start the plan?", "\n\n".join([*warnings, "Start it anyway?"])):
+                break
         try:
             run = plans.start_plan(self.store, key, on=start, exam=exam).value
         except StudyPlannerError as exc:
@@ -490,16 +499,20 @@ class CalendarScreen(QWidget):
         shift = plans.plan_shift(self.store, self._behind_run)
         if not shift.moves:
             return
-        answer = QMessageBox.question(self, "Shift the plan", shift.text() + "\n\nShift it?")
-        if answer == QMessageBox.StandardButton.Yes:
+        if _confirm(self, "Shift the plan", shift.text() + "\n\nShift it?", risky="after your exam" in shift.text()):
             plans.shift_remaining(self.store, shift)
 
     def study_ahead(self) -> None:
         """Pick a later day's topic: its new cards come from today on (Edit > Undo takes it back)."""
-        choices = [(r, t) for r in plans.runs(self.store) for t in plans.later_topics(self.store, r.id)]
+        running = plans.runs(self.store)
+        choices = [(r, t) for r in running for t in plans.later_topics(self.store, r.id)]
         if not choices:
             return
-        names = [f"{t}  ({r.plan_name})" for r, t in choices]
+        new = plans.new_cards_of_topics(self.store, [t for _, t in choices])
+        names = [
+            f"{t}: {new[t]} new card{'s' if new[t] != 1 else ''}" + (f"  ({r.plan_name})" if len(running) > 1 else "")
+            for r, t in choices
+        ]
         choice, ok = QInputDialog.getItem(self, "Study ahead", "Topic to study from today:", names, 0, False)
         if ok:
             run, topic = choices[names.index(choice)]
@@ -510,8 +523,8 @@ class CalendarScreen(QWidget):
         spread = plans.plan_spread(self.store, self._behind_run)
         if not spread.moves:
             return
-        answer = QMessageBox.question(self, "Spread missed tasks", spread.text() + "\n\nSpread them like this?")
-        if answer == QMessageBox.StandardButton.Yes:
+        question = spread.text() + "\n\nSpread them like this?"
+        if _confirm(self, "Spread missed tasks", question, risky="does not fit" in spread.text()):
             plans.spread_missed(self.store, spread)
 
     def export_ics(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -73,13 +74,21 @@ class SettingsScreen(QWidget):
         self.error.setObjectName("error")
         self.error.setStyleSheet("color: #dc2626;")
         self.error.setWordWrap(True)
+        page = QWidget()  # in a scroll area: on a short window the form scrolls instead of squeezing its help
+        content = QVBoxLayout(page)
+        content.setContentsMargins(28, 24, 28, 20)
+        content.setSpacing(12)
+        content.addWidget(title)
+        content.addLayout(form)
+        content.addWidget(self.error)
+        content.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(page)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
-        layout.setSpacing(12)
-        layout.addWidget(title)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addStretch()
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.load()
         self._window_undo = WindowUndo(self)
         for name, widget in self.fields.items():
