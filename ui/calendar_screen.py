@@ -101,8 +101,12 @@ class PlanCalendar(QCalendarWidget):
         tasks = self.tasks.get(day, [])
         if self.due.get(day):
             painter.setPen(QColor(c.due))
-            painter.drawText(rect.adjusted(0, 3, -5, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                             f"{self.due[day]} {'to study' if day == self.today else 'due'}")  # fmt: skip
+            # Right of the day's number (never over it): shortened to the count when the cell is narrow.
+            space = QRect(number_rect.right() + 4, rect.top() + 3, rect.right() - number_rect.right() - 9, 16)
+            text = f"{self.due[day]} {'to study' if day == self.today else 'due'}"
+            if painter.fontMetrics().horizontalAdvance(text) > space.width():
+                text = str(self.due[day])
+            painter.drawText(space, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text)
         if day in self.exams:
             painter.setPen(QColor(c.again))
             painter.drawText(rect.adjusted(4, 0, 0, -3), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
