@@ -7,6 +7,7 @@ deleted.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
@@ -33,14 +34,74 @@ class LoadSummary:
     deck_id: int = 0
 
 
-def load_builtin_decks(store: Store) -> dict[str, LoadSummary]:
-    """Load (or reload) every deck shipped in the `decks` package."""
-    result = {}
-    for item in sorted(resources.files("decks").iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".md"):
-            deck = parse_deck_bytes(item.read_bytes(), f"decks/{item.name}")
-            result[deck.name] = load_deck(store, deck, source=f"builtin:{item.name}")
-    return result
+FINGERPRINT_KEY = "builtin_decks"
+
+
+def builtin_files() -> list[tuple[str, bytes]]:
+    """The deck files shipped in the `decks` package, by name."""
+    items = sorted(resources.files("decks").iterdir(), key=lambda p: p.name)
+    return [(item.name, item.read_bytes()) for item in items if item.name.endswith(".md")]
+
+
+def refresh_builtin_decks(store: Store, files: list[tuple[str, bytes]] | None = None) -> bool:
+    """Load the built-in decks when the shipped files differ from those last loaded: a new store, or an
+    app update with new or corrected cards. A deck loaded before that the learner deleted stays deleted;
+    a deck new in this version is added. True when anything was loaded."""
+    files = builtin_files() if files is None else files
+    fingerprint = _fingerprint(files)
+    seen = store.get_value(FINGERPRINT_KEY)
+    if isinstance(seen, dict) and seen.get("files") == fingerprint:
+        return False
+    known = set(seen.get("decks", [])) if isinstance(seen, dict) else set()
+    present = {d.key for d in store.decks()}
+    parsed = [(name, parse_deck_bytes(data, f"decks/{name}")) for name, data in files]
+    wanted = [(name, deck) for name, deck in parsed if deck.key in present or deck.key not in known]
+    if wanted:
+        load_builtin_decks(store, wanted)
+    store.set_value(FINGERPRINT_KEY, {"files": fingerprint, "decks": sorted(known | {d.key for _, d in parsed})})
+    return bool(wanted)
+
+
+def decline_builtin_decks(store: Store) -> None:
+    """A store made without the built-in decks: later opens do not add them."""
+    files = builtin_files()
+    keys = sorted(parse_deck_bytes(data, f"decks/{name}").key for name, data in files)
+    store.set_value(FINGERPRINT_KEY, {"files": _fingerprint(files), "decks": keys})
+
+
+def _fingerprint(files: list[tuple[str, bytes]]) -> str:
+    return hashlib.sha1(b"".join(name.encode() + b"\0" + data for name, data in files)).hexdigest()
+
+
+def load_builtin_decks(
+    store: Store, parsed: list[tuple[str, DeckFile]] | None = None
+) -> dict[str, LoadSummary]:
+    """Load (or reload) built-in decks (all of them by default). A card that moved to another built-in
+    deck file keeps its history: matched by its key across the built-in decks, it moves with its log."""
+    if parsed is None:
+        parsed = [(name, parse_deck_bytes(data, f"decks/{name}")) for name, data in builtin_files()]
+    _move_between_builtin_decks(store, [deck for _, deck in parsed])
+    return {deck.name: load_deck(store, deck, source=f"builtin:{name}") for name, deck in parsed}
+
+
+def _move_between_builtin_decks(store: Store, decks: list[DeckFile]) -> None:
+    home = {card.key: deck for deck in decks for card in deck.cards}
+    with store.operation(Changes.CARD_CONTENT | Changes.DECKS | Changes.STUDY_QUEUE) as db:
+        builtin = dict(db.execute("SELECT id, key FROM deck WHERE source LIKE 'builtin:%'").fetchall())
+        for card_id, key, deck_id in db.execute(
+            "SELECT id, key, deck_id FROM card WHERE deck_id IN (SELECT id FROM deck WHERE source LIKE 'builtin:%')"
+        ).fetchall():
+            target = home.get(key)
+            if target is None or builtin[deck_id] == target.key:
+                continue
+            row = db.execute("SELECT id FROM deck WHERE key = ?", (target.key,)).fetchone()
+            target_id = row[0] if row else db.execute(
+                "INSERT INTO deck (key, name, source) VALUES (?, ?, 'builtin:')", (target.key, target.name)
+            ).lastrowid  # fmt: skip
+            if db.execute("SELECT 1 FROM card WHERE deck_id = ? AND key = ?", (target_id, key)).fetchone():
+                continue  # already there (a copy loaded by an earlier version): the file's load updates it
+            db.execute("UPDATE card SET deck_id = ? WHERE id = ?", (target_id, card_id))
+            db.execute("UPDATE review SET deck_id = ? WHERE card_id = ?", (target_id, card_id))
 
 
 def load_deck(store: Store, parsed: DeckFile, source: str = "", remove_missing: bool = True) -> LoadSummary:

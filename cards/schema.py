@@ -158,6 +158,11 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite's own word that the file is damaged (or not a database at all)."""
+    return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 def open_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if "unable to open" in str(exc):
         return StoreError(f"cannot create or open the store {path}: its folder is read-only or missing")

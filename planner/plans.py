@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from cards import browse, ops
+from cards import schema as cards_schema
 from cards.changes import Changes, OpResult
 from cards.errors import FileFormatError, StudyPlannerError
 from cards.queue import Pacing
@@ -96,7 +97,7 @@ def open_store(path: str | Path | None = None, **kwargs) -> Store:
         except sqlite3.DatabaseError as exc:
             # Damage is not this function's to report: the window's first read finds it and offers a
             # backup (ui/app.open_window); the command line says so at its first read.
-            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            if not cards_schema.is_damage(exc):
                 raise
     except BaseException:
         store.close()
