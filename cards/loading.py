@@ -12,10 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
-from . import undo
+from . import schema, undo
 from .changes import Changes
 from .deckfile import DeckFile, parse_deck_bytes
-from .errors import StudyPlannerError
+from .errors import StoreError, StudyPlannerError
 from .queue import tags_text
 from .scheduling import QUEUE_SUSPENDED, queue_for_state
 from .store import Store
@@ -60,6 +60,19 @@ def refresh_builtin_decks(store: Store, files: list[tuple[str, bytes]] | None = 
         load_builtin_decks(store, wanted)
     store.set_value(FINGERPRINT_KEY, {"files": fingerprint, "decks": sorted(known | {d.key for _, d in parsed})})
     return bool(wanted)
+
+
+def refresh_builtin_decks_when_possible(store: Store) -> None:
+    """refresh_builtin_decks on opening, which must not stop the store from opening: a read-only or
+    busy store waits for an open that can write; a damaged one is for the window to find (and offer a
+    backup for)."""
+    try:
+        refresh_builtin_decks(store)
+    except StoreError:
+        pass
+    except sqlite3.DatabaseError as exc:
+        if not schema.is_damage(exc):
+            raise
 
 
 def decline_builtin_decks(store: Store) -> None:

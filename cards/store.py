@@ -103,14 +103,10 @@ class Store(StudyQueue):
             clock = clock or SystemClock()
             is_new = schema.prepare(db, path, clock.now())
             store = cls(db, path, clock, tz)
-            from .loading import decline_builtin_decks, refresh_builtin_decks
+            from .loading import decline_builtin_decks, refresh_builtin_decks_when_possible
 
             if load_builtin:  # a new store's decks, or the shipped decks changed since they were loaded
-                try:
-                    refresh_builtin_decks(store)
-                except sqlite3.DatabaseError as exc:
-                    if not schema.is_damage(exc):  # damage is for the window to find and offer a backup for
-                        raise
+                refresh_builtin_decks_when_possible(store)
             elif is_new:
                 decline_builtin_decks(store)
         except BaseException:

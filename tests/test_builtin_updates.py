@@ -66,3 +66,15 @@ def test_a_store_made_without_the_built_in_decks_never_gets_them(tmp_path, clock
     Store.open(tmp_path / "s.db", clock=clock, tz=UTC, load_builtin=False).close()
     with Store.open(tmp_path / "s.db", clock=clock, tz=UTC) as store:
         assert store.decks() == []
+
+
+def test_a_read_only_store_still_opens_when_the_shipped_decks_changed(tmp_path, clock):
+    from cards.loading import refresh_builtin_decks_when_possible
+
+    store = Store.open(tmp_path / "s.db", clock=clock, tz=UTC)
+    store.db.execute("DELETE FROM setting WHERE key = 'pref:builtin_decks'")  # as before an app update
+    store.db.execute("PRAGMA query_only = ON")  # what a read-only file does to writes (root ignores chmod)
+    refresh_builtin_decks_when_possible(store)  # no error: the update waits for an open that can write
+    assert len(store.decks()) == 5
+    store.db.execute("PRAGMA query_only = OFF")
+    store.close()
