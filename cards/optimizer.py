@@ -123,14 +123,6 @@ def apply(
     return OpResult(len(updates), changes)
 
 
-def reschedule(store: Store) -> OpResult[int]:
-    """Recompute review cards' memory and due date from their log with the parameters in use."""
-    updates = _rescheduled(store, store.settings())
-    with store.operation(Changes.STUDY_QUEUE) as db:
-        db.executemany("UPDATE card SET stability = ?, difficulty = ?, due_ms = ? WHERE id = ?", updates)
-    return OpResult(len(updates), Changes.STUDY_QUEUE)
-
-
 def _rescheduled(store: Store, settings: SchedulingSettings) -> list[tuple[float, float, int, int]]:
     """(stability, difficulty, due, card id) of each review card, from its log under these settings."""
     model = fsrs_rs.FSRS(list(settings.parameters or fsrs_rs.DEFAULT_PARAMETERS))

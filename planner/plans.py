@@ -478,18 +478,6 @@ def study_ahead(store: Store, run_id: int, topic: str) -> OpResult[Run]:
     return OpResult(ahead, Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
-def topics_on(store: Store, day: date) -> list[str]:
-    """The deck topics the running plans schedule for a date."""
-    topics: list[str] = []
-    for (text,) in store.db.execute(
-        "SELECT d.topics FROM run_day rd JOIN plan_run r ON r.id = rd.run_id AND r.stopped = 0 "
-        "JOIN plan_day d ON d.plan_id = r.plan_id AND d.number = rd.day WHERE rd.date = ?",
-        (day.isoformat(),),
-    ):
-        topics += [t for t in text.split() if t not in topics]
-    return topics
-
-
 def cards_due_on(store: Store, days: list[date]) -> dict[date, int]:
     """Cards due on each date: today counts the whole queue, later days the forecast."""
     today = store.today().day

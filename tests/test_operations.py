@@ -167,9 +167,11 @@ def test_operations_that_cannot_be_undone_end_the_history(store, clock):
     assert store.undo_label == "answer"
     catchup.apply_catch_up(store, overdue)  # undoable itself
     assert store.undo_label.startswith("spread")
+    from fsrs_rs_python import DEFAULT_PARAMETERS
+
     from cards import optimizer
 
-    optimizer.reschedule(store)  # rewrites every review card: not undoable
+    optimizer.apply(store, tuple(DEFAULT_PARAMETERS))  # rewrites every review card: not undoable
     assert store.undo_label is None
 
 
