@@ -495,6 +495,29 @@ def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):
     assert day[0].done
 
 
+def test_a_ticked_task_shows_its_check_mark_on_the_dark_theme(window, qtbot, store):
+    """Fusion's own check box all but disappears on a dark window: ours is edged, and ticked is filled."""
+    from planner.planfile import parse_plan
+    from tests.conftest import DATA
+    from ui import theme
+
+    window.apply_theme("dark")
+    plans.import_plan(store, parse_plan((DATA / "plan.md").read_text(), "plan.md"))
+    plans.start_plan(store, "test-plan", on=store.today().day)
+    window.show()
+    window.show_screen("Today")
+    tasks = window.today.plan_tasks
+    tasks.item(0).setCheckState(Qt.CheckState.Checked)
+
+    def box_colors(row: int) -> set[str]:
+        rect = tasks.visualItemRect(tasks.item(row))
+        image = tasks.viewport().grab(rect.adjusted(0, 0, 24 - rect.width(), 0)).toImage()
+        return {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+
+    assert {theme.DARK.accent, "#ffffff"} <= box_colors(0)  # filled, with a white check mark
+    assert theme.DARK.muted in box_colors(1)  # the edge of the empty box
+
+
 def _colors_in_middle(widget) -> set[int]:
     """The colours of a widget's middle third, top to bottom (where an empty chart says so)."""
     image = widget.grab().toImage()

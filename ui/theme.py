@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -83,7 +84,7 @@ def apply(app: QApplication, mode: str) -> Colors:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(colors.muted))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(colors.muted))
     app.setPalette(palette)
-    app.setStyleSheet(STYLE.format(c=colors))
+    app.setStyleSheet(STYLE.format(c=colors, check=CHECK_MARK))
     return colors
 
 
@@ -124,7 +125,15 @@ QTextBrowser, QPlainTextEdit, QLineEdit {{
 }}
 QTextBrowser#card {{ border: none; border-radius: 10px; padding: 18px; }}
 QStatusBar {{ color: {c.muted}; }}
+QAbstractItemView::indicator, QCheckBox::indicator {{
+    width: 13px; height: 13px; border: 1px solid {c.muted}; border-radius: 3px; background: {c.surface};
+}}
+QAbstractItemView::indicator:checked, QCheckBox::indicator:checked {{
+    background: {c.accent}; border-color: {c.accent}; image: url({check});
+}}
 """
+# Fusion draws a check box's edge darker than the window: on the dark theme it all but disappears.
+CHECK_MARK = (Path(__file__).parent / "check.svg").as_posix()
 
 
 def card_css(colors: Colors) -> str:
