@@ -311,6 +311,7 @@ class StatisticsScreen(QWidget):
         self.forecast = ForecastBars()
         self.forecast_label = QLabel()
         self.forecast_label.setObjectName("muted")
+        self.forecast_label.setWordWrap(True)
         self.catch_up_box = QWidget()
         self.catch_up_text = QLabel()
         self.catch_up_text.setWordWrap(True)
