@@ -573,7 +573,7 @@ def test_statistics_offers_to_spread_a_backlog(window, qtbot, store, clock):
     screen = window.statistics
     qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
     assert not screen.catch_up_box.isHidden() and "reviews are due" in screen.catch_up_text.text()
-    assert screen.forecast.preview is not None
+    qtbot.waitUntil(lambda: screen.forecast.preview is not None, timeout=5000)  # computed on the worker
     window.due_label.setText("stale")
     screen.catch_up_button.click()
     assert store.queue_counts().due == 5
