@@ -596,6 +596,19 @@ def test_math_shows_as_images_in_the_card(qtbot):
     assert image is not None and not image.isNull() and image.width() > 20
 
 
+def test_a_long_code_line_wraps_instead_of_scrolling_the_card_sideways(qtbot):
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    view.show_markdown("```python\ntotal = " + " + ".join(f"value_{i}" for i in range(30)) + "\n```")
+    qtbot.waitUntil(lambda: view.document().size().height() > 0)
+    assert view.horizontalScrollBar().maximum() == 0
+    assert view.document().size().width() <= view.viewport().width()
+
+
 def test_closing_backs_up_only_after_study(qtbot, store):
     from cards import backup
 

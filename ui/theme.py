@@ -142,7 +142,7 @@ def card_css(colors: Colors) -> str:
     body {{ color: {colors.text}; font-size: 16px; }}
     h1, h2, h3 {{ font-weight: 600; }}
     code {{ background-color: {colors.code_bg}; font-family: monospace; }}
-    pre {{ background-color: {colors.code_bg}; font-family: monospace; font-size: 14px; }}
+    pre {{ background-color: {colors.code_bg}; font-family: monospace; font-size: 14px; white-space: pre-wrap; }}
     table {{ border-collapse: collapse; }}
     th {{ background-color: {colors.code_bg}; font-weight: 600; }}
     th, td {{ padding: 4px 10px; border: 1px solid {colors.border}; }}
