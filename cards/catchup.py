@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from .changes import Changes, OpResult
 from .queue import fsrs_state
-from .scheduling import make_scheduler
+from .scheduling import study_day_scheduler
 from .stats import forecast
 from .store import Store
 from .timeutil import day_bounds, from_ms, to_ms
@@ -49,8 +49,8 @@ def plan_catch_up(store: Store, days: int, per_day: int | None = None) -> CatchU
 
     def recall(card) -> float:
         if card.deck_id not in scheduler_for:
-            scheduler_for[card.deck_id] = make_scheduler(store.settings(card.deck_id))
-        return scheduler_for[card.deck_id].get_card_retrievability(fsrs_state(card, now), now)
+            scheduler_for[card.deck_id] = study_day_scheduler(store.settings(card.deck_id), store.tz)
+        return scheduler_for[card.deck_id].recall(fsrs_state(card, now), now)
 
     overdue.sort(key=recall)  # most forgotten first: they are reviewed soonest
     later = overdue[capacity:]

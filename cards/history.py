@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import tzinfo
 
-from fsrs import Rating
-
-from .scheduling import NEW, fsrs_card, make_scheduler, queue_for_state
+from .scheduling import NEW, fsrs_card, queue_for_state, study_day_scheduler
 from .schema import INSERT_REVIEW
 from .settings import SchedulingSettings
 from .timeutil import from_ms, to_ms
@@ -26,7 +25,7 @@ class PastAnswer:
 
 
 def append_history(
-    db: sqlite3.Connection, card_id: int, answers: list[PastAnswer], settings: SchedulingSettings
+    db: sqlite3.Connection, card_id: int, answers: list[PastAnswer], settings: SchedulingSettings, tz: tzinfo | None
 ) -> int:
     """Write a card's past answers (inside the caller's transaction) and set its state from them.
 
@@ -35,7 +34,7 @@ def append_history(
     """
     if not answers or db.execute("SELECT 1 FROM review WHERE card_id = ? LIMIT 1", (card_id,)).fetchone():
         return 0
-    scheduler = make_scheduler(settings, fuzz=False)
+    scheduler = study_day_scheduler(settings, tz, fuzz=False)
     (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
     state = None
     before: tuple[int, int | None, float | None, float | None, int | None, int | None]
@@ -49,8 +48,8 @@ def append_history(
         if state is None:
             state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
         lapses += 1 if before[0] == 2 and answer.rating == 1 else 0
-        recall = scheduler.get_card_retrievability(state, when) if before[0] == 2 else None
-        state, _ = scheduler.review_card(state, Rating(answer.rating), when)
+        recall = scheduler.recall(state, when) if before[0] == 2 else None
+        state = scheduler.review(state, answer.rating, when)
         after = (int(state.state), state.step, state.stability, state.difficulty, to_ms(state.due))
         db.execute(
             INSERT_REVIEW,

@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from fsrs import Rating, State
+from fsrs import State
 
 from . import schema
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError, UnknownCard
 from .queue import fsrs_state, tags_text
 from .rows import CARD_SELECT, Card, Deck, card_from_row
-from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, make_scheduler, queue_for_state
+from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state, study_day_scheduler
 from .settings import DECK_OVERRIDABLE, SchedulingSettings, spec
 from .stats import due_forecast
 from .store import Store
@@ -58,10 +58,10 @@ def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpR
         last_id = db.execute("SELECT max(id) FROM review").fetchone()[0] or 0
         review_id = max(to_ms(store.clock.now()), last_id + 1)
         when = from_ms(review_id)
-        scheduler = make_scheduler(store.settings(card.deck_id))
+        scheduler = study_day_scheduler(store.settings(card.deck_id), store.tz)
         before = fsrs_state(card, when)
-        recall = scheduler.get_card_retrievability(before, when) if card.state == State.Review else None
-        after, _ = scheduler.review_card(before, Rating(rating), when)
+        recall = scheduler.recall(before, when) if card.state == State.Review else None
+        after = scheduler.review(before, rating, when)
         after.due = _within_window(store, card, after.due)
         state_after = int(after.state)
         db.execute(

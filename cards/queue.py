@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from fsrs import Rating, State
+from fsrs import State
 
 from .errors import StudyPlannerError, UnknownCard, UnknownDeck
 from .rows import CARD_COLUMNS, CARD_SELECT, DECK_SELECT, Card, Deck, card_from_row, deck_from_row
-from .scheduling import NEW, QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW, fsrs_card, make_scheduler, preview_intervals
+from .scheduling import NEW, QUEUE_LEARNING, QUEUE_NEW, QUEUE_REVIEW, fsrs_card, study_day_scheduler
 from .scheduling import queue_for_state as queue_for_state
 from .timeutil import Clock, from_ms, to_ms
 
@@ -361,7 +361,7 @@ class StudyQueue:
         """The interval each rating (1-4) would give the card now."""
         card = self.card(card_id)
         now = self.clock.now()
-        return preview_intervals(self.settings(card.deck_id), fsrs_state(card, now), now)
+        return study_day_scheduler(self.settings(card.deck_id), self.tz, fuzz=False).preview(fsrs_state(card, now), now)
 
     # ----------------------------------------------------------------- the log
 
@@ -369,7 +369,7 @@ class StudyQueue:
         """The card's scheduling state recomputed from its review log alone."""
         card = self.card(card_id)
         settings = self.settings(card.deck_id)
-        scheduler = make_scheduler(settings, fuzz=False)
+        scheduler = study_day_scheduler(settings, self.tz, fuzz=False)
         state, reps, lapses = None, 0, 0
         for review_id, rating, due_after in self.db.execute(
             "SELECT id, rating, due_after_ms FROM review WHERE card_id = ? ORDER BY id", (card_id,)
@@ -379,7 +379,7 @@ class StudyQueue:
                 state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
             elif state.state == State.Review and rating == 1:
                 lapses += 1
-            state, _ = scheduler.review_card(state, Rating(rating), when)
+            state = scheduler.review(state, rating, when)
             # The logged due is the truth: fuzz is random, and an exam may have brought it forward.
             state.due = from_ms(due_after)
             reps += 1

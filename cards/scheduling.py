@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from copy import copy
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from .settings import SchedulingSettings
-from .timeutil import from_ms
+from .timeutil import from_ms, study_day
 
 NEW = 0  # never answered; fsrs itself starts such cards in State.Learning, step 0
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
@@ -39,6 +40,45 @@ def make_scheduler(settings: SchedulingSettings, fuzz: bool | None = None) -> Sc
     )
 
 
+class StudyDayScheduler:
+    """FSRS on the learner's days: the days between two answers are the study days that began between
+    them (at the day-start hour), as Anki counts them, not whole 24-hour periods as py-fsrs does. Two
+    answers on one study day are 0 days apart (FSRS's short-term rule applies); one night between them
+    is 1 day. Learning steps keep their real minutes."""
+
+    def __init__(self, scheduler: Scheduler, day_start_hour: int, tz: tzinfo | None) -> None:
+        self.scheduler = scheduler
+        self.day_start_hour = day_start_hour
+        self.tz = tz
+
+    def _as_seen(self, card: FsrsCard, when: datetime) -> FsrsCard:
+        # py-fsrs counts (when - last_review).days: move last_review so that this is the study days between.
+        if card.last_review is None:
+            return card
+        days = (study_day(when, self.day_start_hour, self.tz) - study_day(card.last_review, self.day_start_hour,
+                                                                            self.tz)).days  # fmt: skip
+        seen = copy(card)
+        seen.last_review = when - timedelta(days=max(0, days))
+        return seen
+
+    def review(self, card: FsrsCard, rating: int, when: datetime) -> FsrsCard:
+        """The card after this answer (its last_review is the real instant of the answer)."""
+        after, _ = self.scheduler.review_card(self._as_seen(card, when), Rating(rating), when)
+        return after
+
+    def recall(self, card: FsrsCard, when: datetime) -> float:
+        return self.scheduler.get_card_retrievability(self._as_seen(card, when), when)
+
+    def preview(self, card: FsrsCard, now: datetime) -> dict[int, timedelta]:
+        """What each of the four ratings would schedule (the scheduler is made without fuzz for this)."""
+        return {int(r): self.review(card, r, now).due - now for r in Rating}
+
+
+@lru_cache(maxsize=64)
+def study_day_scheduler(settings: SchedulingSettings, tz: tzinfo | None, fuzz: bool | None = None) -> StudyDayScheduler:
+    return StudyDayScheduler(make_scheduler(settings, fuzz), settings.day_start_hour, tz)
+
+
 def recall_curve(settings: SchedulingSettings) -> tuple[float, float]:
     """(factor, decay) of FSRS's forgetting curve, recall = (1 + factor * days / stability) ** decay."""
     decay = -make_scheduler(settings).parameters[20]
@@ -66,12 +106,6 @@ def fsrs_card(
         due=from_ms(due_ms) if due_ms is not None else now,
         last_review=from_ms(last_review_ms) if last_review_ms is not None else None,
     )
-
-
-def preview_intervals(settings: SchedulingSettings, card: FsrsCard, now: datetime) -> dict[int, timedelta]:
-    """What each of the four ratings would schedule, before fuzz."""
-    scheduler = make_scheduler(settings, fuzz=False)
-    return {int(r): scheduler.review_card(card, r, now)[0].due - now for r in Rating}
 
 
 def format_interval(delta: timedelta) -> str:

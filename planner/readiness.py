@@ -16,7 +16,7 @@ from fsrs import Rating
 
 from cards.queue import fsrs_state
 from cards.rows import CARD_SELECT, card_from_row
-from cards.scheduling import NEW, make_scheduler
+from cards.scheduling import NEW, study_day_scheduler
 from cards.store import Store
 from cards.timeutil import day_bounds
 
@@ -105,11 +105,11 @@ def _recall(store: Store, cards: list, moment: datetime, keep_to_reviews: bool =
         if card.state == NEW:
             recall[card.id] = 0.0
             continue
-        scheduler = make_scheduler(store.settings(card.deck_id), fuzz=False)
+        scheduler = study_day_scheduler(store.settings(card.deck_id), store.tz, fuzz=False)
         state = fsrs_state(card, moment)
         recall[card.id] = (
             _recall_if_kept(scheduler, state, moment) if keep_to_reviews
-            else scheduler.get_card_retrievability(state, moment)
+            else scheduler.recall(state, moment)
         )  # fmt: skip
     return recall
 
@@ -117,8 +117,8 @@ def _recall(store: Store, cards: list, moment: datetime, keep_to_reviews: bool =
 def _recall_if_kept(scheduler, state, morning: datetime) -> float:
     """Recall at the exam if each review due before it is done on its due day, answered Good."""
     while state.due < morning:
-        state, _ = scheduler.review_card(state, Rating.Good, state.due)
-    return scheduler.get_card_retrievability(state, morning)
+        state = scheduler.review(state, Rating.Good, state.due)
+    return scheduler.recall(state, morning)
 
 
 def _plan_topics(store: Store, run: Run) -> list[str]:

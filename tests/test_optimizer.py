@@ -100,7 +100,7 @@ def test_fit_on_a_real_learners_log_predicts_their_later_answers_better(store, c
     card_ids = {key: ops.add_card(store, deck.id, f"card {key}", "answer").value.id for key in answers}
     with store.transaction() as db:
         for key, card_answers in answers.items():
-            append_history(db, card_ids[key], card_answers, store.settings(deck.id))
+            append_history(db, card_ids[key], card_answers, store.settings(deck.id), store.tz)
     assert stats.summary(store)["reviews_total"] == 12_580
 
     result = optimizer.fit(store)

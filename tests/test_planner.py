@@ -251,7 +251,7 @@ def test_ics_parses_back(planned, clock):
 
 def test_readiness_is_predicted_recall_on_the_exam_morning(planned, clock):
     from cards.scheduling import recall_curve
-    from cards.timeutil import day_bounds, from_ms
+    from cards.timeutil import day_bounds, from_ms, study_day
     from planner.readiness import readiness
 
     at(clock, date(2026, 3, 10))
@@ -260,10 +260,12 @@ def test_readiness_is_predicted_recall_on_the_exam_morning(planned, clock):
     ops.answer(planned, card.id, 4)  # Easy: a review card due in some days
     learned = planned.card(card.id)
     ready = readiness(planned, run)
-    # By hand: FSRS's curve R = (1 + factor * whole days / stability) ** decay, from the exam day's start.
+    # By hand: FSRS's curve R = (1 + factor * days / stability) ** decay at the exam day's start, the days
+    # counted as study days (20 here, where 24-hour periods would give 19).
     factor, decay = recall_curve(planned.settings())
     morning = day_bounds(date(2026, 3, 30), 4, UTC)[0]
-    days = (morning - from_ms(learned.last_review_ms)).days
+    days = (date(2026, 3, 30) - study_day(from_ms(learned.last_review_ms), 4, UTC)).days
+    assert days == 20 and (morning - from_ms(learned.last_review_ms)).days == 19
     expected = (1 + factor * days / learned.stability) ** decay
     assert [(t.name, t.cards, t.learned) for t in ready.topics][-1] == ("arithmetic", 1, 1)  # the strongest last
     assert ready.topics[-1].recall == pytest.approx(expected)

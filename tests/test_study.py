@@ -122,7 +122,7 @@ def test_a_failed_answer_leaves_nothing(store, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("scheduler exploded")
 
-    monkeypatch.setattr(ops_module, "make_scheduler", broken)
+    monkeypatch.setattr(ops_module, "study_day_scheduler", broken)
     with pytest.raises(RuntimeError):
         ops.answer(store, card.id, 3)
     assert review_rows(store) == []

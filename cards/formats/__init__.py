@@ -228,7 +228,7 @@ def _import_apkg(
                     if done % 1000 == 0:
                         progress(f"Replaying past answers: {name}, card {done:,} of {len(anki_cards):,}…")
                     answers = [PastAnswer(r.id_ms, r.ease, r.duration_ms) for r in source.reviews]
-                    reviews += append_history(db, ids[source.key], answers, settings)
+                    reviews += append_history(db, ids[source.key], answers, settings, store.tz)
         for name, data in package.media.items():
             db.execute(
                 "INSERT INTO media (name, data, sha1) VALUES (?, ?, ?) "
