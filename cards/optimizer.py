@@ -19,6 +19,7 @@ import fsrs_rs_python as fsrs_rs
 
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError
+from .memory import study_day_histories
 from .settings import SchedulingSettings
 from .store import Store
 from .timeutil import day_bounds, from_ms, study_day, to_ms
@@ -46,26 +47,7 @@ class Fit:
 
 
 def _histories(store: Store) -> dict[int, list[tuple[int, int, int]]]:
-    """Per card: (review time ms, rating, days since the previous review) in order."""
-    hour = store.settings().day_start_hour
-    # The study day is the same all through a quarter hour (time zone offsets and
-    # DST changes fall on quarter hours), so it is computed once per quarter, not per answer.
-    day_of_quarter: dict[int, int] = {}
-    histories: dict[int, list[tuple[int, int, int]]] = {}
-    last_day: dict[int, int] = {}
-    # In time order, a plain scan of the log (by card, each row would be a random read).
-    for card_id, at, rating in store.db.execute("SELECT card_id, id, rating FROM review ORDER BY id"):
-        quarter = at // 900_000
-        day = day_of_quarter.get(quarter)
-        if day is None:
-            day = day_of_quarter[quarter] = study_day(from_ms(quarter * 900_000), hour, store.tz).toordinal()
-        previous = last_day.get(card_id)
-        if previous is None:
-            histories[card_id] = [(at, rating, 0)]
-        else:
-            histories[card_id].append((at, rating, day - previous))
-        last_day[card_id] = day
-    return histories
+    return study_day_histories(store.db, store.settings().day_start_hour, store.tz)
 
 
 def _items(store: Store) -> list[tuple[int, fsrs_rs.FSRSItem]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from .backup import create_backup
@@ -28,7 +28,7 @@ def _run(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-def _v1(db: sqlite3.Connection) -> None:
+def _v1(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     _run(
         db,
         """
@@ -95,7 +95,7 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
-def _v2(db: sqlite3.Connection) -> None:
+def _v2(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     """Pictures and sounds of imported decks, kept in the store (cards never load a URL)."""
     _run(
         db,
@@ -109,7 +109,7 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-def _v3(db: sqlite3.Connection) -> None:
+def _v3(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     """Statistics and exports at collection scale.
 
     The review log gets two facts statistics read without a join or a formula
@@ -146,6 +146,20 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX card_deck_new ON card (deck_id, position, tags) WHERE queue = 0")
 
 
+def _v4(db: sqlite3.Connection, tz: tzinfo | None) -> None:
+    """FSRS on the learner's days: every answered card's memory state (stability, difficulty) re-derived
+    from its review log with the days between answers counted as study days, as answers are counted from
+    this version on (before, whole 24-hour periods). Due dates, states and the log itself stay: the next
+    answer schedules from the corrected memory."""
+    from .memory import memory_states
+
+    states = memory_states(db, stored_settings(db), tz)
+    db.executemany(
+        "UPDATE card SET stability = ?, difficulty = ? WHERE id = ? AND state != 0",
+        [(stability, difficulty, card_id) for card_id, (stability, difficulty) in states.items()],
+    )
+
+
 # Every writer of the review log names its columns: the table grew after v1.
 INSERT_REVIEW = (
     "INSERT INTO review (id, card_id, deck_id, rating, duration_ms, state_before, step_before, stability_before, "
@@ -154,7 +168,7 @@ INSERT_REVIEW = (
 )
 
 # MIGRATIONS[i] upgrades a store from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection, tzinfo | None], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -179,7 +193,7 @@ def check_file(path: Path) -> None:
                 raise StoreError(f"{path} is not a Study Planner store (not an SQLite file)")
 
 
-def prepare(db: sqlite3.Connection, path: Path, now: datetime) -> bool:
+def prepare(db: sqlite3.Connection, path: Path, now: datetime, tz: tzinfo | None = None) -> bool:
     """Set pragmas and bring the schema up to date (after a backup). Returns True for a new store."""
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -205,7 +219,7 @@ def prepare(db: sqlite3.Connection, path: Path, now: datetime) -> bool:
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             try:
-                MIGRATIONS[target](db)
+                MIGRATIONS[target](db, tz)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version = {target + 1}")
                 db.execute("COMMIT")

@@ -101,7 +101,7 @@ class Store(StudyQueue):
         db = _connect(path)
         try:
             clock = clock or SystemClock()
-            is_new = schema.prepare(db, path, clock.now())
+            is_new = schema.prepare(db, path, clock.now(), tz)
             store = cls(db, path, clock, tz)
             from .loading import decline_builtin_decks, refresh_builtin_decks_when_possible
 

@@ -52,7 +52,7 @@ def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatc
     ops.add_card(store, deck.id, "q", "a")
     store.close()
 
-    def broken_v2(db):
+    def broken_v2(db, tz):
         db.execute("ALTER TABLE card ADD COLUMN extra INTEGER")
         raise sqlite3.OperationalError("disk I/O error")
 
@@ -70,7 +70,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path, clock):
     """Fixture of every earlier schema: build it with the migrations of its time, then open."""
     path = tmp_path / "v1.db"
     db = sqlite3.connect(path, isolation_level=None)
-    schema.MIGRATIONS[0](db)
+    schema.MIGRATIONS[0](db, None)
     db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO deck (id, key, name) VALUES (1, 'd', 'Old deck')")
@@ -87,7 +87,7 @@ def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypat
     path = tmp_path / "s.db"
     open_store(path, clock).close()
 
-    def v2(db):
+    def v2(db, tz):
         db.execute("ALTER TABLE deck ADD COLUMN colour TEXT NOT NULL DEFAULT '#888'")
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])

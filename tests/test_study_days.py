@@ -94,3 +94,28 @@ def test_the_same_history_gives_anki_s_memory_state(store, tmp_path):
             os.environ["TZ"] = zone
         time.tzset()
     assert agree >= 0.99 * cards
+
+
+def test_an_older_store_gets_its_memory_states_counted_on_study_days(tmp_path, clock):
+    """Schema 4 re-derives every answered card's memory from its log on study days (a store of schema 3
+    holds states from 24-hour periods), after a backup; due dates and the log stay as they were."""
+    from cards import backup
+    from cards.store import Store
+
+    path = tmp_path / "old.db"
+    store = Store.open(path, clock=clock, tz=UTC, load_builtin=False)
+    deck = ops.add_deck(store, "Deck").value
+    card = ops.add_card(store, deck.id, "q", "a").value.id
+    expected = stability_after(store, card, (DAY.replace(hour=3), 4), (DAY.replace(hour=5), 3),
+                               (DAY.replace(hour=5) + timedelta(days=6, hours=20), 3))  # fmt: skip
+    before = store.card(card)
+    store.db.execute("UPDATE card SET stability = 99.0 WHERE id = ?", (card,))  # as the old count left it
+    store.db.execute("PRAGMA user_version = 3")
+    store.close()
+    store = Store.open(path, clock=clock, tz=UTC, load_builtin=False)
+    after = store.card(card)
+    assert after.stability == pytest.approx(expected, rel=1e-4)
+    assert (after.due_ms, after.state) == (before.due_ms, before.state)
+    assert after.difficulty == pytest.approx(before.difficulty, rel=1e-4)
+    assert len(backup.list_backups(path, counts=False)) == 1
+    store.close()
