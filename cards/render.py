@@ -112,8 +112,8 @@ def render_html(
 @lru_cache(maxsize=2048)
 def typeset(tex: str, color: str, display: bool) -> bytes:
     """PNG bytes of one formula (matplotlib is imported only when a card has math)."""
-    import matplotlib
     from matplotlib import mathtext
+    from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
     # mathtext knows most of TeX's math; spell the few common gaps the way it understands.
@@ -121,10 +121,14 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     tex = re.sub(r"\\(le|ge)(?![A-Za-z])", r"\\\1q", tex)
     buffer = io.BytesIO()
     try:
-        with matplotlib.rc_context({"savefig.transparent": True}):  # the card's own background shows through
-            mathtext.math_to_image(
-                f"${tex}$", buffer, prop=FontProperties(size=16 if display else 14), dpi=110, format="png", color=color
-            )
+        prop = FontProperties(size=16 if display else 14)
+        # As mathtext.math_to_image, with room above and below: that sizes the image by the font's metrics,
+        # and ink beyond them was cut off (the bar of a raised \top: QK^\top read as "QK |").
+        width, height, depth, _, _ = mathtext.MathTextParser("path").parse(f"${tex}$", dpi=72, prop=prop)
+        pad = 0.15 * prop.get_size_in_points()
+        figure = Figure(figsize=(width / 72, (height + 2 * pad) / 72))
+        figure.text(0, (depth + pad) / (height + 2 * pad), f"${tex}$", fontproperties=prop, color=color)
+        figure.savefig(buffer, dpi=110, format="png", transparent=True)  # the card's background shows through
     except Exception as exc:  # mathtext raises parser and layout errors of several kinds
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise MathError(f"cannot typeset ${tex}$: {first}") from None
