@@ -609,6 +609,35 @@ def test_a_long_code_line_wraps_instead_of_scrolling_the_card_sideways(qtbot):
     assert view.document().size().width() <= view.viewport().width()
 
 
+def test_a_wide_formula_is_drawn_smaller_to_fit_the_card(qtbot):
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.resize(420, 300)
+    view.show()
+    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(12)) + "$$")
+    assert view.horizontalScrollBar().maximum() == 0
+    assert 0 < image_widths(view)[0] < 420
+    view.resize(2400, 300)  # room enough: drawn at its own size again (no width set)
+    qtbot.waitUntil(lambda: image_widths(view) == [0])
+
+
+def image_widths(view) -> list[float]:
+    """The width each picture in a card view is drawn at (0: its own)."""
+    widths = []
+    block = view.document().begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            char_format = fragments.fragment().charFormat()
+            if char_format.isImageFormat():
+                widths.append(char_format.toImageFormat().width())
+            fragments += 1
+        block = block.next()
+    return widths
+
+
 def test_closing_backs_up_only_after_study(qtbot, store):
     from cards import backup
 

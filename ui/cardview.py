@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QUrl
@@ -12,6 +13,8 @@ from cards.render import render_html
 
 from . import theme
 from .theme import Colors, card_css
+
+_IMG = re.compile(r'<img src="([^"]+)"[^>]*>')
 
 
 class CardView(QTextBrowser):
@@ -30,6 +33,8 @@ class CardView(QTextBrowser):
         self.document().setDocumentMargin(22)
         self.colors: Colors = theme.current()
         self._markdown = ""
+        self._html = ""
+        self._shown_width = 0
         self._images: dict[str, QImage] = {}
 
     def set_colors(self, colors: Colors) -> None:
@@ -50,7 +55,33 @@ class CardView(QTextBrowser):
             data = self.media_source(name) if self.media_source else None
             if data is not None:
                 self._images[f"media:{name}"] = QImage.fromData(data)
-        self.setHtml(rendered.html)
+        self._html = rendered.html
+        self._shown_width = self.viewport().width()
+        self.setHtml(self._fitted(rendered.html))
+
+    def _fitted(self, html: str) -> str:
+        """The HTML with each formula wider than the card drawn smaller to fit, so that a long display
+        formula is read whole instead of through a sideways scroll bar."""
+        room = self.viewport().width() - 2 * self.document().documentMargin() - 8
+        if room <= 0:
+            return html
+
+        def fit(match: re.Match) -> str:
+            image = self._images.get(match.group(1))
+            if image is None or image.width() <= room:
+                return match.group(0)
+            height = round(image.height() * room / image.width())
+            return match.group(0)[:-1] + f' width="{int(room)}" height="{height}">'
+
+        return _IMG.sub(fit, html)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._markdown and self.viewport().width() != self._shown_width:
+            self._shown_width = self.viewport().width()
+            position = self.verticalScrollBar().value()
+            self.setHtml(self._fitted(self._html))
+            self.verticalScrollBar().setValue(position)
 
     def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)
         # Only the card's own images; anything else (a remote or file URL) loads as nothing.
