@@ -142,6 +142,15 @@ def test_every_card_renders_with_its_code_and_math(name):
             assert "$$" not in rendered.html, card.key
 
 
+@pytest.mark.parametrize("name", sorted(DECKS))
+def test_every_list_is_drawn_as_a_list(name):
+    """A list written right under a paragraph line is joined to that paragraph by Markdown: a blank line
+    must come first."""
+    for card in DECKS[name].cards:
+        for paragraph in re.findall(r"<p>(.*?)</p>", render_html(card.answer).html, re.S):
+            assert not re.search(r"\n\s*(?:[-*+]|\d+\.) ", paragraph), (card.key, paragraph[:80])
+
+
 def test_reloading_the_builtin_decks_changes_nothing(tmp_path, clock):
     store = Store.open(tmp_path / "s.db", clock=clock, tz=UTC)
     ids = {(c.deck_id, c.key): c.id for c in store.cards()}
