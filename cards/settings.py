@@ -77,8 +77,8 @@ class SchedulingSettings:
     # "after": a learner's own decks keep coming during a plan, behind its topics; "wait" holds them.
     new_outside_plan: str = _setting("after", Spec(
         "New cards outside the plan", choices=("after", "wait"),
-        help="While a study plan runs, new cards of none of its topics come after the plan's, or wait "
-             "until it is over."))  # fmt: skip
+        help="While a study plan runs, new cards of no plan's topic (your own decks) come after the plan's, "
+             "or wait until it is over. Cards of another plan's topics wait for that plan."))  # fmt: skip
     fuzz: bool = _setting(True, Spec("Spread due dates a little (fuzz)", shown=False))
     # FSRS model weights (19 or 21 numbers); None means the fsrs package's defaults. Set by the optimizer.
     parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))

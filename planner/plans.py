@@ -352,8 +352,9 @@ def set_done(store: Store, task_ids: list[int], done: bool = True) -> OpResult[i
 
 def pacing_on(store: Store, day: date) -> Pacing | None:
     """Which new cards the running plans let come on a day: the day's topics first, then the topics of
-    its earlier days (missed ones are caught up); a topic that only comes on a later day waits. New
-    cards of no plan topic come after, or wait until the plan is over (a setting). None: no plan runs
+    its earlier days (missed ones are caught up); a topic that only comes on a later day, or only in a
+    plan that is not running, waits. New cards of no plan topic come after, or wait until the plan is
+    over (a setting). None: no plan runs
     that day (before its first or after its last day, nothing is paced)."""
     pulled = [
         t
@@ -377,7 +378,19 @@ def pacing_on(store: Store, day: date) -> Pacing | None:
     today = list(dict.fromkeys([*(t for when, text in rows if when == iso for t in text.split()), *pulled]))
     earlier = [t for t in dict.fromkeys(t for when, text in rows if when < iso for t in text.split()) if t not in today]
     later = dict.fromkeys(t for when, text in rows if when > iso for t in text.split())
-    held = [t for t in later if t not in today and t not in earlier]
+    # The topics of plans not running wait for their plan: with the built-in plans' cards all in
+    # built-in decks, "after the plan's cards" would otherwise fill a day with another plan's subjects.
+    other_plans = dict.fromkeys(
+        t
+        for (text,) in store.db.execute(
+            "SELECT d.topics FROM plan_day d WHERE d.plan_id NOT IN (SELECT r.plan_id FROM plan_run r "
+            "WHERE r.stopped = 0 AND r.id IN (SELECT run_id FROM run_day GROUP BY run_id "
+            "HAVING min(date) <= ?1 AND max(date) >= ?1))",
+            (iso,),
+        )
+        for t in text.split()
+    )
+    held = [t for t in {**later, **other_plans} if t not in today and t not in earlier]
     return Pacing(today, earlier, held, others_wait=store.settings().new_outside_plan == "wait")
 
 

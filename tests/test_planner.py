@@ -327,6 +327,25 @@ def test_seven_days_of_the_12_week_plan_bring_only_the_plans_topics_so_far(tmp_p
     store.close()
 
 
+def test_day_one_of_the_12_week_plan_brings_its_own_cards_not_another_plan_s(tmp_path, clock):
+    """With the default setting (cards outside the plan come after its own), the built-in cards of topics
+    only another plan names wait for that plan: day 1 brings its five maths cards, not BERT or RAG."""
+    from planner.plans import open_store
+
+    store = open_store(tmp_path / "s.db", clock=clock, tz=UTC)
+    ops.update_settings(store, fuzz=False)
+    plans.start_plan(store, "research-engineer-12-weeks", on=store.today().day)
+    new = []
+    while (card := store.next_card()) is not None:
+        new.append(card.tag_list)
+        ops.answer(store, card.id, 4)
+    assert new and all(tags == ["vectors-and-matrices"] for tags in new) and len(new) == 5
+    deck = ops.add_deck(store, "Mine").value
+    ops.add_card(store, deck.id, "My own question?", "My own answer")  # a learner's deck, no plan's topic
+    assert store.next_card().question == "My own question?"  # comes after the plan's, by default
+    store.close()
+
+
 def test_study_ahead_pulls_a_later_topic_in_now_and_undo_puts_it_back(planned, clock):
     run = plans.start_plan(planned, "test-plan", on=date(2026, 3, 10)).value
     at(clock, date(2026, 3, 10))  # day 1: arithmetic
