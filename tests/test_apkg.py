@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -246,14 +247,38 @@ def test_zip_bomb_while_unpacking(tmp_path, monkeypatch):
     _fails(path, "unpacks to more than")
 
 
-def test_unknown_notetype_and_bad_fields(anki_export, tmp_path):
-    _fails(_rewrite(anki_export, tmp_path, "UPDATE notes SET mid = 42"), r"note \d+ uses a note type \(42\)")
-    _fails(_rewrite(anki_export, tmp_path, "UPDATE notes SET flds = 'only one'"), r"note \d+ has 1 fields")
+FIRST_NOTE = "WHERE id = (SELECT min(id) FROM notes)"  # the basic note: one card
+
+
+def test_a_bad_note_is_skipped_with_its_reason_and_the_rest_comes_in(anki_export, tmp_path):
+    """One bad note used to refuse a whole package (3 of 32 real ones, one with 31k answers)."""
+    package = read_apkg(_rewrite(anki_export, tmp_path, f"UPDATE notes SET mid = 42 {FIRST_NOTE}"))
+    assert len(package.cards) == 5
+    (reason,) = package.skipped
+    assert re.fullmatch(r"note \d+ card 1: its note type \(42\) is not in the package", reason)
+    package = read_apkg(_rewrite(anki_export, tmp_path, f"UPDATE notes SET flds = 'only one' {FIRST_NOTE}"))
+    assert len(package.cards) == 5
+    assert package.skipped[0].endswith("the note has 1 fields but its note type 'Basic' has 2")
 
 
 def test_field_too_long(anki_export, tmp_path, monkeypatch):
     monkeypatch.setattr(apkg, "MAX_FIELD_CHARS", 10)
-    _fails(_rewrite(anki_export, tmp_path), r"note \d+: a field is longer than 10 characters")
+    package = read_apkg(_rewrite(anki_export, tmp_path))
+    assert len(package.cards) == 2 and len(package.skipped) == 4  # "ReLU" and "max(0, x)" are short enough
+    assert all(s.endswith("a field is longer than 10 characters") for s in package.skipped)
+
+
+def test_an_empty_back_comes_in_and_an_empty_front_is_named(anki_export, tmp_path, store):
+    """As Anki: a card whose front is empty is not made; one whose back is empty is, and can be edited."""
+    from cards.formats import import_file
+
+    path = _rewrite(anki_export, tmp_path, "UPDATE notes SET flds = char(31) || 'max(0, x)' WHERE flds LIKE 'ReLU%'")
+    summary = import_file(store, path).value
+    assert summary.added == 5 and summary.skipped == 1
+    assert re.fullmatch(r"note \d+ card 1: its front is empty", summary.problems[0])
+    assert "Skipped: note" in summary.text() and "its front is empty" in summary.text()
+    reversed_card = next(c for c in store.cards() if c.question == "max(0, x)")
+    assert reversed_card.answer == ""
 
 
 def test_damaged_media_list(anki_export, tmp_path):

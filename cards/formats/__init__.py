@@ -11,7 +11,7 @@ import gc
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nh3
@@ -29,6 +29,7 @@ from ..timeutil import to_ms
 from . import delimited
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+SHOWN_PROBLEMS = 5  # an import summary names this many skipped records, then counts the rest
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
 _MEDIA_SRC = re.compile(r'src="([^":/]+)"')  # a picture the store holds: a plain file name
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
@@ -45,6 +46,7 @@ class ImportSummary:
     removed: int = 0
     reviews: int = 0  # answers of imported history
     media: int = 0
+    problems: tuple[str, ...] = ()  # why cards were skipped, each naming its record
 
     def text(self) -> str:
         parts = [f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
@@ -55,7 +57,12 @@ class ImportSummary:
             parts.append(f"{self.reviews} past answers")
         if self.media:
             parts.append(f"{self.media} pictures")
-        return f"Imported into {', '.join(self.decks)}: {', '.join(parts)}."
+        text = f"Imported into {', '.join(self.decks)}: {', '.join(parts)}."
+        if self.problems:
+            shown = "; ".join(self.problems[:SHOWN_PROBLEMS])
+            more = len(self.problems) - SHOWN_PROBLEMS
+            text += f" Skipped: {shown}" + (f"; and {more} more." if more > 0 else ".")
+        return text
 
 
 @dataclass
@@ -207,18 +214,20 @@ def _import_apkg(
     if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
         raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     package = read_apkg(path)
+    problems = list(package.skipped)
     by_deck: dict[str, list] = {}
     for card in package.cards:
+        card.question, card.answer = _clean(card.question), _clean(card.answer)
+        if not card.question:  # Anki makes no card of an empty front either; an empty back is kept, as there
+            problems.append(f"{card.record}: its front is empty")
+            continue
         by_deck.setdefault(deck or card.deck, []).append(card)
     results, reviews = [], 0
     progress(f"Writing {len(package.cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
         for name, anki_cards in by_deck.items():
             key = _deck_key(store, name)
-            cards = [DeckCard(_clean(c.question), _clean(c.answer), c.key, c.tags, 0) for c in anki_cards]
-            for deck_card, source in zip(cards, anki_cards):
-                if not deck_card.question or not deck_card.answer:
-                    raise FileFormatError(str(path), None, f"{source.record} has an empty side after cleaning")
+            cards = [DeckCard(c.question, c.answer, c.key, c.tags, 0) for c in anki_cards]
             result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
             results.append(result)
             if with_history:
@@ -235,7 +244,8 @@ def _import_apkg(
                 "ON CONFLICT (name) DO UPDATE SET data = excluded.data, sha1 = excluded.sha1",
                 (name, data, hashlib.sha1(data).hexdigest()),
             )
-    return _summary(list(by_deck), results, reviews=reviews, media=len(package.media))
+    summary = _summary(list(by_deck), results, skipped=len(problems), reviews=reviews, media=len(package.media))
+    return replace(summary, problems=tuple(problems))
 
 
 @_bulk

@@ -74,6 +74,8 @@ class AnkiCard:
 class AnkiPackage:
     cards: list[AnkiCard]
     media: dict[str, bytes]  # file name as fields use it -> bytes
+    # Cards a note could not give, each "note N card K: why" (a bad note never refuses the package).
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +148,7 @@ class _Reader:
         self.zip = archive
         self.names = set(archive.namelist())
         self.left = MAX_TOTAL_BYTES  # what may still be unpacked; declared sizes can lie
+        self.skipped: list[str] = []
 
     def fail(self, problem: str) -> NoReturn:
         raise FileFormatError(self.path, None, problem)
@@ -157,7 +160,7 @@ class _Reader:
             self.fail("there is no collection inside (collection.anki21b, .anki21 or .anki2): is it an Anki package?")
         latest = name == "collection.anki21b"
         cards = self.read_collection(name, latest)
-        return AnkiPackage(cards, self.read_media(latest))
+        return AnkiPackage(cards, self.read_media(latest), self.skipped)
 
     def check_members(self) -> None:
         total = 0
@@ -225,7 +228,8 @@ class _Reader:
             notetypes, decks = self.notetypes_v11(db), self.decks_v11(db)
         reviews = self.reviews(db) if "revlog" in tables else {}
         cards: list[AnkiCard] = []
-        note_id, values = None, {}
+        note_id: int | None = None
+        values: dict[str, str] | str = {}
         query = (
             "SELECT c.nid, c.ord, c.id, c.did, c.odid, n.guid, n.mid, n.tags, n.flds "
             "FROM cards c JOIN notes n ON n.id = c.nid"
@@ -237,14 +241,19 @@ class _Reader:
             record = f"note {nid} card {ord_ + 1}"
             notetype = notetypes.get(mid)
             if notetype is None:
-                self.fail(f"note {nid} uses a note type ({mid}) that is not in the package")
+                self.skipped.append(f"{record}: its note type ({mid}) is not in the package")
+                continue
             template = notetype.templates.get(0 if notetype.cloze else ord_)
             if template is None:
-                self.fail(f"{record}: note type {notetype.name!r} has no card type {ord_ + 1}")
+                self.skipped.append(f"{record}: note type {notetype.name!r} has no card type {ord_ + 1}")
+                continue
             deck = decks.get(odid or did) or decks.get(did) or "Default"  # odid: home deck of a filtered card
             tag_list = str(tags).split()
             if nid != note_id:
                 note_id, values = nid, self.note_fields(nid, notetype, str(flds))
+            if isinstance(values, str):  # the note's fields are unusable: each of its cards says why
+                self.skipped.append(f"{record}: {values}")
+                continue
             shown = values
             if template not in special:
                 special[template] = bool((field_names(template[1]) | field_names(template[2])) & SPECIAL_FIELDS)
@@ -257,19 +266,19 @@ class _Reader:
                 question = render(template[1], shown, QUESTION, cloze).strip()
                 answer = answer_without_front(template[2], shown, cloze)
             except TemplateError as exc:
-                self.fail(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
+                self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
+                continue
             cards.append(AnkiCard(f"anki-{guid}-{ord_}", deck, question, answer, tag_list, str(guid),
                                   reviews.get(card_id, []), record))  # fmt: skip
         return cards
 
-    def note_fields(self, nid: int, notetype: _Notetype, flds: str) -> dict[str, str]:
+    def note_fields(self, nid: int, notetype: _Notetype, flds: str) -> dict[str, str] | str:
+        """The note's fields by name, or why they cannot be used."""
         values = flds.split("\x1f")
         if len(values) != len(notetype.fields):
-            self.fail(
-                f"note {nid} has {len(values)} fields but its note type {notetype.name!r} has {len(notetype.fields)}"
-            )
+            return f"the note has {len(values)} fields but its note type {notetype.name!r} has {len(notetype.fields)}"
         if len(flds) > MAX_FIELD_CHARS and any(len(v) > MAX_FIELD_CHARS for v in values):
-            self.fail(f"note {nid}: a field is longer than {MAX_FIELD_CHARS:,} characters")
+            return f"a field is longer than {MAX_FIELD_CHARS:,} characters"
         return dict(zip(notetype.fields, values))
 
     def notetypes_v11(self, db: sqlite3.Connection) -> dict[int, _Notetype]:
