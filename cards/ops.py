@@ -11,8 +11,10 @@ Imports are in `formats`, fitted parameters in `optimizer`, catching up in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
@@ -252,7 +254,7 @@ def delete_cards(store: Store, card_ids: Iterable[int]) -> OpResult[int]:
 
 def add_deck(store: Store, name: str, key: str | None = None, description: str = "") -> OpResult[Deck]:
     name = _deck_name(name)
-    key = key or slug(name)
+    key = key or new_deck_key(store.db, name)
     if store.db.execute("SELECT 1 FROM deck WHERE name = ? OR key = ?", (name, key)).fetchone():
         raise StudyPlannerError(f"a deck named {name!r} already exists")
     with store.operation(Changes.DECKS, "add deck") as db:
@@ -294,6 +296,21 @@ def _deck_name(name: str) -> str:
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"
+
+
+def new_deck_key(db: sqlite3.Connection, name: str) -> str:
+    """A key for a new deck: its name in ASCII letters and digits, with a short hash of the whole name
+    when that is taken or says nothing, so that 日本語::語彙 and 日本語::文法, or ML::Basics and ML Basics,
+    stay two decks (a key found another deck's, and the import renamed and filled it)."""
+    base = slug(name)
+    if re.search(r"[a-z0-9]", name.lower()) and not db.execute("SELECT 1 FROM deck WHERE key = ?", (base,)).fetchone():
+        return base
+    digest = hashlib.sha1(name.encode()).hexdigest()
+    for length in range(8, len(digest) + 1, 4):
+        key = f"{base}-{digest[:length]}"
+        if not db.execute("SELECT 1 FROM deck WHERE key = ?", (key,)).fetchone():
+            return key
+    raise StudyPlannerError(f"no free key for a deck named {name!r}")
 
 
 # --------------------------------------------------------------------- settings

@@ -325,3 +325,22 @@ def test_templates_naming_anki_special_fields(tmp_path):
     (card,) = read_apkg(path).cards
     assert card.question == "Softmax? <i>Maths</i>"
     assert card.answer == "Normalised exponentials (maths; Card 1)"
+
+
+def test_two_decks_pictures_of_one_name_both_stay(tmp_path, store):
+    """Each package's image.png used to overwrite the last: the first deck's cards showed the second's."""
+    import re as re_module
+
+    from cards.formats import import_file
+
+    pictures = {"Deck A": PNG, "Deck B": PNG[::-1]}
+    for deck, picture in pictures.items():
+        path = tmp_path / f"{deck}.apkg"
+        write_apkg(path, deck, [ExportCard(f"{deck}-card", '<img src="image.png">', deck, [])], {"image.png": picture})
+        import_file(store, path)
+        import_file(store, path)  # again: the same names, nothing added twice
+    for deck, picture in pictures.items():
+        (card,) = store.cards(store.deck_by_name(deck).id)
+        (name,) = re_module.findall(r'src="([^"]+)"', card.question)
+        assert store.media(name) == picture
+    assert store.db.execute("SELECT count(*) FROM media").fetchone()[0] == 2

@@ -224,3 +224,19 @@ def test_import_is_one_transaction(store, tmp_path, monkeypatch):
     with pytest.raises(StudyPlannerError):
         formats.import_file(store, write(tmp_path, "t.csv", "q,a\nx,y\n"))
     assert snapshot(store) == before
+
+
+def test_decks_whose_names_share_no_ascii_letters_or_differ_in_punctuation_stay_apart(store, tmp_path):
+    """Their keys came out equal ('deck', 'ml-basics'), so the second import renamed and filled the first."""
+    names = ["日本語::語彙", "日本語::文法", "中文::词汇", "ML::Basics", "ML Basics", "C#", "C++"]
+    for index, name in enumerate(names):
+        path = tmp_path / f"{index}.csv"
+        path.write_text(f"question {index}?,answer {index}\n", encoding="utf-8")
+        formats.import_file(store, path, deck=name)
+    decks = {d.name: d for d in store.decks()}
+    assert set(names) <= set(decks)
+    for index, name in enumerate(names):
+        assert [c.question for c in store.cards(decks[name].id)] == [f"question {index}?"]
+    formats.import_file(store, tmp_path / "0.csv", deck="日本語::語彙")  # the same deck again: found by name
+    assert len(store.cards(decks["日本語::語彙"].id)) == 1 and len(store.decks()) == len(decks)
+    assert ops.add_deck(store, "ML  basics!").value.key not in {d.key for d in decks.values()}

@@ -10,6 +10,7 @@ import functools
 import gc
 import hashlib
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_
 from ..errors import FileFormatError, StudyPlannerError
 from ..history import PastAnswer, append_history
 from ..loading import LoadSummary, upsert_deck
-from ..ops import slug
+from ..ops import new_deck_key
 from ..rows import Deck
 from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from ..store import Store
@@ -225,9 +226,11 @@ def _import_apkg(
     results, reviews = [], 0
     progress(f"Writing {len(package.cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
+        media = _media_kept_apart(db, package.media)
         for name, anki_cards in by_deck.items():
             key = _deck_key(store, name)
-            cards = [DeckCard(c.question, c.answer, c.key, c.tags, 0) for c in anki_cards]
+            cards = [DeckCard(_renamed(c.question, media), _renamed(c.answer, media), c.key, c.tags, 0)
+                     for c in anki_cards]  # fmt: skip
             result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
             results.append(result)
             if with_history:
@@ -242,7 +245,7 @@ def _import_apkg(
             db.execute(
                 "INSERT INTO media (name, data, sha1) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET data = excluded.data, sha1 = excluded.sha1",
-                (name, data, hashlib.sha1(data).hexdigest()),
+                (media.get(name, name), data, hashlib.sha1(data).hexdigest()),
             )
     summary = _summary(list(by_deck), results, skipped=len(problems), reviews=reviews, media=len(package.media))
     return replace(summary, problems=tuple(problems))
@@ -357,9 +360,28 @@ def _write_atomically(path: Path, write) -> None:
         raise StudyPlannerError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def _media_kept_apart(db: sqlite3.Connection, media: dict[str, bytes]) -> dict[str, str]:
+    """New names for the package's files whose name the store already holds with other bytes: another
+    deck's image.png must not be overwritten (its cards would show this one)."""
+    renamed = {}
+    for name, data in media.items():
+        row = db.execute("SELECT sha1 FROM media WHERE name = ?", (name,)).fetchone()
+        digest = hashlib.sha1(data).hexdigest()
+        if row and row[0] != digest:
+            stem, dot, extension = name.rpartition(".")
+            renamed[name] = f"{stem}-{digest[:10]}.{extension}" if dot else f"{name}-{digest[:10]}"
+    return renamed
+
+
+def _renamed(html_text: str, media: dict[str, str]) -> str:
+    if not media:
+        return html_text
+    return _MEDIA_SRC.sub(lambda m: f'src="{media.get(m.group(1), m.group(1))}"', html_text)
+
+
 def _deck_key(store: Store, name: str) -> str:
     row = store.db.execute("SELECT key FROM deck WHERE name = ?", (name,)).fetchone()
-    return row[0] if row else slug(name)
+    return row[0] if row else new_deck_key(store.db, name)
 
 
 def _clean(text: str) -> str:
