@@ -25,6 +25,7 @@ class DeckCard:
     key: str = ""
     tags: list[str] = field(default_factory=list)
     line: int = 0  # where the card starts in its file
+    deck: str | None = None  # the deck a table row names (Anki's deck column); None: the import's deck
 
 
 @dataclass

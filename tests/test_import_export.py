@@ -240,3 +240,70 @@ def test_decks_whose_names_share_no_ascii_letters_or_differ_in_punctuation_stay_
     formats.import_file(store, tmp_path / "0.csv", deck="日本語::語彙")  # the same deck again: found by name
     assert len(store.cards(decks["日本語::語彙"].id)) == 1 and len(store.decks()) == len(decks)
     assert ops.add_deck(store, "ML  basics!").value.key not in {d.key for d in decks.values()}
+
+
+ANKI_NOTES = [
+    ("ML::Basics", "What is <b>bias</b>?", "An offset", ["ml"]),
+    ("日本語::語彙", "犬", "dog", ["jp", "n5"]),
+    ("ML::Basics", 'Q with "quotes", commas; and\ttabs', "A <i>multi</i>\nline", []),
+]
+
+
+@pytest.fixture(scope="module")
+def anki_text_exports(tmp_path_factory):
+    """Anki's own "Notes in Plain Text" exports of three notes, with every column option, and its "Cards
+    in Plain Text" export; and the .apkg of the same notes."""
+    collection = pytest.importorskip("anki.collection")
+    folder = tmp_path_factory.mktemp("anki-text")
+    col = collection.Collection(str(folder / "c.anki2"))
+    try:
+        for deck, front, back, tags in ANKI_NOTES:
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"], note.tags = front, back, tags
+            col.add_note(note, col.decks.id(deck))
+        guids = [col.get_note(nid).guid for nid in col.find_notes("")]
+        paths = {}
+        for html, extras in ((True, True), (False, False), (True, False)):
+            path = folder / f"notes-{html}-{extras}.txt"
+            col.export_note_csv(out_path=str(path), limit=None, with_html=html, with_tags=extras or html,
+                                with_deck=extras, with_notetype=extras, with_guid=extras or html)  # fmt: skip
+            paths[(html, extras)] = path
+        paths["cards"] = folder / "cards.txt"
+        col.export_card_csv(out_path=str(paths["cards"]), limit=None, with_html=True)
+        paths["apkg"] = folder / "notes.apkg"
+        options = collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=True)
+        col.export_anki_package(out_path=str(paths["apkg"]), options=options, limit=None)
+    finally:
+        col.close()
+    return paths, guids
+
+
+def test_anki_text_export_with_every_column_keeps_decks_tags_and_guids(store, anki_text_exports):
+    paths, guids = anki_text_exports
+    summary = formats.import_file(store, paths[(True, True)]).value
+    assert summary.added == 3 and sorted(summary.decks) == ["ML::Basics", "日本語::語彙"]
+    imported = lambda: [c for name in summary.decks for c in store.cards(store.deck_by_name(name).id)]  # noqa: E731
+    by_question = {c.question: c for c in imported()}
+    bias = by_question["What is <b>bias</b>?"]
+    assert bias.answer == "An offset" and bias.tag_list == ["ml"] and store.deck(bias.deck_id).name == "ML::Basics"
+    dog = by_question["犬"]
+    assert dog.tag_list == ["jp", "n5"] and store.deck(dog.deck_id).name == "日本語::語彙"
+    assert by_question['Q with "quotes", commas; and\ttabs'].answer == "A <i>multi</i>\nline"
+    assert {c.key for c in by_question.values()} == {f"anki-{g}-0" for g in guids}  # as Anki's .apkg keys them
+    again = formats.import_file(store, paths[(True, True)]).value
+    assert (again.added, again.unchanged) == (0, 3)
+    from_apkg = formats.import_file(store, paths["apkg"]).value  # the same notes as a package: no doubles
+    assert from_apkg.added == 0 and len(imported()) == 3
+
+
+def test_anki_plain_text_and_card_exports(store, anki_text_exports):
+    paths, _ = anki_text_exports
+    summary = formats.import_file(store, paths[(False, False)], deck="Plain").value
+    assert summary.added == 3
+    questions = {c.question for c in store.cards(store.deck_by_name("Plain").id)}
+    assert questions == {"What is bias?", "犬", 'Q with "quotes", commas; and\ttabs'}  # html:false, no guid
+    summary = formats.import_file(store, paths["cards"], deck="Cards").value
+    assert summary.added == 3 and {c.answer for c in store.cards(store.deck_by_name("Cards").id)} >= {"dog"}
+    summary = formats.import_file(store, paths[(True, False)], deck="Tagged").value
+    cards = store.cards(store.deck_by_name("Tagged").id)
+    assert summary.added == 3 and {tuple(c.tag_list) for c in cards} == {("ml",), ("jp", "n5"), ()}

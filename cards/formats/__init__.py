@@ -136,7 +136,8 @@ def _preview_markdown(path: Path, mapping: dict[str, int] | None, has_header: bo
 def _preview_table(path: Path, mapping: dict[str, int] | None, has_header: bool | None, limit: int) -> Preview:
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, _ = delimited.cards_from_table(table, str(path))
-    return Preview("table", cards[:limit], len(cards), table.header, table.columns, table.mapping, [path.stem])
+    decks = sorted({card.deck or path.stem for card in cards})
+    return Preview("table", cards[:limit], len(cards), table.header, table.columns, table.mapping, decks)
 
 
 IMPORT_CHANGES = Changes.CARD_CONTENT | Changes.DECKS | Changes.STUDY_QUEUE
@@ -192,18 +193,21 @@ def _import_table(
 ) -> ImportSummary:  # fmt: skip
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
-    name = deck or path.stem
-    key = _deck_key(store, name)
-    for card in cards:
-        card.question, card.answer = _clean(card.question), _clean(card.answer)
-        card.key = derived_key(key, card.question)
-    skipped += _drop_duplicates(cards)
+    by_deck: dict[str, list[DeckCard]] = {}
+    for card in cards:  # a row may name its deck (Anki's deck column); the learner's choice wins
+        by_deck.setdefault(deck or card.deck or path.stem, []).append(card)
     progress(f"Writing {len(cards):,} cards…")
+    results = []
     with store.operation(IMPORT_CHANGES, label) as db:
-        result = upsert_deck(
-            db, DeckFile(name, key, "", cards), f"file:{path}", to_ms(store.clock.now()), remove_missing=False
-        )
-    return _summary([name], [result], skipped=skipped)
+        for name, deck_cards in by_deck.items():
+            key = _deck_key(store, name)
+            for card in deck_cards:
+                card.question, card.answer = _clean(card.question), _clean(card.answer)
+                card.key = card.key or derived_key(key, card.question)
+            skipped += _drop_duplicates(deck_cards)
+            deck_file = DeckFile(name, key, "", deck_cards)
+            results.append(upsert_deck(db, deck_file, f"file:{path}", to_ms(store.clock.now()), remove_missing=False))
+    return _summary(list(by_deck), results, skipped=skipped)
 
 
 def _import_apkg(
