@@ -1,8 +1,10 @@
 """Card Markdown rendered for people: sanitized HTML for the window, plain text for a terminal.
 
-Math between $...$ (inline) or $$...$$ (display) is typeset by matplotlib's
-mathtext into PNG images, which the HTML refers to as `math:<id>`; the window
-registers those images with its document, so nothing is ever fetched from a URL.
+Math between $...$ (inline) or $$...$$ (display), and in Anki's notations (MathJax's \\(...\\)
+and \\[...\\], [$]...[/$], [$$]...[/$$], [latex]...[/latex]), is typeset by matplotlib's mathtext
+into PNG images, which the HTML refers to as `math:<id>`; the window registers those images with its
+document, so nothing is ever fetched from a URL. What mathtext cannot typeset (a LaTeX document in
+[latex], say) is shown as its source.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
+# Anki's math, bounded so that an opener without its closer cannot make the scan quadratic.
+_ANKI_DISPLAY_MATH = re.compile(
+    r"\\\[(.{1,4000}?)\\\]|\[\$\$\](.{1,4000}?)\[/\$\$\]|\[latex\](.{1,4000}?)\[/latex\]", re.S
+)
+_ANKI_INLINE_MATH = re.compile(r"\\\((.{1,2000}?)\\\)|\[\$\](.{1,2000}?)\[/\$\]", re.S)
 _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
 _IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
@@ -60,6 +67,8 @@ def render_html(
         return _PLACEHOLDER.format(len(formulas) - 1)
 
     def protect_math(part: str) -> str:
+        part = _ANKI_DISPLAY_MATH.sub(lambda m: "\n\n" + stash(_first(m), True) + "\n\n", part)
+        part = _ANKI_INLINE_MATH.sub(lambda m: stash(_first(m), False), part)
         part = _DISPLAY_MATH.sub(lambda m: "\n\n" + stash(m.group(1), True) + "\n\n", part)
         return _INLINE_MATH.sub(lambda m: stash(m.group(1), False), part)
 
@@ -133,6 +142,12 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise MathError(f"cannot typeset ${tex}$: {first}") from None
     return buffer.getvalue()
+
+
+def _first(match: re.Match) -> str:
+    """The text of whichever alternative of the pattern matched."""
+    tex = next(group for group in match.groups() if group is not None)
+    return html.unescape(tex.replace("<br>", " ").replace("<br/>", " ").replace("&nbsp;", " "))
 
 
 def _outside(text: str, pattern: re.Pattern, transform) -> str:

@@ -344,3 +344,42 @@ def test_two_decks_pictures_of_one_name_both_stay(tmp_path, store):
         (name,) = re_module.findall(r'src="([^"]+)"', card.question)
         assert store.media(name) == picture
     assert store.db.execute("SELECT count(*) FROM media").fetchone()[0] == 2
+
+
+def test_anki_cards_show_as_anki_shows_them(tmp_path, store):
+    """An indented template shows its text, not its source; MathJax is typeset as our own math; the back of
+    "Basic (type in the answer)" shows the answer it expects."""
+    from cards.formats import import_file
+    from cards.render import render_html
+
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        indented = col.models.copy(col.models.by_name("Basic"), add=False)
+        indented["name"] = "Indented"
+        template = indented["tmpls"][0]
+        template["qfmt"] = '{{Front}}\n\n    <div class="hint">\n        think of Rome\n    </div>'
+        template["afmt"] = '{{FrontSide}}\n<hr id=answer>\n\n    <div class="back">\n        {{Back}}\n    </div>'
+        col.models.add(indented)
+        deck = col.decks.id("Anki look")
+        for notetype, front, back in [
+            ("Indented", "Capital of <i>Italy</i>?", "Rome"),
+            ("Basic", r"Energy: \(E = mc^2\)", r"\[\int_0^1 x\,dx = \frac{1}{2}\]"),
+            ("Basic (type in the answer)", "Capital of France?", "Paris"),
+        ]:
+            note = col.new_note(col.models.by_name(notetype))
+            note["Front"], note["Back"] = front, back
+            col.add_note(note, deck)
+        path = tmp_path / "look.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=True)
+        col.export_anki_package(out_path=str(path), options=options, limit=None)
+    finally:
+        col.close()
+    import_file(store, path)
+    cards = store.cards(store.deck_by_name("Anki look").id)
+    italy, energy, france = (next(c for c in cards if word in c.question) for word in ("Italy", "Energy", "France"))
+    shown = render_html(italy.question).html
+    assert "<code>" not in shown and "&lt;div" not in shown and "think of Rome" in shown
+    assert "Rome" in render_html(italy.answer).html and "<code>" not in render_html(italy.answer).html
+    assert len(render_html(energy.question).images) == 1 and len(render_html(energy.answer).images) == 1
+    assert "\\(" not in render_html(energy.question).html
+    assert "Paris" in france.answer

@@ -389,11 +389,16 @@ def _deck_key(store: Store, name: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Imported HTML loses scripts, event handlers and remote URLs; plain text stays as it is."""
+    """Imported HTML loses scripts, event handlers and remote URLs, and the indentation of its lines
+    (which means nothing in HTML, and makes Markdown show a line indented four spaces as code: every
+    card of an indented Anki template came out as its source); plain text stays as it is."""
     text = text.strip()
     if not _LOOKS_LIKE_HTML.search(text):
         return text
-    return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None).strip()
+    text = nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None)
+    if "<pre" not in text:
+        text = "\n".join(line.strip() for line in text.split("\n"))
+    return text.strip()
 
 
 def _drop_duplicates(cards: list[DeckCard]) -> int:

@@ -2,7 +2,7 @@
 
 Supported: {{Field}}, {{FrontSide}}, sections {{#Field}}...{{/Field}} and {{^Field}}...{{/Field}},
 filters written before the field name and applied right to left ({{text:Field}}, {{hint:Field}},
-{{type:Field}}, {{cloze:Text}}, furigana filters; tts and type are dropped, unknown filters
+{{type:Field}} (the expected answer on the back), {{cloze:Text}}, furigana filters; tts is dropped, unknown filters
 leave the text as it is) and cloze deletions {{c1::answer::hint}}, nested ones included.
 Field values are never parsed as templates: only the template itself is.
 """
@@ -150,9 +150,15 @@ def _render_nodes(
 
 
 def _apply_filters(value: str, filters: list[str], side: str, cloze: int | None) -> str:
+    if "type" in filters:  # a box to type the answer in: the back shows the answer it expects
+        if side == QUESTION:
+            return ""
+        if "cloze" in filters and cloze is not None:
+            return ", ".join(_active_texts(_parse_cloze(value), cloze))
+        return value
     for name in filters:
-        if name == "type" or name.startswith("tts"):
-            return ""  # typing boxes and text-to-speech have no place in a plain card
+        if name.startswith("tts"):
+            return ""  # text-to-speech has no place in a plain card
         if name == "cloze":
             value = render_cloze(value, cloze, side) if cloze is not None else value
         elif name == "cloze-only":

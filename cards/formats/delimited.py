@@ -80,7 +80,7 @@ def read_table(data: bytes, path: str, mapping: dict[str, int] | None = None, ha
 
 
 def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
-    """The table's rows as cards; rows without a question or an answer are skipped (counted)."""
+    """The table's rows as cards; rows without a question are skipped (counted)."""
     cards, skipped = [], 0
     mapping = table.mapping
     plain = table.anki.get("html", "").lower() == "false"  # Anki's plain text: a "<" is a "<"
