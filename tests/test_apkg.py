@@ -7,6 +7,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -383,3 +384,52 @@ def test_anki_cards_show_as_anki_shows_them(tmp_path, store):
     assert len(render_html(energy.question).images) == 1 and len(render_html(energy.answer).images) == 1
     assert "\\(" not in render_html(energy.question).html
     assert "Paris" in france.answer
+
+
+def test_anki_s_schedule_carries_over(tmp_path, store):
+    """Review cards keep Anki's due day (our replay guessed another for most), a suspended card stays
+    suspended, and a card reset with Forget comes in new, without its old answers."""
+    from cards.formats import import_file
+    from cards.scheduling import QUEUE_SUSPENDED
+    from cards.timeutil import from_ms, study_day
+
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        deck = col.decks.id("Scheduled")
+        for front in ("kept", "suspended", "forgotten"):
+            note = col.new_note(col.models.by_name("Basic"))
+            note["Front"], note["Back"] = front, "answer"
+            col.add_note(note, deck)
+        col.decks.select(deck)
+        ids = {}
+        for _ in range(3):
+            card = col.sched.getCard()
+            col.sched.answerCard(card, 4)  # Easy: a review card due in some days
+            ids[card.note()["Front"]] = card.id
+        col.sched.suspend_cards([ids["suspended"]])
+        col.sched.schedule_cards_as_new([ids["forgotten"]], restore_position=True, reset_counts=True)
+        anki_due_day = col.get_card(ids["kept"]).due  # days from the collection's day 0
+        day_zero = col.crt
+        path = tmp_path / "scheduled.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=False, legacy=True)
+        col.export_anki_package(out_path=str(path), options=options, limit=None)
+    finally:
+        col.close()
+    import_file(store, path)
+    cards = {c.question: c for c in store.cards(store.deck_by_name("Scheduled").id)}
+    kept = cards["kept"]
+    expected = from_ms((day_zero + anki_due_day * 86_400) * 1000)
+    assert kept.state == 2 and study_day(from_ms(kept.due_ms), 4, UTC) == study_day(expected, 4, UTC)
+    assert cards["suspended"].queue == QUEUE_SUSPENDED and cards["suspended"].state == 2
+    forgotten = cards["forgotten"]
+    assert forgotten.state == 0 and forgotten.reps == 0
+
+
+def test_answers_given_under_anki_s_first_scheduler_mean_what_they_meant(anki_export, tmp_path):
+    """Under scheduler v1 a learning card had three buttons, Again, Good and Easy (eases 1, 2, 3)."""
+    current = {c.key: [(r.kind, r.ease) for r in c.reviews] for c in read_apkg(anki_export["paths"][True]).cards}
+    old = read_apkg(_rewrite(anki_export, tmp_path, "UPDATE col SET conf = json_set(conf, '$.schedVer', 1)"))
+    for card in old.cards:
+        for (kind, ease), review in zip(current[card.key], card.reviews):
+            assert review.ease == (ease + 1 if kind in (0, 2) and ease in (2, 3) else ease)
+    assert any(kind in (0, 2) and ease in (2, 3) for reviews in current.values() for kind, ease in reviews)

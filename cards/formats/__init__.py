@@ -25,6 +25,7 @@ from ..loading import LoadSummary, upsert_deck
 from ..ops import new_deck_key
 from ..rows import Deck
 from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from ..scheduling import QUEUE_SUSPENDED
 from ..store import Store
 from ..timeutil import to_ms
 from . import delimited
@@ -245,6 +246,14 @@ def _import_apkg(
                         progress(f"Replaying past answers: {name}, card {done:,} of {len(anki_cards):,}…")
                     answers = [PastAnswer(r.id_ms, r.ease, r.duration_ms) for r in source.reviews]
                     reviews += append_history(db, ids[source.key], answers, settings, store.tz)
+                    if source.due_ms is not None:  # Anki's due date, not one our replay guesses
+                        db.execute(
+                            "UPDATE card SET due_ms = ? WHERE id = ? AND state != 0", (source.due_ms, ids[source.key])
+                        )
+            suspended = [(source.key,) for source in anki_cards if source.queue == QUEUE_SUSPENDED]
+            db.executemany(
+                f"UPDATE card SET queue = {QUEUE_SUSPENDED} WHERE deck_id = {result.deck_id} AND key = ?", suspended
+            )  # buried cards are not: Anki brings them back on the next day, long gone by the time of an import
         for name, data in package.media.items():
             db.execute(
                 "INSERT INTO media (name, data, sha1) VALUES (?, ?, ?) "

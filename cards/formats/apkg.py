@@ -68,12 +68,16 @@ class AnkiCard:
     guid: str
     reviews: list[AnkiReview]
     record: str  # "note 1687212 card 2", for messages
+    queue: int = 0  # Anki's: -1 suspended, -2/-3 buried, 0 new, 1/3 learning, 2 review
+    due_ms: int | None = None  # when Anki has it due next (a learning card's instant, a review's day start)
 
 
 @dataclass
 class AnkiPackage:
     cards: list[AnkiCard]
     media: dict[str, bytes]  # file name as fields use it -> bytes
+    # The start of the collection's day 0 (Anki counts a review card's due in days from it), epoch seconds.
+    day_zero_s: int = 0
     # Cards a note could not give, each "note N card K: why" (a bad note never refuses the package).
     skipped: list[str] = field(default_factory=list)
 
@@ -149,6 +153,7 @@ class _Reader:
         self.names = set(archive.namelist())
         self.left = MAX_TOTAL_BYTES  # what may still be unpacked; declared sizes can lie
         self.skipped: list[str] = []
+        self.day_zero_s = 0
 
     def fail(self, problem: str) -> NoReturn:
         raise FileFormatError(self.path, None, problem)
@@ -160,7 +165,7 @@ class _Reader:
             self.fail("there is no collection inside (collection.anki21b, .anki21 or .anki2): is it an Anki package?")
         latest = name == "collection.anki21b"
         cards = self.read_collection(name, latest)
-        return AnkiPackage(cards, self.read_media(latest), self.skipped)
+        return AnkiPackage(cards, self.read_media(latest), self.day_zero_s, self.skipped)
 
     def check_members(self) -> None:
         total = 0
@@ -226,18 +231,21 @@ class _Reader:
             notetypes, decks = self.notetypes_v18(db), self.decks_v18(db)
         else:
             notetypes, decks = self.notetypes_v11(db), self.decks_v11(db)
-        reviews = self.reviews(db) if "revlog" in tables else {}
+        crt, scheduler_version = self.collection_times(db, "config" in tables)
+        self.day_zero_s = crt
+        reviews = self.reviews(db, scheduler_version) if "revlog" in tables else {}
         cards: list[AnkiCard] = []
         note_id: int | None = None
         values: dict[str, str] | str = {}
         query = (
-            "SELECT c.nid, c.ord, c.id, c.did, c.odid, n.guid, n.mid, n.tags, n.flds "
+            "SELECT c.nid, c.ord, c.id, c.did, c.odid, n.guid, n.mid, n.tags, n.flds, c.type, c.queue, "
+            "CASE WHEN c.odid != 0 THEN c.odue ELSE c.due END "
             "FROM cards c JOIN notes n ON n.id = c.nid"
         )
         rows = db.execute(query).fetchall()
         rows.sort(key=lambda row: row[:3])  # by note, then card type: cheaper here than SQLite sorting the fields
         special: dict[tuple[str, str, str], bool] = {}  # per template: does it name a field Anki fills in?
-        for nid, ord_, card_id, did, odid, guid, mid, tags, flds in rows:
+        for nid, ord_, card_id, did, odid, guid, mid, tags, flds, kind, queue, due in rows:
             record = f"note {nid} card {ord_ + 1}"
             notetype = notetypes.get(mid)
             if notetype is None:
@@ -268,8 +276,9 @@ class _Reader:
             except TemplateError as exc:
                 self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
                 continue
+            due_ms = self.due_ms(kind, queue, due, crt)
             cards.append(AnkiCard(f"anki-{guid}-{ord_}", deck, question, answer, tag_list, str(guid),
-                                  reviews.get(card_id, []), record))  # fmt: skip
+                                  reviews.get(card_id, []), record, int(queue), due_ms))  # fmt: skip
         return cards
 
     def note_fields(self, nid: int, notetype: _Notetype, flds: str) -> dict[str, str] | str:
@@ -321,11 +330,44 @@ class _Reader:
     def decks_v18(self, db: sqlite3.Connection) -> dict[int, str]:
         return {did: str(name).replace("\x1f", "::") for did, name in db.execute("SELECT id, name FROM decks")}
 
-    def reviews(self, db: sqlite3.Connection) -> dict[int, list[AnkiReview]]:
+    def collection_times(self, db: sqlite3.Connection, modern: bool) -> tuple[int, int]:
+        """The collection's creation (its day 0, epoch seconds) and the scheduler version its answers were
+        given under (1: learning cards had three buttons)."""
+        try:
+            if modern:
+                row = db.execute("SELECT val FROM config WHERE KEY = 'schedVer'").fetchone()
+                version = json.loads(bytes(row[0])) if row else 1
+            else:
+                version = json.loads(db.execute("SELECT conf FROM col").fetchone()[0]).get("schedVer", 1)
+            (crt,) = db.execute("SELECT crt FROM col").fetchone()
+            return int(crt), int(version)
+        except (TypeError, ValueError, AttributeError, sqlite3.Error) as exc:
+            self.fail(f"the collection's settings cannot be read ({exc!r})")
+
+    @staticmethod
+    def due_ms(kind: int, queue: int, due: int, crt: int) -> int | None:
+        """When Anki has the card due: a learning card's due is an instant (seconds), a review card's (and
+        a learning card's across a day) a day number counted from the collection's day 0."""
+        if kind == 0 or due is None:
+            return None
+        if queue == 1 or (queue < 0 and kind in (1, 3) and due > 1_000_000_000):
+            return int(due) * 1000
+        return (int(crt) + int(due) * 86_400) * 1000
+
+    def reviews(self, db: sqlite3.Connection, scheduler_version: int) -> dict[int, list[AnkiReview]]:
         by_card: dict[int, list[AnkiReview]] = {}
-        for rid, cid, ease, ms, kind in db.execute("SELECT id, cid, ease, time, type FROM revlog ORDER BY id"):
+        for rid, cid, ease, ms, kind, factor in db.execute(
+            "SELECT id, cid, ease, time, type, factor FROM revlog ORDER BY id"
+        ):
+            if kind == 4 and factor == 0:  # "Forget": the card was reset to new, so what came before is gone
+                by_card.pop(cid, None)
+                continue
+            if kind == 3 and factor == 0:  # cramming in a filtered deck that did not reschedule
+                continue
             # ease 0 and types 4, 5 are manual reschedules, not answers
             if ease in (1, 2, 3, 4) and kind in (0, 1, 2, 3):
+                if scheduler_version == 1 and kind in (0, 2) and ease in (2, 3):
+                    ease += 1  # v1's learning buttons were Again, Good, Easy (as Anki's own upgrade maps them)
                 by_card.setdefault(cid, []).append(AnkiReview(int(rid), int(ease), max(0, int(ms or 0)), int(kind)))
         return by_card
 
