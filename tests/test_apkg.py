@@ -433,3 +433,54 @@ def test_answers_given_under_anki_s_first_scheduler_mean_what_they_meant(anki_ex
         for (kind, ease), review in zip(current[card.key], card.reviews):
             assert review.ease == (ease + 1 if kind in (0, 2) and ease in (2, 3) else ease)
     assert any(kind in (0, 2) and ease in (2, 3) for reviews in current.values() for kind, ease in reviews)
+
+
+def _anki_import(col, path: Path) -> None:
+    request = anki_collection.ImportAnkiPackageRequest(
+        package_path=str(path),
+        options=anki_collection.ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=True),
+    )
+    col.import_anki_package(request)
+
+
+def test_round_trips_through_anki_update_instead_of_doubling(tmp_path, store, clock):
+    """Ours to Anki and back, and Anki's to us and back, by note guid: no card or note twice; the due
+    day of a review card and the audio go with the export."""
+    from cards import formats, ops
+
+    deck = ops.add_deck(store, "Round trip").value
+    ops.add_card(store, deck.id, "What is <b>attention</b>?", "A weighted sum")
+    listened = ops.add_card(store, deck.id, "Listen: [sound:hello.mp3]", "hello").value
+    store.db.execute("INSERT INTO media (name, data, sha1) VALUES ('hello.mp3', x'494433', 'x')")
+    ops.answer(store, listened.id, 4)  # Easy: in review, due in some days
+    due = store.card(listened.id).due_ms
+    ours = tmp_path / "ours.apkg"
+    formats.export_deck(store, deck.id, ours, with_history=True)
+    col = Collection(str(tmp_path / "anki.anki2"))
+    try:
+        _anki_import(col, ours)
+        assert col.media.have("hello.mp3")  # audio went with the export
+        (listen_id,) = col.find_cards('"Listen*"')
+        anki_card = col.get_card(listen_id)
+        anki_due = col.crt + anki_card.due * 86_400
+        assert abs(anki_due - due // 1000) < 2 * 86_400  # our due day, not a guess from the gaps
+        back = tmp_path / "back.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=True)
+        col.export_anki_package(out_path=str(back), options=options, limit=None)
+        summary = formats.import_file(store, back).value
+        assert summary.added == 0 and len(store.cards(deck.id)) == 2  # Anki's re-export updates ours
+
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "Made in Anki", "kept once"
+        col.add_note(note, col.decks.id("From Anki"))
+        theirs = tmp_path / "theirs.apkg"
+        col.export_anki_package(out_path=str(theirs), options=options, limit=None)
+        formats.import_file(store, theirs)
+        from_anki = store.deck_by_name("From Anki")
+        again = tmp_path / "again.apkg"
+        formats.export_deck(store, from_anki.id, again)
+        notes_before = col.note_count()
+        _anki_import(col, again)
+        assert col.note_count() == notes_before  # the note Anki made is updated, not copied
+    finally:
+        col.close()

@@ -34,6 +34,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 SHOWN_PROBLEMS = 5  # an import summary names this many skipped records, then counts the rest
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
 _MEDIA_SRC = re.compile(r'src="([^":/]+)"')  # a picture the store holds: a plain file name
+_SOUND = re.compile(r"\[sound:([^\]:/]+)\]")  # Anki's audio, a file the store holds
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
 REVLOG_KIND = {0: 0, 1: 0, 2: 1, 3: 2}
 
@@ -214,7 +215,7 @@ def _import_table(
 def _import_apkg(
     store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress, **_: object
 ) -> ImportSummary:
-    from .apkg import read_apkg
+    from .apkg import note_guid, read_apkg
 
     now_ms = to_ms(store.clock.now())
     if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
@@ -228,6 +229,11 @@ def _import_apkg(
             problems.append(f"{card.record}: its front is empty")
             continue
         by_deck.setdefault(deck or card.deck, []).append(card)
+    # A note that went from here to Anki and back keeps the key it had here (its guid is made from it).
+    ours = {note_guid(key): key for (key,) in store.db.execute("SELECT key FROM card")}
+    for card in package.cards:
+        if card.key == f"anki-{card.guid}-0" and card.guid in ours:
+            card.key = ours[card.guid]
     results, reviews = [], 0
     progress(f"Writing {len(package.cards):,} cards…")
     with store.operation(IMPORT_CHANGES, label) as db:
@@ -314,8 +320,11 @@ def _export_apkg(store: Store, deck: Deck, path: Path, with_history: bool) -> in
             (deck_id,),
         ):
             history.setdefault(card_id, []).append(AnkiReview(at, rating, duration, REVLOG_KIND[state_before]))
-    export = [ExportCard(key, q, a, tags.split(), history.get(card_id, [])) for card_id, key, q, a, tags in cards]
+    due = dict(store.db.execute("SELECT id, due_ms FROM card WHERE deck_id = ? AND state = 2", (deck_id,)).fetchall())
+    export = [ExportCard(key, q, a, tags.split(), history.get(card_id, []), due.get(card_id) if with_history else None)
+              for card_id, key, q, a, tags in cards]  # fmt: skip
     names = {n for _, _, q, a, _ in cards if 'src="' in q or 'src="' in a for n in _MEDIA_SRC.findall(q + a)}
+    names |= {n for _, _, q, a, _ in cards if "[sound:" in q or "[sound:" in a for n in _SOUND.findall(q + a)}
     media = {n: data for n in names if (data := store.media(n)) is not None}
     _write_atomically(path, lambda tmp: write_apkg(tmp, deck.name, export, media))
     return len(cards)

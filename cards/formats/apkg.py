@@ -89,6 +89,7 @@ class ExportCard:
     answer: str
     tags: list[str]  # single words, as a card's tag text splits
     reviews: list[AnkiReview] = field(default_factory=list)
+    due_ms: int | None = None  # when a card in review is due here
 
 
 @dataclass
@@ -467,10 +468,12 @@ def _fill_collection(db: sqlite3.Connection, deck_name: str, cards: list[ExportC
         sort_field = strip_html(front) if "<" in front else front
         checksum = int.from_bytes(hashlib.sha1(sort_field.encode()).digest()[:4], "big")
         tags = " ".join(card.tags)
-        notes.append((nid, _guid(card.key), NOTETYPE_ID, now_s, f" {tags} " if tags else "", f"{front}\x1f{back}",
+        notes.append((nid, note_guid(card.key), NOTETYPE_ID, now_s, f" {tags} " if tags else "", f"{front}\x1f{back}",
                       sort_field, checksum))  # fmt: skip
         if card.reviews:
             kind, queue, due, ivl, factor, lapses = _review_state(sorted(card.reviews, key=lambda r: r.id_ms), crt)
+            if card.due_ms is not None:  # the day we have it due, counted from the collection's day 0
+                due = (card.due_ms // 1000 - crt) // 86_400
         else:
             position += 1
             kind, queue, due, ivl, factor, lapses = 0, 0, position, 0, 0, 0
@@ -509,8 +512,16 @@ def _review_state(reviews: list[AnkiReview], crt: int) -> tuple[int, int, int, i
     return 2, 2, last_day + ivl - crt // 86_400, ivl, 2500, lapses
 
 
-def _guid(key: str) -> str:
-    """A note guid from our card key (72 bits of its sha1), so the same card keeps its note in Anki."""
+_FROM_ANKI = re.compile(r"anki-(.+)-0")  # the first card of an Anki note, as its import keys it
+
+
+def note_guid(key: str) -> str:
+    """The note guid a card goes to Anki with: the note's own for the first card of a note that came from
+    Anki (so a round trip updates that note instead of adding a copy), else 72 bits of the key's sha1 (so
+    the same card keeps its note in Anki from one export to the next)."""
+    match = _FROM_ANKI.fullmatch(key)
+    if match:
+        return match.group(1)
     return base64.urlsafe_b64encode(hashlib.sha1(key.encode()).digest()[:9]).decode()
 
 
