@@ -161,12 +161,28 @@ def _outside(text: str, pattern: re.Pattern, transform) -> str:
     return "".join(out)
 
 
+_LINE_BREAKING_TAG = re.compile(
+    r"<br\s*/?>|</(?:p|div|li|tr|h\d|pre|blockquote)>|<(?:hr|ul|ol|table)\b[^>]*>", re.IGNORECASE
+)
+_LIST_ITEM_TAG = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+
+
+def _html_as_text(text: str) -> str:
+    """Imported HTML (an Anki card) as lines of text: breaks where the HTML breaks lines, no tags."""
+    text = _LINE_BREAKING_TAG.sub("\n", text.replace("\n", " "))
+    text = _LIST_ITEM_TAG.sub("- ", text)
+    text = html.unescape(nh3.clean(text, tags=set()))
+    return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+
+
 def to_terminal_text(markdown_text: str) -> str:
     """Markdown is made to be read as text: drop only the marks that get in the way.
 
     Code blocks are indented and kept verbatim; headings lose their #; bold loses
-    its stars; links show their text and address.
+    its stars; links show their text and address. HTML (an imported Anki card) loses its tags.
     """
+    if "<" in markdown_text and "```" not in markdown_text and re.search(r"<[A-Za-z/!]", markdown_text):
+        markdown_text = _html_as_text(markdown_text)
     out: list[str] = []
     in_code = False
     for line in markdown_text.splitlines():

@@ -484,3 +484,18 @@ def test_round_trips_through_anki_update_instead_of_doubling(tmp_path, store, cl
         assert col.note_count() == notes_before  # the note Anki made is updated, not copied
     finally:
         col.close()
+
+
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "current"])
+def test_a_whole_anki_collection_imports(tmp_path, store, legacy):
+    """A .colpkg (File > Export > Anki Collection Package) was refused."""
+    from cards.formats import import_file
+
+    col = Collection(str(tmp_path / "whole.anki2"))
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"], note["Back"] = "Whole collection?", "Yes"
+    col.add_note(note, col.decks.id("Everything"))
+    path = tmp_path / "backup.colpkg"
+    col.export_collection_package(str(path), include_media=True, legacy=legacy)  # closes the collection
+    summary = import_file(store, path).value
+    assert summary.added == 1 and summary.decks == ["Everything"]

@@ -21,3 +21,13 @@ def test_the_transpose_sign_keeps_its_bar():
     superscript must be a bar, not the stem alone."""
     top = next(row for row in ink_rows(r"K^\top") if row)
     assert max(top) - min(top) >= 3
+
+
+def test_an_anki_card_reads_as_text_in_the_terminal():
+    """`review` in a terminal printed Anki's HTML as it is."""
+    from cards.render import to_terminal_text
+
+    card = '<div class="front">\n    <b>Capital</b> of France?<br>Think &amp; answer'
+    card += "<ul><li>one</li><li>two</li></ul></div>"
+    assert to_terminal_text(card) == "Capital of France?\nThink & answer\n- one\n- two"
+    assert to_terminal_text("**Bold** stays *Markdown*") == "Bold stays *Markdown*"

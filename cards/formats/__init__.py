@@ -354,6 +354,8 @@ FORMATS = (
     Format(".tsv", "TSV", _preview_table, _import_table, _export_table),
     Format(".txt", "Text, tab- or comma-separated", _preview_table, _import_table),
     Format(".apkg", "Anki package", _preview_apkg, _import_apkg, _export_apkg),
+    # A whole collection, as Anki backs one up: the same zip of a collection and its media.
+    Format(".colpkg", "Anki collection", _preview_apkg, _import_apkg),
 )
 IMPORTABLE = tuple(f.extension for f in FORMATS if f.importer)
 EXPORTABLE = tuple(f.extension for f in FORMATS if f.exporter)
