@@ -307,3 +307,15 @@ def test_anki_plain_text_and_card_exports(store, anki_text_exports):
     summary = formats.import_file(store, paths[(True, False)], deck="Tagged").value
     cards = store.cards(store.deck_by_name("Tagged").id)
     assert summary.added == 3 and {tuple(c.tag_list) for c in cards} == {("ml",), ("jp", "n5"), ()}
+
+
+def test_rows_sharing_a_question_are_all_kept_and_a_reimport_changes_nothing(store, tmp_path):
+    """Rows asking the same question with other answers were dropped as duplicates (Anki keeps them)."""
+    path = tmp_path / "homonyms.csv"
+    path.write_text("bank,a river's edge\nbank,a place for money\nbank,a place for money\nbat,an animal\n")
+    summary = formats.import_file(store, path).value
+    assert (summary.added, summary.skipped) == (3, 1)  # the repeated row is the same card: once
+    answers = sorted(c.answer for c in store.cards(store.deck_by_name("homonyms").id))
+    assert answers == ["a place for money", "a river's edge", "an animal"]
+    again = formats.import_file(store, path).value
+    assert (again.added, again.unchanged) == (0, 3)

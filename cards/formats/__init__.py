@@ -203,9 +203,14 @@ def _import_table(
     with store.operation(IMPORT_CHANGES, label) as db:
         for name, deck_cards in by_deck.items():
             key = _deck_key(store, name)
+            seen: set[str] = set()
             for card in deck_cards:
                 card.question, card.answer = _clean(card.question), _clean(card.answer)
-                card.key = card.key or derived_key(key, card.question)
+                if not card.key:  # a question asked again with another answer is another card, not a loss
+                    card.key = derived_key(key, card.question)
+                    if card.key in seen:
+                        card.key = derived_key(key, f"{card.question}\x1f{card.answer}")
+                seen.add(card.key)
             skipped += _drop_duplicates(deck_cards)
             deck_file = DeckFile(name, key, "", deck_cards)
             results.append(upsert_deck(db, deck_file, f"file:{path}", to_ms(store.clock.now()), remove_missing=False))
@@ -422,7 +427,8 @@ def _clean(text: str) -> str:
 
 
 def _drop_duplicates(cards: list[DeckCard]) -> int:
-    """The same question twice in one file: the first one is kept. Returns how many were dropped."""
+    """The same card twice in one file (the same question and answer, or the same Anki note): the first
+    one is kept. Returns how many were dropped."""
     first: dict[str, DeckCard] = {}
     for card in cards:
         first.setdefault(card.key, card)
