@@ -193,8 +193,15 @@ def check_file(path: Path) -> None:
                 raise StoreError(f"{path} is not a Study Planner store (not an SQLite file)")
 
 
-def prepare(db: sqlite3.Connection, path: Path, now: datetime, tz: tzinfo | None = None) -> bool:
-    """Set pragmas and bring the schema up to date (after a backup). Returns True for a new store."""
+def prepare(
+    db: sqlite3.Connection,
+    path: Path,
+    now: datetime,
+    tz: tzinfo | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> bool:
+    """Set pragmas and bring the schema up to date (after a backup), telling progress (a line to show)
+    before an upgrade's seconds begin. Returns True for a new store."""
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -215,6 +222,8 @@ def prepare(db: sqlite3.Connection, path: Path, now: datetime, tz: tzinfo | None
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         if 0 < version < SCHEMA_VERSION:  # an upgrade: keep the store as it was first
+            if progress is not None:
+                progress(f"Upgrading the store {path.name} for this version of Study Planner (after a backup)…")
             create_backup(db, path, now)
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")

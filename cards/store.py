@@ -95,13 +95,15 @@ class Store(StudyQueue):
         clock: Clock | None = None,
         tz: tzinfo | None = None,
         load_builtin: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> Store:
-        """Open (or create) a store. A new store gets the built-in decks."""
+        """Open (or create) a store. A new store gets the built-in decks. progress is told, in a line to
+        show, when opening takes long (an upgrade of an older store)."""
         path = Path(path) if path is not None else default_path()
         db = _connect(path)
         try:
             clock = clock or SystemClock()
-            is_new = schema.prepare(db, path, clock.now(), tz)
+            is_new = schema.prepare(db, path, clock.now(), tz, progress)
             store = cls(db, path, clock, tz)
             from .loading import decline_builtin_decks, refresh_builtin_decks_when_possible
 

@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "restore":
             return cmd_restore(args, sys.stdout)
-        with open_store(args.db) as store:
+        with open_store(args.db, progress=lambda text: print(text, file=sys.stderr, flush=True)) as store:
             return COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
     except StudyPlannerError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

@@ -119,3 +119,18 @@ def test_an_older_store_gets_its_memory_states_counted_on_study_days(tmp_path, c
     assert after.difficulty == pytest.approx(before.difficulty, rel=1e-4)
     assert len(backup.list_backups(path, counts=False)) == 1
     store.close()
+
+
+def test_an_upgrade_says_so_before_its_seconds_begin(tmp_path, clock):
+    from cards.store import Store
+
+    path = tmp_path / "old.db"
+    Store.open(path, clock=clock, tz=UTC, load_builtin=False).close()
+    told: list[str] = []
+    Store.open(path, clock=clock, tz=UTC, load_builtin=False, progress=told.append).close()
+    assert told == []  # nothing to upgrade: nothing said
+    store = Store.open(path, clock=clock, tz=UTC, load_builtin=False)
+    store.db.execute("PRAGMA user_version = 3")
+    store.close()
+    Store.open(path, clock=clock, tz=UTC, load_builtin=False, progress=told.append).close()
+    assert told == ["Upgrading the store old.db for this version of Study Planner (after a backup)…"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from cards.errors import StudyPlannerError
 from cards.store import Store, default_path
@@ -33,11 +33,15 @@ def run(db: str | None = None) -> int:
         _wake_first_window(path)
         QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
         return 0
+    upgrading: list[QProgressDialog] = []
     try:
-        store = open_store(path)
+        store = open_store(path, progress=lambda text: upgrading.append(_busy(text)))
     except StudyPlannerError as exc:
         QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
         return 1
+    finally:
+        for dialog in upgrading:
+            dialog.close()
     sys.excepthook = _show_unexpected_error
     window = open_window(store)
     if window is None:
@@ -52,6 +56,18 @@ def run(db: str | None = None) -> int:
         server.close()
         store.close()
         lock.unlock()
+
+
+def _busy(text: str) -> QProgressDialog:
+    """A window that says what the seconds before the main window are spent on (an upgrade of the store)."""
+    dialog = QProgressDialog(text, "", 0, 0)
+    dialog.setWindowTitle("Study Planner")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+    dialog.show()
+    for _ in range(3):  # paint it before the upgrade holds the thread
+        QApplication.processEvents()
+    return dialog
 
 
 def open_window(store: Store) -> MainWindow | None:
