@@ -616,11 +616,29 @@ def test_a_wide_formula_is_drawn_smaller_to_fit_the_card(qtbot):
     qtbot.addWidget(view)
     view.resize(420, 300)
     view.show()
-    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(12)) + "$$")
+    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(7)) + "$$")  # ~580 px
     assert view.horizontalScrollBar().maximum() == 0
     assert 0 < image_widths(view)[0] < 420
     view.resize(2400, 300)  # room enough: drawn at its own size again (no width set)
     qtbot.waitUntil(lambda: image_widths(view) == [0])
+    view.resize(420, 300)
+    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(12)) + "$$")  # ~1000 px
+    assert image_widths(view)[0] >= 0.6 * 990  # never so small it cannot be read: the card scrolls instead
+
+
+def test_the_next_card_is_shown_once_after_a_long_one(qtbot):
+    """The scroll bar of a long answer going away resized the view in the middle of showing the next
+    card, and the card was drawn twice ("QQ")."""
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    view.show_markdown("A long answer.\n\n" * 80)
+    view.show_markdown("Q")
+    qtbot.wait(50)
+    assert view.toPlainText() == "Q"
 
 
 def image_widths(view) -> list[float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
@@ -14,6 +14,7 @@ from cards.render import render_html
 from . import theme
 from .theme import Colors, card_css
 
+MIN_FORMULA_SCALE = 0.6  # a formula drawn smaller than this to fit the card cannot be read
 _IMG = re.compile(r'<img src="([^"]+)"[^>]*>')
 
 
@@ -35,6 +36,7 @@ class CardView(QTextBrowser):
         self._markdown = ""
         self._html = ""
         self._shown_width = 0
+        self._refit_pending = False
         self._images: dict[str, QImage] = {}
 
     def set_colors(self, colors: Colors) -> None:
@@ -70,18 +72,28 @@ class CardView(QTextBrowser):
             image = self._images.get(match.group(1))
             if image is None or image.width() <= room:
                 return match.group(0)
-            height = round(image.height() * room / image.width())
-            return match.group(0)[:-1] + f' width="{int(room)}" height="{height}">'
+            scale = max(room / image.width(), MIN_FORMULA_SCALE)  # smaller is unreadable: scroll instead
+            width, height = round(image.width() * scale), round(image.height() * scale)
+            return match.group(0)[:-1] + f' width="{width}" height="{height}">'
 
         return _IMG.sub(fit, html)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if self._markdown and self.viewport().width() != self._shown_width:
-            self._shown_width = self.viewport().width()
-            position = self.verticalScrollBar().value()
-            self.setHtml(self._fitted(self._html))
-            self.verticalScrollBar().setValue(position)
+        if self._markdown and self.viewport().width() != self._shown_width and not self._refit_pending:
+            # Later, not now: a scroll bar that comes or goes while setHtml lays the card out resizes the
+            # view in the middle of that call, and a nested setHtml then showed the text twice.
+            self._refit_pending = True
+            QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_pending = False
+        if self.viewport().width() == self._shown_width:
+            return
+        self._shown_width = self.viewport().width()
+        position = self.verticalScrollBar().value()
+        self.setHtml(self._fitted(self._html))
+        self.verticalScrollBar().setValue(position)
 
     def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)
         # Only the card's own images; anything else (a remote or file URL) loads as nothing.
