@@ -34,6 +34,7 @@ _ANKI_DISPLAY_MATH = re.compile(
     r"\\\[(.{1,4000}?)\\\]|\[\$\$\](.{1,4000}?)\[/\$\$\]|\[latex\](.{1,4000}?)\[/latex\]", re.S
 )
 _ANKI_INLINE_MATH = re.compile(r"\\\((.{1,2000}?)\\\)|\[\$\](.{1,2000}?)\[/\$\]", re.S)
+_SOUND = re.compile(r"\[sound:([^\]]{1,300})\]")
 _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
 _IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
@@ -73,6 +74,7 @@ def render_html(
         return _INLINE_MATH.sub(lambda m: stash(m.group(1), False), part)
 
     source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math))
+    source = _SOUND.sub(lambda m: f"♪ {html.escape(m.group(1))}", source)  # Anki's audio: named, not played
     body = markdown.markdown(
         source,
         extensions=["fenced_code", "tables", "sane_lists", "codehilite"],
@@ -128,6 +130,7 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     # mathtext knows most of TeX's math; spell the few common gaps the way it understands.
     tex = tex.replace("\\!", "").replace("\\tfrac", "\\frac").replace("\\dfrac", "\\frac")
     tex = re.sub(r"\\(le|ge)(?![A-Za-z])", r"\\\1q", tex)
+    tex = re.sub(r"\\text(bf|it|rm|sf|tt)(?![A-Za-z])", r"\\math\1", tex)  # LaTeX's text fonts (Anki decks)
     buffer = io.BytesIO()
     try:
         prop = FontProperties(size=16 if display else 14)
@@ -145,9 +148,13 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
 
 
 def _first(match: re.Match) -> str:
-    """The text of whichever alternative of the pattern matched."""
+    """The text of whichever alternative of the pattern matched ([latex]$x$[/latex]: x)."""
     tex = next(group for group in match.groups() if group is not None)
-    return html.unescape(tex.replace("<br>", " ").replace("<br/>", " ").replace("&nbsp;", " "))
+    tex = html.unescape(tex.replace("<br>", " ").replace("<br/>", " ").replace("&nbsp;", " ")).strip()
+    for opener, closer in (("$$", "$$"), ("$", "$"), ("\\[", "\\]"), ("\\(", "\\)")):
+        if len(tex) > len(opener) + len(closer) and tex.startswith(opener) and tex.endswith(closer):
+            return tex[len(opener) : -len(closer)]
+    return tex
 
 
 def _outside(text: str, pattern: re.Pattern, transform) -> str:

@@ -59,7 +59,7 @@ class ImportSummary:
         if self.reviews:
             parts.append(f"{self.reviews} past answers")
         if self.media:
-            parts.append(f"{self.media} pictures")
+            parts.append(f"{self.media} media files")
         text = f"Imported into {', '.join(self.decks)}: {', '.join(parts)}."
         if self.problems:
             shown = "; ".join(self.problems[:SHOWN_PROBLEMS])
@@ -229,7 +229,7 @@ def _import_apkg(
     problems = list(package.skipped)
     by_deck: dict[str, list] = {}
     for card in package.cards:
-        card.question, card.answer = _clean(card.question), _clean(card.answer)
+        card.question, card.answer = _anki_html(card.question), _anki_html(card.answer)
         if not card.question:  # Anki makes no card of an empty front either; an empty back is kept, as there
             problems.append(f"{card.record}: its front is empty")
             continue
@@ -411,6 +411,13 @@ def _renamed(html_text: str, media: dict[str, str]) -> str:
 def _deck_key(store: Store, name: str) -> str:
     row = store.db.execute("SELECT key FROM deck WHERE name = ?", (name,)).fetchone()
     return row[0] if row else new_deck_key(store.db, name)
+
+
+def _anki_html(text: str) -> str:
+    """An Anki card's side, which is HTML (a "#" or "1." in it is text, and whitespace collapses), kept as a
+    block of HTML that our Markdown passes through untouched."""
+    text = _clean(text)
+    return f'<div class="anki">\n{text}\n</div>' if text else ""
 
 
 def _clean(text: str) -> str:

@@ -246,6 +246,7 @@ class _Reader:
         rows = db.execute(query).fetchall()
         rows.sort(key=lambda row: row[:3])  # by note, then card type: cheaper here than SQLite sorting the fields
         special: dict[tuple[str, str, str], bool] = {}  # per template: does it name a field Anki fills in?
+        keys: set[str] = set()
         for nid, ord_, card_id, did, odid, guid, mid, tags, flds, kind, queue, due in rows:
             record = f"note {nid} card {ord_ + 1}"
             notetype = notetypes.get(mid)
@@ -278,7 +279,11 @@ class _Reader:
                 self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
                 continue
             due_ms = self.due_ms(kind, queue, due, crt)
-            cards.append(AnkiCard(f"anki-{guid}-{ord_}", deck, question, answer, tag_list, str(guid),
+            key = f"anki-{guid}-{ord_}"
+            if key in keys:  # two notes of one guid (a hand-made package): both come in, as in Anki
+                key = f"{key}-{nid}"
+            keys.add(key)
+            cards.append(AnkiCard(key, deck, question, answer, tag_list, str(guid),
                                   reviews.get(card_id, []), record, int(queue), due_ms))  # fmt: skip
         return cards
 
