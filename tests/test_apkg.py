@@ -516,3 +516,33 @@ def test_shapes_found_in_real_public_decks(anki_export, tmp_path, store):
     assert "<h1>" not in render_html(card.question).html
     shown = render_html(card.answer)
     assert len(shown.images) == 1 and "<code>" not in shown.html and "♪ hello.wav" in shown.html
+
+
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "current"])
+def test_what_anki_hides_on_a_card_is_not_shown(tmp_path, store, legacy):
+    """A public Chinese deck writes the answer on the front, hidden by its note type's CSS and inline
+    styles, for the back to reveal: we showed it on the front."""
+    from cards.formats import import_file
+
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        hiding = col.models.copy(col.models.by_name("Basic"), add=False)
+        hiding["name"] = "Hiding"
+        hiding["css"] += "\n.meaning, .pinyin { display: none; }\n.word { font-size: 40px }"
+        template = hiding["tmpls"][0]
+        template["qfmt"] = ('<div class="word">{{Front}}</div><div class="meaning">{{Back}}</div>'
+                            '<span style="visibility: hidden">xiàng liàng</span>')  # fmt: skip
+        template["afmt"] = "{{FrontSide}}<hr id=answer>{{Back}}"
+        col.models.add(hiding)
+        note = col.new_note(col.models.by_name("Hiding"))
+        note["Front"], note["Back"] = "向量", "vector"
+        col.add_note(note, col.decks.id("Hidden"))
+        path = tmp_path / "hidden.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=legacy)
+        col.export_anki_package(out_path=str(path), options=options, limit=None)
+    finally:
+        col.close()
+    import_file(store, path)
+    (card,) = store.cards(store.deck_by_name("Hidden").id)
+    assert "向量" in card.question and "vector" not in card.question and "xiàng" not in card.question
+    assert "vector" in card.answer

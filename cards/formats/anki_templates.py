@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
 
@@ -245,3 +246,84 @@ def _active_texts(nodes: list[str | _Cloze], number: int) -> list[str]:
             else:
                 texts.extend(_active_texts(answer, number))
     return texts
+
+
+# ---------------------------------------------------------------- what Anki shows
+
+_HIDING_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+_HIDING_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CLASS_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)\.([A-Za-z_][\w-]*)\s*$")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def hidden_classes(css: str) -> frozenset[str]:
+    """The classes a note type's CSS hides with a plain rule (".reading { display: none }"): Anki's card
+    shows nothing of them, often the answer written on the front for the back to reveal."""
+    hidden = set()
+    for selectors, body in _HIDING_RULE.findall(re.sub(r"/\*.*?\*/", "", css[:200_000], flags=re.S)):
+        if _HIDING_STYLE.search(body):
+            for selector in selectors.split(","):
+                match = _CLASS_SELECTOR.match(selector)
+                if match:
+                    hidden.add(match.group(1))
+    return frozenset(hidden)
+
+
+class _Shown(HTMLParser):
+    """HTML without the elements a card does not show (hidden by their style or by a hidden class)."""
+
+    def __init__(self, hidden: frozenset[str]) -> None:
+        super().__init__(convert_charrefs=False)
+        self.hidden = hidden
+        self.out: list[str] = []
+        self.skipping = 0  # depth inside a hidden element
+
+    def _hides(self, attrs: list[tuple[str, str | None]]) -> bool:
+        values = dict(attrs)
+        return bool(_HIDING_STYLE.search(values.get("style") or "")) or bool(
+            set((values.get("class") or "").split()) & self.hidden
+        )
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            if not self.skipping and not self._hides(attrs):
+                self.out.append(self.get_starttag_text() or "")
+        elif self.skipping or self._hides(attrs):
+            self.skipping += 1
+        else:
+            self.out.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.skipping and not self._hides(attrs):
+            self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if self.skipping:
+            self.skipping -= 1
+        else:
+            self.out.append(f"</{tag}>")
+
+    def _text(self, text: str) -> None:
+        if not self.skipping:
+            self.out.append(text)
+
+    def handle_data(self, data: str) -> None:
+        self._text(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self._text(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._text(f"&#{name};")
+
+
+def shown_html(text: str, hidden: frozenset[str] = frozenset()) -> str:
+    """What Anki shows of a rendered side: elements hidden by an inline style or a hidden class dropped."""
+    if "<" not in text or not (hidden or _HIDING_STYLE.search(text)):
+        return text
+    parser = _Shown(hidden)
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.out)

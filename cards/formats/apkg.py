@@ -33,7 +33,16 @@ import zstandard
 
 from ..errors import FileFormatError
 from . import protobuf
-from .anki_templates import QUESTION, TemplateError, answer_without_front, field_names, render, strip_html
+from .anki_templates import (
+    QUESTION,
+    TemplateError,
+    answer_without_front,
+    field_names,
+    hidden_classes,
+    render,
+    shown_html,
+    strip_html,
+)
 
 MAX_TOTAL_BYTES = 512 * 2**20  # everything a package unpacks to
 MAX_MEMBER_BYTES = 256 * 2**20  # one member (or the collection inside it) unpacked
@@ -98,6 +107,7 @@ class _Notetype:
     cloze: bool
     fields: list[str] = field(default_factory=list)
     templates: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # ord -> name, qfmt, afmt
+    hidden: frozenset[str] = frozenset()  # classes its CSS hides (display: none)
 
 
 def _blob(value: object) -> bytes:
@@ -273,8 +283,8 @@ class _Reader:
                 shown.update(values)  # a real field wins over a special one of the same name
             cloze = ord_ + 1 if notetype.cloze else None
             try:
-                question = render(template[1], shown, QUESTION, cloze).strip()
-                answer = answer_without_front(template[2], shown, cloze)
+                question = shown_html(render(template[1], shown, QUESTION, cloze), notetype.hidden).strip()
+                answer = shown_html(answer_without_front(template[2], shown, cloze), notetype.hidden)
             except TemplateError as exc:
                 self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
                 continue
@@ -301,7 +311,8 @@ class _Reader:
             models = json.loads(db.execute("SELECT models FROM col").fetchone()[0])
             notetypes = {}
             for mid, model in models.items():
-                notetype = _Notetype(str(model["name"]), model.get("type") == 1)
+                hidden = hidden_classes(str(model.get("css", "")))
+                notetype = _Notetype(str(model["name"]), model.get("type") == 1, hidden=hidden)
                 notetype.fields = [str(f["name"]) for f in sorted(model["flds"], key=lambda f: int(f["ord"]))]
                 for t in model["tmpls"]:
                     notetype.templates[int(t["ord"])] = (str(t["name"]), str(t["qfmt"]), str(t["afmt"]))
@@ -321,7 +332,9 @@ class _Reader:
         notetypes: dict[int, _Notetype] = {}
         try:
             for ntid, name, config in db.execute("SELECT id, name, config FROM notetypes"):
-                notetypes[ntid] = _Notetype(str(name), protobuf.get(_blob(config), 1) == 1)
+                config = _blob(config)
+                notetypes[ntid] = _Notetype(str(name), protobuf.get(config, 1) == 1,
+                                            hidden=hidden_classes(protobuf.text(config, 3)))  # fmt: skip
             for ntid, name in db.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
                 if ntid in notetypes:
                     notetypes[ntid].fields.append(str(name))
