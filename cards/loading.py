@@ -8,6 +8,7 @@ deleted.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
@@ -117,6 +118,38 @@ def _move_between_builtin_decks(store: Store, decks: list[DeckFile]) -> None:
             db.execute("UPDATE review SET deck_id = ? WHERE card_id = ?", (target_id, card_id))
 
 
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"
+
+
+def new_deck_key(db: sqlite3.Connection, name: str) -> str:
+    """A key for a new deck: its name in ASCII letters and digits, with a short hash of the whole name
+    when that is taken or says nothing, so that 日本語::語彙 and 日本語::文法, or ML::Basics and ML Basics,
+    stay two decks (a key found another deck's, and the import renamed and filled it)."""
+    base = slug(name)
+    if re.search(r"[a-z0-9]", name.lower()) and not db.execute("SELECT 1 FROM deck WHERE key = ?", (base,)).fetchone():
+        return base
+    digest = hashlib.sha1(name.encode()).hexdigest()
+    for length in range(8, len(digest) + 1, 4):
+        key = f"{base}-{digest[:length]}"
+        if not db.execute("SELECT 1 FROM deck WHERE key = ?", (key,)).fetchone():
+            return key
+    raise StudyPlannerError(f"no free key for a deck named {name!r}")
+
+
+def add_parent_decks(db: sqlite3.Connection, name: str, now_ms: int) -> None:
+    """The decks above A::B::C that do not exist yet (A, A::B), as Anki makes them: studying a deck
+    studies its subdecks too, and the deck list shows each under its parent."""
+    parts = name.split("::")
+    for depth in range(1, len(parts)):
+        parent = "::".join(parts[:depth])
+        if not db.execute("SELECT 1 FROM deck WHERE name = ?", (parent,)).fetchone():
+            db.execute(
+                "INSERT INTO deck (key, name, created_ms) VALUES (?, ?, ?)", (new_deck_key(db, parent), parent, now_ms)
+            )
+
+
+
 def load_deck(store: Store, parsed: DeckFile, source: str = "", remove_missing: bool = True) -> LoadSummary:
     """Create or update a deck from a parsed deck file, in one transaction (a new store's built-in decks,
     or a deck file reloaded: not a learner's action to undo)."""
@@ -143,9 +176,11 @@ def upsert_deck(
             "UPDATE deck SET name = ?, description = ?, source = ? WHERE id = ?",
             (parsed.name, parsed.description, source, deck_id),
         )
+        add_parent_decks(db, parsed.name, now_ms)
     else:
         if db.execute("SELECT 1 FROM deck WHERE name = ?", (parsed.name,)).fetchone():
             raise StudyPlannerError(f"another deck is already named {parsed.name!r}")
+        add_parent_decks(db, parsed.name, now_ms)
         deck_id = db.execute(
             "INSERT INTO deck (key, name, description, source, created_ms) VALUES (?, ?, ?, ?, ?)",
             (parsed.key, parsed.name, parsed.description, source, now_ms),

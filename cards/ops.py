@@ -11,10 +11,7 @@ Imports are in `formats`, fitted parameters in `optimizer`, catching up in
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
@@ -25,6 +22,7 @@ from fsrs import State
 from . import schema
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError, UnknownCard
+from .loading import add_parent_decks, new_deck_key
 from .queue import fsrs_state, tags_text
 from .rows import CARD_SELECT, Card, Deck, card_from_row
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state, study_day_scheduler
@@ -258,6 +256,7 @@ def add_deck(store: Store, name: str, key: str | None = None, description: str =
     if store.db.execute("SELECT 1 FROM deck WHERE name = ? OR key = ?", (name, key)).fetchone():
         raise StudyPlannerError(f"a deck named {name!r} already exists")
     with store.operation(Changes.DECKS, "add deck") as db:
+        add_parent_decks(db, name, to_ms(store.clock.now()))
         deck_id = db.execute(
             "INSERT INTO deck (key, name, description, created_ms) VALUES (?, ?, ?, ?)",
             (key, name, description, to_ms(store.clock.now())),
@@ -273,17 +272,21 @@ def rename_deck(store: Store, deck_id: int, name: str) -> OpResult[Deck]:
         raise StudyPlannerError(f"a deck named {name!r} already exists")
     with store.operation(Changes.DECKS, "rename deck") as db:
         db.execute("UPDATE deck SET name = ? WHERE id = ?", (name, deck_id))
+        add_parent_decks(db, name, to_ms(store.clock.now()))
     return OpResult(store.deck(deck_id), Changes.DECKS, "rename deck")
 
 
 def delete_deck(store: Store, deck_id: int) -> OpResult[int]:
-    """Delete a deck with its cards and their history (undoable). The value is how many cards went."""
+    """Delete a deck and its subdecks with their cards and history (undoable). The value is how many
+    cards went."""
     deck = store.deck(deck_id)
+    ids = store.subtree(deck_id)
     changes = Changes.DECKS | CONTENT | QUEUE
     label = f"delete deck {deck.name}"
+    marks = ",".join("?" * len(ids))
     with store.operation(changes, label) as db:
-        (cards,) = db.execute("SELECT count(*) FROM card WHERE deck_id = ?", (deck_id,)).fetchone()
-        db.execute("DELETE FROM deck WHERE id = ?", (deck_id,))
+        (cards,) = db.execute(f"SELECT count(*) FROM card WHERE deck_id IN ({marks})", ids).fetchone()
+        db.execute(f"DELETE FROM deck WHERE id IN ({marks})", ids)
     return OpResult(cards, changes, label)
 
 
@@ -292,25 +295,6 @@ def _deck_name(name: str) -> str:
     if not name:
         raise StudyPlannerError("a deck needs a name")
     return name
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"
-
-
-def new_deck_key(db: sqlite3.Connection, name: str) -> str:
-    """A key for a new deck: its name in ASCII letters and digits, with a short hash of the whole name
-    when that is taken or says nothing, so that 日本語::語彙 and 日本語::文法, or ML::Basics and ML Basics,
-    stay two decks (a key found another deck's, and the import renamed and filled it)."""
-    base = slug(name)
-    if re.search(r"[a-z0-9]", name.lower()) and not db.execute("SELECT 1 FROM deck WHERE key = ?", (base,)).fetchone():
-        return base
-    digest = hashlib.sha1(name.encode()).hexdigest()
-    for length in range(8, len(digest) + 1, 4):
-        key = f"{base}-{digest[:length]}"
-        if not db.execute("SELECT 1 FROM deck WHERE key = ?", (key,)).fetchone():
-            return key
-    raise StudyPlannerError(f"no free key for a deck named {name!r}")
 
 
 # --------------------------------------------------------------------- settings

@@ -52,6 +52,45 @@ class DeckCounts:
 
 
 @dataclass(frozen=True)
+class DeckRow:
+    """A deck as the deck list shows it: under its parent (A::B under A), its counts those of its whole
+    subtree (studying a deck studies its subdecks)."""
+
+    counts: DeckCounts
+    label: str  # the name under its parent ("B" for A::B)
+    depth: int
+
+
+def deck_tree(rows: list[DeckCounts]) -> list[DeckRow]:
+    """The decks in list order, each followed by its subdecks, with the subdecks' counts added in. The
+    rows are what Study all brings from each deck, so a parent's row is what its subtree brings."""
+    names = {row.name for row in rows}
+    children: dict[str, list[DeckCounts]] = {}
+    for row in rows:
+        parent = row.name.rpartition("::")[0]
+        while parent and parent not in names:  # a missing parent: hang it on the nearest one there is
+            parent = parent.rpartition("::")[0]
+        children.setdefault(parent, []).append(row)
+    out: list[DeckRow] = []
+
+    def place(row: DeckCounts, parent: str, depth: int) -> tuple[int, int, int, int]:
+        index = len(out)
+        out.append(DeckRow(row, row.name, depth))
+        sums = (row.total, row.new, row.learning, row.due)
+        for child in children.get(row.name, []):
+            below = place(child, row.name, depth + 1)
+            sums = (sums[0] + below[0], sums[1] + below[1], sums[2] + below[2], sums[3] + below[3])
+        label = row.name[len(parent) + 2 :] if parent else row.name
+        total, new, learning, due = sums
+        out[index] = DeckRow(replace(row, total=total, new=new, learning=learning, due=due), label, depth)
+        return sums
+
+    for row in children.get("", []):
+        place(row, "", 0)
+    return out
+
+
+@dataclass(frozen=True)
 class Pacing:
     """Which new cards a day brings, by their topics (tags); set by a layer above (a running study plan)."""
 
@@ -109,6 +148,13 @@ class StudyQueue:
             if name.casefold() in (deck.name.casefold(), deck.key.casefold()):
                 return deck
         raise UnknownDeck(name)
+
+    def subtree(self, deck_id: int) -> list[int]:
+        """The deck and its subdecks (A::B and A::B::C under A), in deck order."""
+        name = self.deck(deck_id).name + "::"
+        return [d for (d,) in self.db.execute(
+            "SELECT id FROM deck WHERE id = ? OR substr(name, 1, ?) = ? ORDER BY id", (deck_id, len(name), name)
+        )]  # fmt: skip
 
     def card(self, card_id: int) -> Card:
         row = self.db.execute(CARD_SELECT + " WHERE id = ?", (card_id,)).fetchone()
@@ -248,22 +294,29 @@ class StudyQueue:
         if deck_id is None:
             every = deck_counts if deck_counts is not None else self.deck_counts()
             return QueueCounts(sum(c.new for c in every), sum(c.learning for c in every), sum(c.due for c in every))
-        mine = [c for c in self.deck_counts(together=False) if c.deck_id == deck_id]
-        if not mine:
-            raise StudyPlannerError(f"no deck with id {deck_id}")
-        settings = self.settings()
-        done = self._done_today(self.today()).values()
-        new_left = max(0, settings.new_per_day - sum(d[0] for d in done))
-        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done))
-        return QueueCounts(min(mine[0].new, new_left), mine[0].learning, min(mine[0].due, due_left))
+        ids = set(self.subtree(deck_id))
+        mine = [c for c in self.deck_counts(together=False) if c.deck_id in ids]
+        settings, own = self.settings(), self.settings(deck_id)
+        done = self._done_today(self.today())
+        new_left = max(0, settings.new_per_day - sum(d[0] for d in done.values()))
+        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done.values()))
+        if len(ids) > 1:  # the deck's own limits hold for its whole subtree too
+            new_left = min(new_left, max(0, own.new_per_day - sum(done.get(d, (0, 0))[0] for d in ids)))
+            due_left = min(due_left, max(0, own.reviews_per_day - sum(done.get(d, (0, 0))[1] for d in ids)))
+        return QueueCounts(
+            min(sum(c.new for c in mine), new_left),
+            sum(c.learning for c in mine),
+            min(sum(c.due for c in mine), due_left),
+        )
 
     # ----------------------------------------------------------------- the next card
 
     def next_card(self, deck_id: int | None = None) -> Card | None:
-        """The card to study now: learning due now, then reviews due today, then new cards."""
+        """The card to study now: learning due now, then reviews due today, then new cards. A deck's
+        subdecks are studied with it."""
         today = self.today()
         now_ms = to_ms(self.clock.now())
-        scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
+        scope, args = self._scope(deck_id)
         row = self.db.execute(
             CARD_SELECT + f" WHERE queue = 1 AND due_ms <= ? {scope} ORDER BY due_ms LIMIT 1", (now_ms, *args)
         ).fetchone()
@@ -330,11 +383,20 @@ class StudyQueue:
                 return row
         return None
 
+    def _scope(self, deck_id: int | None) -> tuple[str, tuple[int, ...]]:
+        """SQL (and its parameters) for "in this deck or one of its subdecks"."""
+        if deck_id is None:
+            return "", ()
+        ids = tuple(self.subtree(deck_id))
+        return f"AND deck_id IN ({','.join('?' * len(ids))})", ids
+
     def _quotas(self, today: StudyDay, deck_id: int | None) -> dict[int, tuple[int, int]]:
         """Per deck in study order: new cards and reviews still allowed today."""
         done = self._done_today(today)
         deck_ids = (
-            [deck_id] if deck_id is not None else [r[0] for r in self.db.execute("SELECT id FROM deck ORDER BY id")]
+            self.subtree(deck_id)
+            if deck_id is not None
+            else [r[0] for r in self.db.execute("SELECT id FROM deck ORDER BY id")]
         )
         quotas = {}
         for d in deck_ids:
@@ -346,11 +408,16 @@ class StudyQueue:
             left_new = max(0, s.new_per_day - sum(v[0] for v in done.values()))
             left_reviews = max(0, s.reviews_per_day - sum(v[1] for v in done.values()))
             quotas = {d: (min(n, left_new), min(r, left_reviews)) for d, (n, r) in quotas.items()}
+        elif len(deck_ids) > 1:  # a deck studied with its subdecks: its own limits cap them all
+            s = self.settings(deck_id)
+            left_new = max(0, s.new_per_day - sum(done.get(d, (0, 0))[0] for d in deck_ids))
+            left_reviews = max(0, s.reviews_per_day - sum(done.get(d, (0, 0))[1] for d in deck_ids))
+            quotas = {d: (min(n, left_new), min(r, left_reviews)) for d, (n, r) in quotas.items()}
         return quotas
 
     def next_due(self, deck_id: int | None = None) -> datetime | None:
         """When the next card of a deck (or any deck) becomes due after today's are done."""
-        scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
+        scope, args = self._scope(deck_id)
         row = self.db.execute(
             f"SELECT min(due_ms) FROM card WHERE queue IN (1, 2) AND due_ms > ? {scope}",
             (to_ms(self.clock.now()), *args),

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from cards import backup, formats, ops, optimizer
 from cards.errors import StudyPlannerError
-from cards.queue import QueueCounts
+from cards.queue import QueueCounts, deck_tree
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
@@ -150,10 +150,11 @@ def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
         json.dump(rows, out, indent=2)
         out.write("\n")
         return 0
-    width = max([len(c.name) for c in counts] + [4])
+    listed = [("  " * row.depth + row.label, row.counts) for row in deck_tree(counts)]  # subdecks under their deck
+    width = max([len(label) for label, _ in listed] + [4])
     out.write(f"{'Deck':<{width}}  {'Total':>6}  {'New':>5}  {'Learn':>5}  {'Due':>5}\n")
-    for c in counts:
-        out.write(f"{c.name:<{width}}  {c.total:>6}  {c.new:>5}  {c.learning:>5}  {c.due:>5}\n")
+    for label, c in listed:
+        out.write(f"{label:<{width}}  {c.total:>6}  {c.new:>5}  {c.learning:>5}  {c.due:>5}\n")
     return 0
 
 

@@ -263,3 +263,35 @@ def test_the_three_today_numbers_agree_under_the_global_limit(store, clock):
         taken[card.deck_id] = taken.get(card.deck_id, 0) + 1
         ops.answer(store, card.id, 4)
     assert [taken.get(r.deck_id, 0) for r in rows] == [r.new for r in rows]  # the rows were right
+
+
+def test_a_deck_is_studied_with_its_subdecks_and_listed_above_them(store):
+    """A::B decks (most Anki decks): the parents are made, each deck is listed under its parent with its
+    subtree's counts, studying a parent studies its subdecks under the parent's limits too, and deleting
+    it takes them along (undoably)."""
+    from cards.queue import deck_tree
+
+    vocab = add_deck_with_cards(store, "Lang::Japanese::Vocab", 3)
+    grammar = add_deck_with_cards(store, "Lang::Japanese::Grammar", 2)
+    names = [d.name for d in store.decks()]
+    assert "Lang" in names and "Lang::Japanese" in names  # made, as Anki makes them
+    lang = store.deck_by_name("Lang").id
+    rows = {row.counts.name: row for row in deck_tree(store.deck_counts())}
+    assert [(rows[n].label, rows[n].depth) for n in ("Lang", "Lang::Japanese", "Lang::Japanese::Vocab")] == [
+        ("Lang", 0), ("Japanese", 1), ("Vocab", 2)
+    ]
+    assert rows["Lang"].counts.total == 5 and rows["Lang"].counts.new == 5
+    order = [row.counts.name for row in deck_tree(store.deck_counts())]
+    assert order.index("Lang") < order.index("Lang::Japanese") < order.index("Lang::Japanese::Vocab")
+    assert store.next_card(lang).deck_id == vocab and store.queue_counts(lang).new == 5
+    ops.set_deck_overrides(store, lang, new_per_day=4)  # the parent's limit holds for the whole subtree
+    assert store.queue_counts(lang).new == 4
+    seen = set()
+    while (card := store.next_card(lang)) is not None:
+        seen.add(card.deck_id)
+        ops.answer(store, card.id, 4)
+    assert seen == {vocab, grammar} and len(review_rows(store)) == 4
+    assert ops.delete_deck(store, lang).value == 5
+    assert not [d for d in store.decks() if d.name.startswith("Lang")]
+    ops.undo(store)
+    assert len(store.cards(vocab)) == 3

@@ -801,3 +801,19 @@ def test_study_ahead_from_the_calendar_lists_topics_with_their_new_cards(window,
     window.calendar.study_ahead()
     assert offered[-1] == "attention: 1 new card"
     assert store.queue_counts().new == before + 1
+
+
+def test_subdecks_are_listed_under_their_deck_and_studied_with_it(window, qtbot, store):
+    from tests.conftest import add_deck_with_cards
+
+    add_deck_with_cards(store, "Lang::Japanese::Vocab", 2)
+    window.show_screen("Today")
+    model = window.today.model
+    shown = [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+    assert shown[-3:] == ["Lang", "    Japanese", "        Vocab"]
+    lang_row = shown.index("Lang")
+    assert model.data(model.index(lang_row, 1)) == 2  # the subtree's new cards
+    window.today.table.selectRow(lang_row)
+    window.today.study_deck.click()
+    qtbot.waitUntil(lambda: window.review.card is not None)
+    assert window.review.card.question.startswith("Lang::Japanese::Vocab question")

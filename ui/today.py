@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from cards import ops
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
-from cards.queue import DeckCounts, QueueCounts
+from cards.queue import DeckCounts, DeckRow, QueueCounts, deck_tree
 from cards.stats import streak_days, study_minutes
 from cards.store import Store
 from planner import plans
@@ -44,12 +44,14 @@ class DeckTableModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.decks: list[DeckCounts] = []
+        self.decks: list[DeckCounts] = []  # in list order, a deck's counts those of its subtree
+        self.rows: list[DeckRow] = []
         self.colors: Colors = LIGHT
 
     def set_decks(self, decks: list[DeckCounts]) -> None:
         self.beginResetModel()
-        self.decks = decks
+        self.rows = deck_tree(decks)
+        self.decks = [row.counts for row in self.rows]
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
@@ -68,12 +70,13 @@ class DeckTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        deck, column = self.decks[index.row()], index.column()
-        values = (deck.name, deck.new, deck.learning, deck.due)
+        row, column = self.rows[index.row()], index.column()
+        deck = row.counts
+        values = ("    " * row.depth + row.label, deck.new, deck.learning, deck.due)
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return f"{deck.total} cards in all"
+            return f"{deck.name}: {deck.total} cards in all"
         if role == Qt.ItemDataRole.TextAlignmentRole and column:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column:
@@ -249,11 +252,13 @@ class TodayScreen(QWidget):
         if deck_id is None:
             return
         deck = next(d for d in self.model.decks if d.deck_id == deck_id)
+        below = len(self.store.subtree(deck_id)) - 1
+        subdecks = f" and its {below} subdeck{'s' if below != 1 else ''}" if below else ""
         answer = QMessageBox.question(
             self,
             "Delete deck",
-            f"Delete {deck.name} with its {deck.total} card{'s' if deck.total != 1 else ''} and their review "
-            "history? Edit > Undo (Ctrl+Z) brings them back.",
+            f"Delete {deck.name}{subdecks} with its {deck.total} card{'s' if deck.total != 1 else ''} and their "
+            "review history? Edit > Undo (Ctrl+Z) brings them back.",
         )
         if answer == QMessageBox.StandardButton.Yes:
             ops.delete_deck(self.store, deck_id)

@@ -21,8 +21,7 @@ from ..changes import Changes, OpResult
 from ..deckfile import DeckCard, DeckFile, derived_key, parse_deck_bytes, write_deck
 from ..errors import FileFormatError, StudyPlannerError
 from ..history import PastAnswer, append_history
-from ..loading import LoadSummary, upsert_deck
-from ..ops import new_deck_key
+from ..loading import LoadSummary, new_deck_key, upsert_deck
 from ..rows import Deck
 from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from ..scheduling import QUEUE_SUSPENDED
