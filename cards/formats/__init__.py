@@ -412,11 +412,15 @@ def _deck_key(store: Store, name: str) -> str:
     return row[0] if row else new_deck_key(store.db, name)
 
 
+# What Markdown would read differently from HTML: marks, a line break, a line starting like a list.
+_MARKDOWN_WOULD_CHANGE = re.compile(r"[\\`*_#|<>\[\]~&]|\n|^\s*(?:[-+]|\d+[.)])\s")
+
+
 def _anki_html(text: str) -> str:
     """An Anki card's side, which is HTML (a "#" or "1." in it is text, and whitespace collapses), kept as a
-    block of HTML that our Markdown passes through untouched."""
+    block of HTML that our Markdown passes through untouched (plain words go in as they are)."""
     text = _clean(text)
-    return f'<div class="anki">\n{text}\n</div>' if text else ""
+    return f'<div class="anki">\n{text}\n</div>' if _MARKDOWN_WOULD_CHANGE.search(text) else text
 
 
 def _clean(text: str) -> str:

@@ -283,8 +283,11 @@ class _Reader:
                 shown.update(values)  # a real field wins over a special one of the same name
             cloze = ord_ + 1 if notetype.cloze else None
             try:
-                question = shown_html(render(template[1], shown, QUESTION, cloze), notetype.hidden).strip()
-                answer = shown_html(answer_without_front(template[2], shown, cloze), notetype.hidden)
+                question = render(template[1], shown, QUESTION, cloze).strip()
+                answer = answer_without_front(template[2], shown, cloze)
+                if notetype.hidden or "style" in question or "style" in answer:  # the common case skips this
+                    question = shown_html(question, notetype.hidden).strip()
+                    answer = shown_html(answer, notetype.hidden)
             except TemplateError as exc:
                 self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
                 continue
