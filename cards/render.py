@@ -207,3 +207,8 @@ def to_terminal_text(markdown_text: str) -> str:
         line = _LINK.sub(r"\1 (\2)", line)
         out.append(line.replace("$$", ""))
     return "\n".join(out).strip()
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A card side as one line of text, for a list (an Anki card's HTML without its tags)."""
+    return " ".join(to_terminal_text(text[: limit * 20]).split())[:limit]

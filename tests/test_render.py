@@ -31,3 +31,13 @@ def test_an_anki_card_reads_as_text_in_the_terminal():
     card += "<ul><li>one</li><li>two</li></ul></div>"
     assert to_terminal_text(card) == "Capital of France?\nThink & answer\n- one\n- two"
     assert to_terminal_text("**Bold** stays *Markdown*") == "Bold stays *Markdown*"
+
+
+def test_a_card_side_in_a_list_is_its_text():
+    """Browse and the import preview showed an Anki card's HTML, wrapper and entities included."""
+    from cards.render import one_line
+
+    assert one_line('<div class="anki">\n2. Any of <b>these</b> &amp; more<br>second line\n</div>') == (
+        "2. Any of these & more second line"
+    )
+    assert one_line("What does `x.view()` need?") == "What does `x.view()` need?"

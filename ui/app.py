@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import sys
+import time
 import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from cards.errors import StudyPlannerError
 from cards.store import Store, default_path
@@ -33,7 +34,7 @@ def run(db: str | None = None) -> int:
         _wake_first_window(path)
         QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
         return 0
-    upgrading: list[QProgressDialog] = []
+    upgrading: list[QLabel] = []
     try:
         store = open_store(path, progress=lambda text: upgrading.append(_busy(text)))
     except StudyPlannerError as exc:
@@ -58,16 +59,19 @@ def run(db: str | None = None) -> int:
         lock.unlock()
 
 
-def _busy(text: str) -> QProgressDialog:
-    """A window that says what the seconds before the main window are spent on (an upgrade of the store)."""
-    dialog = QProgressDialog(text, "", 0, 0)
-    dialog.setWindowTitle("Study Planner")
-    dialog.setCancelButton(None)
-    dialog.setMinimumDuration(0)
-    dialog.show()
-    for _ in range(3):  # paint it before the upgrade holds the thread
+def _busy(text: str) -> QLabel:
+    """A window that says what the seconds before the main window are spent on (an upgrade of the store).
+    A message, not a bar: nothing could move it while the upgrade holds the thread."""
+    notice = QLabel(text)
+    notice.setWindowTitle("Study Planner")
+    notice.setMargin(24)
+    notice.show()
+    deadline = time.monotonic() + 0.3  # until the window manager has shown it and it is painted
+    while time.monotonic() < deadline:
         QApplication.processEvents()
-    return dialog
+        time.sleep(0.01)
+    notice.repaint()
+    return notice
 
 
 def open_window(store: Store) -> MainWindow | None:

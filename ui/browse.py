@@ -30,6 +30,7 @@ from cards import browse, ops
 from cards.browse import BrowseRow, CardQuery
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
+from cards.render import one_line
 from cards.store import Store
 
 from .card_dialog import CardDialog
@@ -89,7 +90,7 @@ class CardTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(r, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == "question":
-            return r.question[:500]
+            return one_line(r.question, 500)
         if role == Qt.ItemDataRole.ForegroundRole and (r.suspended or r.state == "buried"):
             return QColor(self.colors.muted)
         return None
@@ -97,7 +98,7 @@ class CardTableModel(QAbstractTableModel):
 
 def _display(r: BrowseRow, column: str) -> str:
     if column == "question":
-        return " ".join(r.question.split())[:200]
+        return one_line(r.question)
     if column == "due":
         if r.due_ms is None:
             return "new"

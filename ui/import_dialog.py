@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cards import formats
+from cards.render import one_line
 from cards.store import Store
 
 from .workers import StoreWorker, Task
@@ -150,8 +151,8 @@ class ImportDialog(QDialog):
         self.table.setRowCount(len(preview.cards))
         for row, card in enumerate(preview.cards):
             for column, text in enumerate((card.question, card.answer, " ".join(card.tags))):
-                item = QTableWidgetItem(" ".join(text.split())[:300])
-                item.setToolTip(text[:1000])
+                item = QTableWidgetItem(one_line(text, 300))
+                item.setToolTip(one_line(text, 1000))
                 self.table.setItem(row, column, item)
         if preview.kind == "apkg" and len(preview.decks) > 1:
             self.deck_name.setText("")
