@@ -235,8 +235,8 @@ def _import_apkg(
         by_deck.setdefault(deck or card.deck, []).append(card)
     # A note that went from here to Anki and back keeps the key it had here (its guid is made from it).
     ours = {note_guid(key): key for (key,) in store.db.execute("SELECT key FROM card")}
-    for card in package.cards:
-        if card.key == f"anki-{card.guid}-0" and card.guid in ours:
+    for card in package.cards if ours else ():
+        if card.guid in ours and card.key == f"anki-{card.guid}-0":
             card.key = ours[card.guid]
     results, reviews = [], 0
     progress(f"Writing {len(package.cards):,} cards…")
@@ -412,15 +412,17 @@ def _deck_key(store: Store, name: str) -> str:
     return row[0] if row else new_deck_key(store.db, name)
 
 
-# What Markdown would read differently from HTML: marks, a line break, a line starting like a list.
-_MARKDOWN_WOULD_CHANGE = re.compile(r"[\\`*_#|<>\[\]~&]|\n|^\s*(?:[-+]|\d+[.)])\s")
+# What Markdown would read differently from HTML: its marks or a line break anywhere, a list's start.
+_MARKDOWN_MARK = re.compile(r"[\\`*_#|<>\[\]~&\n]")  # one character class: a fast scan
+_LIST_START = re.compile(r"\s*(?:[-+]|\d+[.)])\s")
 
 
 def _anki_html(text: str) -> str:
     """An Anki card's side, which is HTML (a "#" or "1." in it is text, and whitespace collapses), kept as a
     block of HTML that our Markdown passes through untouched (plain words go in as they are)."""
     text = _clean(text)
-    return f'<div class="anki">\n{text}\n</div>' if _MARKDOWN_WOULD_CHANGE.search(text) else text
+    changed = _MARKDOWN_MARK.search(text) or _LIST_START.match(text)
+    return f'<div class="anki">\n{text}\n</div>' if changed else text
 
 
 def _clean(text: str) -> str:

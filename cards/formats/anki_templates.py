@@ -116,7 +116,10 @@ def field_names(template: str) -> frozenset[str]:
 
 def render(template: str, fields: Mapping[str, str], side: str, cloze: int | None = None, front_side: str = "") -> str:
     """One side of a card. cloze is the active cloze number (card ord + 1) for cloze note types."""
-    return _render_nodes(parse(template), fields, side, cloze, front_side)  # parse's nodes are never changed
+    nodes = parse(template)  # parse's nodes are never changed
+    if len(nodes) == 1 and isinstance(nodes[0], _Field) and not nodes[0].filters and nodes[0].name != "FrontSide":
+        return fields.get(nodes[0].name, "")  # "{{Front}}", most templates' question: a package's hot path
+    return _render_nodes(nodes, fields, side, cloze, front_side)
 
 
 def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None = None) -> str:
@@ -125,11 +128,30 @@ def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None
     We show the question above the answer ourselves, so Anki's usual back side
     (front, rule, back) would show the front twice.
     """
+    nodes = parse(afmt)
+    if _plain_back(nodes):  # "{{FrontSide}}<hr id=answer>{{Back}}": the back field is the answer
+        return fields.get(nodes[2].name, "").strip()  # type: ignore[union-attr]
     text = render(afmt, fields, ANSWER, cloze, front_side="")
     rule = _LEADING_RULE.match(text)
     if rule and _ANSWER_ID.search(rule.group(1)):
         text = text[rule.end() :]
     return text.strip()
+
+
+@lru_cache(maxsize=256)
+def _plain_back_text(text: str) -> bool:
+    rule = _LEADING_RULE.match(text)
+    return bool(rule) and rule.end() == len(text) and bool(_ANSWER_ID.search(rule.group(1)))  # type: ignore[union-attr]
+
+
+def _plain_back(nodes: list[str | _Field | _Section]) -> bool:
+    """Whether a back template is Anki's usual {{FrontSide}}, the answer rule and one plain field."""
+    return (
+        len(nodes) == 3
+        and isinstance(nodes[0], _Field) and nodes[0].name == "FrontSide" and not nodes[0].filters
+        and isinstance(nodes[1], str) and _plain_back_text(nodes[1])
+        and isinstance(nodes[2], _Field) and not nodes[2].filters and nodes[2].name != "FrontSide"
+    )  # fmt: skip
 
 
 def _render_nodes(

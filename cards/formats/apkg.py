@@ -76,9 +76,15 @@ class AnkiCard:
     tags: list[str]
     guid: str
     reviews: list[AnkiReview]
-    record: str  # "note 1687212 card 2", for messages
+    note_id: int
+    card_number: int  # 1, 2...: the template's, or the cloze's
     queue: int = 0  # Anki's: -1 suspended, -2/-3 buried, 0 new, 1/3 learning, 2 review
     due_ms: int | None = None  # when Anki has it due next (a learning card's instant, a review's day start)
+
+    @property
+    def record(self) -> str:
+        """"note 1687212 card 2", for messages."""
+        return f"note {self.note_id} card {self.card_number}"
 
 
 @dataclass
@@ -258,21 +264,21 @@ class _Reader:
         special: dict[tuple[str, str, str], bool] = {}  # per template: does it name a field Anki fills in?
         keys: set[str] = set()
         for nid, ord_, card_id, did, odid, guid, mid, tags, flds, kind, queue, due in rows:
-            record = f"note {nid} card {ord_ + 1}"
             notetype = notetypes.get(mid)
             if notetype is None:
-                self.skipped.append(f"{record}: its note type ({mid}) is not in the package")
+                self.skipped.append(f"note {nid} card {ord_ + 1}: its note type ({mid}) is not in the package")
                 continue
             template = notetype.templates.get(0 if notetype.cloze else ord_)
             if template is None:
-                self.skipped.append(f"{record}: note type {notetype.name!r} has no card type {ord_ + 1}")
+                problem = f"note type {notetype.name!r} has no card type {ord_ + 1}"
+                self.skipped.append(f"note {nid} card {ord_ + 1}: {problem}")
                 continue
             deck = decks.get(odid or did) or decks.get(did) or "Default"  # odid: home deck of a filtered card
             tag_list = str(tags).split()
             if nid != note_id:
                 note_id, values = nid, self.note_fields(nid, notetype, str(flds))
             if isinstance(values, str):  # the note's fields are unusable: each of its cards says why
-                self.skipped.append(f"{record}: {values}")
+                self.skipped.append(f"note {nid} card {ord_ + 1}: {values}")
                 continue
             shown = values
             if template not in special:
@@ -289,15 +295,16 @@ class _Reader:
                     question = shown_html(question, notetype.hidden).strip()
                     answer = shown_html(answer, notetype.hidden)
             except TemplateError as exc:
-                self.skipped.append(f"{record}: card type {template[0]!r} of note type {notetype.name!r}: {exc}")
+                problem = f"card type {template[0]!r} of note type {notetype.name!r}: {exc}"
+                self.skipped.append(f"note {nid} card {ord_ + 1}: {problem}")
                 continue
-            due_ms = self.due_ms(kind, queue, due, crt)
+            due_ms = None if kind == 0 else self.due_ms(kind, queue, due, crt)
             key = f"anki-{guid}-{ord_}"
             if key in keys:  # two notes of one guid (a hand-made package): both come in, as in Anki
                 key = f"{key}-{nid}"
             keys.add(key)
             cards.append(AnkiCard(key, deck, question, answer, tag_list, str(guid),
-                                  reviews.get(card_id, []), record, int(queue), due_ms))  # fmt: skip
+                                  reviews.get(card_id, []), nid, ord_ + 1, queue, due_ms))  # fmt: skip
         return cards
 
     def note_fields(self, nid: int, notetype: _Notetype, flds: str) -> dict[str, str] | str:
