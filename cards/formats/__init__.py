@@ -412,9 +412,10 @@ def _deck_key(store: Store, name: str) -> str:
     return row[0] if row else new_deck_key(store.db, name)
 
 
-# What Markdown would read differently from HTML: its marks or a line break anywhere, a list's start.
-_MARKDOWN_MARK = re.compile(r"[\\`*_#|<>\[\]~&\n]")  # one character class: a fast scan
-_LIST_START = re.compile(r"\s*(?:[-+]|\d+[.)])\s")
+# What Markdown would read differently from HTML: its marks or a line break anywhere (one character
+# class: a fast scan), or a heading, quote, table or list at the start of the (single) line.
+_MARKDOWN_MARK = re.compile(r"[\\`*_<\[\]~\n]")
+_LIST_START = re.compile(r"\s*(?:[-+#>|]|\d+[.)])")
 
 
 def _anki_html(text: str) -> str:
@@ -430,7 +431,7 @@ def _clean(text: str) -> str:
     (which means nothing in HTML, and makes Markdown show a line indented four spaces as code: every
     card of an indented Anki template came out as its source); plain text stays as it is."""
     text = text.strip()
-    if not _LOOKS_LIKE_HTML.search(text):
+    if "<" not in text or not _LOOKS_LIKE_HTML.search(text):
         return text
     text = nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None)
     if "<pre" not in text:

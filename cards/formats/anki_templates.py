@@ -128,9 +128,9 @@ def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None
     We show the question above the answer ourselves, so Anki's usual back side
     (front, rule, back) would show the front twice.
     """
-    nodes = parse(afmt)
-    if _plain_back(nodes):  # "{{FrontSide}}<hr id=answer>{{Back}}": the back field is the answer
-        return fields.get(nodes[2].name, "").strip()  # type: ignore[union-attr]
+    answer_field = _plain_back_field(afmt)
+    if answer_field is not None:  # "{{FrontSide}}<hr id=answer>{{Back}}": the back field is the answer
+        return fields.get(answer_field, "").strip()
     text = render(afmt, fields, ANSWER, cloze, front_side="")
     rule = _LEADING_RULE.match(text)
     if rule and _ANSWER_ID.search(rule.group(1)):
@@ -138,20 +138,23 @@ def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None
     return text.strip()
 
 
-@lru_cache(maxsize=256)
 def _plain_back_text(text: str) -> bool:
     rule = _LEADING_RULE.match(text)
-    return bool(rule) and rule.end() == len(text) and bool(_ANSWER_ID.search(rule.group(1)))  # type: ignore[union-attr]
+    return rule is not None and rule.end() == len(text) and _ANSWER_ID.search(rule.group(1)) is not None
 
 
-def _plain_back(nodes: list[str | _Field | _Section]) -> bool:
-    """Whether a back template is Anki's usual {{FrontSide}}, the answer rule and one plain field."""
-    return (
+@lru_cache(maxsize=256)
+def _plain_back_field(afmt: str) -> str | None:
+    """The field of a back template that is Anki's usual {{FrontSide}}, the answer rule and one plain
+    field (None for any other)."""
+    nodes = parse(afmt)
+    plain = (
         len(nodes) == 3
         and isinstance(nodes[0], _Field) and nodes[0].name == "FrontSide" and not nodes[0].filters
         and isinstance(nodes[1], str) and _plain_back_text(nodes[1])
         and isinstance(nodes[2], _Field) and not nodes[2].filters and nodes[2].name != "FrontSide"
     )  # fmt: skip
+    return nodes[2].name if plain and isinstance(nodes[2], _Field) else None
 
 
 def _render_nodes(
