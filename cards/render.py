@@ -9,6 +9,7 @@ document, so nothing is ever fetched from a URL. What mathtext cannot typeset (a
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import io
@@ -212,3 +213,27 @@ def to_terminal_text(markdown_text: str) -> str:
 def one_line(text: str, limit: int = 200) -> str:
     """A card side as one line of text, for a list (an Anki card's HTML without its tags)."""
     return " ".join(to_terminal_text(text[: limit * 20]).split())[:limit]
+
+
+# Where a card asks for its answer to be typed (Anki's {{type:Field}}): the review shows a box there.
+TYPE_MARK = '<span class="type-answer"></span>'
+
+
+def asks_to_type(question: str) -> bool:
+    return TYPE_MARK in question
+
+
+def typed_answer_html(typed: str, expected: str, right: str = "#15803d", wrong: str = "#dc2626") -> str:
+    """Anki's check of a typed answer, for the answer side: what was typed, right letters in the `right`
+    colour and wrong ones in `wrong`, and the expected answer below when they differ."""
+    want = one_line(expected, 1000)
+    got = " ".join(typed.split())
+    if got == want:
+        return f'<p><span style="color: {right}">✓ {html.escape(got)}</span></p>\n\n'
+    shown = []
+    for kind, start, end, _, _ in difflib.SequenceMatcher(None, got, want, autojunk=False).get_opcodes():
+        if start < end:
+            color = right if kind == "equal" else wrong
+            shown.append(f'<span style="color: {color}">{html.escape(got[start:end])}</span>')
+    typed_part = "".join(shown) or f'<span style="color: {wrong}">(nothing typed)</span>'
+    return f"<p>✗ {typed_part}<br>Expected: <b>{html.escape(want)}</b></p>\n\n"

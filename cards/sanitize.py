@@ -9,7 +9,7 @@ ALLOWED_TAGS = {
     "th", "td", "a", "img", "sub", "sup", "dl", "dt", "dd",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "span": {"style"}, "div": {"style", "class"}, "pre": {"style"}, "code": {"class"},
+    "span": {"style", "class"}, "div": {"style", "class"}, "pre": {"style"}, "code": {"class"},
     "td": {"align", "style"}, "th": {"align", "style"}, "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height", "class"}, "ol": {"start"},
 }  # fmt: skip

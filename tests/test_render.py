@@ -41,3 +41,15 @@ def test_a_card_side_in_a_list_is_its_text():
         "2. Any of these & more second line"
     )
     assert one_line("What does `x.view()` need?") == "What does `x.view()` need?"
+
+
+def test_a_typed_answer_is_checked_letter_by_letter():
+    from cards.render import typed_answer_html
+
+    assert typed_answer_html(" Paris ", '<div class="anki">\nParis\n</div>', "green", "red").startswith(
+        '<p><span style="color: green">✓ Paris'
+    )
+    wrong = typed_answer_html("Pariz", "Paris", "green", "red")
+    assert '<span style="color: green">Pari</span><span style="color: red">z</span>' in wrong
+    assert "Expected: <b>Paris</b>" in wrong
+    assert "(nothing typed)" in typed_answer_html("", "Paris")

@@ -817,3 +817,29 @@ def test_subdecks_are_listed_under_their_deck_and_studied_with_it(window, qtbot,
     window.today.study_deck.click()
     qtbot.waitUntil(lambda: window.review.card is not None)
     assert window.review.card.question.startswith("Lang::Japanese::Vocab question")
+
+
+def test_a_type_in_card_checks_the_typed_answer(window, qtbot, store):
+    """Anki's "type in the answer" cards: a box under the question takes the answer (digits and Space go
+    into it, not to the rating keys); Enter turns the card over and shows what was right and wrong."""
+    from cards.render import TYPE_MARK
+
+    deck = ops.add_deck(store, "Capitals").value
+    ops.add_card(store, deck.id, "Capital of France? " + TYPE_MARK, "Paris")
+    ops.add_card(store, deck.id, "Capital of Italy? " + TYPE_MARK, "Rome")
+    window.start_review(deck.id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None and review.typed.isVisible())
+    assert review.typed.hasFocus() or QApplication.focusWidget() is review.typed
+    qtbot.keyClicks(review.typed, "Paris 2")  # a digit and a space: typed, not a rating
+    assert review.typed.text() == "Paris 2" and not review.answer_shown
+    review.typed.clear()
+    qtbot.keyClicks(review.typed, "Pariz")
+    qtbot.keyClick(review.typed, Qt.Key.Key_Return)
+    assert review.answer_shown and "Expected: Paris" in review.view.toPlainText()
+    review.rate(1)
+    qtbot.waitUntil(lambda: review.card is not None and not review.answer_shown)
+    expected = "Rome" if "Italy" in review.card.question else "Paris"
+    qtbot.keyClicks(review.typed, expected)
+    qtbot.keyClick(review.typed, Qt.Key.Key_Return)
+    assert f"✓ {expected}" in review.view.toPlainText()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from cards.errors import StudyPlannerError
 from cards.queue import QueueCounts
+from cards.render import asks_to_type, typed_answer_html
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
@@ -64,6 +66,10 @@ class ReviewScreen(QWidget):
         top.addWidget(self.counts_label)
 
         self.view = CardView(media=store.media)
+        self.typed = QLineEdit()  # for a card that asks for its answer to be typed (Anki's type-in cards)
+        self.typed.setPlaceholderText("Type the answer, then Enter")
+        self.typed.returnPressed.connect(self.reveal)
+        self.typed.hide()
         self.show_button = QPushButton("Show answer   (Space)")
         self.show_button.setObjectName("primary")
         self.show_button.clicked.connect(self.reveal)
@@ -96,6 +102,7 @@ class ReviewScreen(QWidget):
         study.setContentsMargins(28, 18, 28, 18)
         study.addLayout(top)
         study.addWidget(self.view, 1)
+        study.addWidget(self.typed)
         study.addWidget(self.bottom)
 
         self.done_title = QLabel()
@@ -213,10 +220,24 @@ class ReviewScreen(QWidget):
         self.pages.setCurrentWidget(self.study_page)
         self.view.show_markdown(card.question)
         self.bottom.setCurrentIndex(0)
-        self.show_button.setFocus()
+        self.typed.clear()
+        self.typed.setEnabled(True)
+        self.typed.setVisible(asks_to_type(card.question))
+        (self.typed if self.typed.isVisible() else self.show_button).setFocus()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().focusInEvent(event)
+        if self.typed.isVisible() and self.typed.isEnabled():  # the screen given focus: the answer box takes it
+            self.typed.setFocus()
 
     def show_answer(self, card: Card, intervals: dict[int, timedelta]) -> None:
-        self.view.show_markdown(card.question + ANSWER_RULE + card.answer)
+        checked = (
+            typed_answer_html(self.typed.text(), card.answer, self.colors.good, self.colors.again)
+            if self.typed.isVisible()
+            else ""
+        )
+        self.typed.setEnabled(False)  # the answer is out: the typed text stays, for the record
+        self.view.show_markdown(card.question + ANSWER_RULE + checked + card.answer)
         for rating, delta in intervals.items():
             self.rating_buttons[rating].setText(f"{RATING_NAMES[rating]}\n{format_interval(delta)}")
             self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")

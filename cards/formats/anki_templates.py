@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from ..render import TYPE_MARK
+
 # Field values come from untrusted packages and may be a million characters long, so every
 # pattern here stays linear: no lazy ".*?" that could rescan the rest of the text from each start.
 _TAG = re.compile(r"\{\{([^{}]*)\}\}")
@@ -178,7 +180,7 @@ def _render_nodes(
 def _apply_filters(value: str, filters: list[str], side: str, cloze: int | None) -> str:
     if "type" in filters:  # a box to type the answer in: the back shows the answer it expects
         if side == QUESTION:
-            return ""
+            return TYPE_MARK  # where the review shows the box
         if "cloze" in filters and cloze is not None:
             return ", ".join(_active_texts(_parse_cloze(value), cloze))
         return value
