@@ -242,6 +242,7 @@ class TerminalView:
         self.out = out
         self.text = to_terminal_text
         self.summary: ReviewSummary | None = None
+        self.typed: str | None = None  # the answer typed to a card that asks for it
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -251,9 +252,16 @@ class TerminalView:
         self.say(f"\n--- new {counts.new} · learning {counts.learning} · due {counts.due} ---")
 
     def show_question(self, card: Card) -> None:
-        self.say(self.text(card.question))
+        from cards.render import asks_to_type
+
+        self.typed = None
+        self.say(self.text(card.question) + ("\n(type the answer, then Enter)" if asks_to_type(card.question) else ""))
 
     def show_answer(self, card: Card, intervals: dict[int, timedelta]) -> None:
+        from cards.render import asks_to_type, typed_answer_html
+
+        if asks_to_type(card.question):
+            self.say("\n" + self.text(typed_answer_html(self.typed or "", card.answer)))
         self.say("\n" + self.text(card.answer) + "\n")
         self.say("   ".join(f"{r} {RATING_NAMES[r]} ({format_interval(intervals[r])})" for r in range(1, 5)))
 
@@ -278,7 +286,11 @@ def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextI
         command = line.strip().lower()
         if not line or command == "q":
             break
-        if command in ("1", "2", "3", "4"):
+        card = session.card
+        if card is not None and not session.answer_shown and command not in keys and _asks_to_type(card.question):
+            view.typed = line.strip()  # a type-in card: the line is the answer
+            session.reveal()
+        elif command in ("1", "2", "3", "4"):
             session.rate(int(command))
         elif command in keys:
             keys[command]()
@@ -288,6 +300,12 @@ def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextI
                 _end_review(view, session)
                 return 1
     return _end_review(view, session)
+
+
+def _asks_to_type(question: str) -> bool:
+    from cards.render import asks_to_type
+
+    return asks_to_type(question)
 
 
 def _end_review(view: TerminalView, session: ReviewSession) -> int:

@@ -281,3 +281,19 @@ def test_plan_ahead(db):
     assert result.returncode == 0 and "The cards of attention come from today on" in result.stdout
     assert json.loads(run("--db", str(db), "decks", "--json").stdout)[0]["new"] == before + 1
     expect_clean_failure(run("--db", str(db), "plan", "ahead", "cooking"), "no later topic of a running plan")
+
+
+def test_review_in_the_terminal_checks_a_typed_answer(tmp_path):
+    from cards import ops
+    from cards.render import TYPE_MARK
+
+    path = tmp_path / "typed.db"
+    store = Store.open(path, load_builtin=False)
+    deck = ops.add_deck(store, "Capitals").value
+    ops.add_card(store, deck.id, "Capital of France? " + TYPE_MARK, "Paris")
+    store.close()
+    result = run("--db", str(path), "review", stdin="Pariz\n1\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "(type the answer, then Enter)" in result.stdout
+    assert "✗ Pariz" in result.stdout and "Expected: Paris" in result.stdout
+    assert result.stdout.rstrip().endswith("Reviewed 1 card.")
