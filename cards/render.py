@@ -237,3 +237,14 @@ def typed_answer_html(typed: str, expected: str, right: str = "#15803d", wrong: 
             shown.append(f'<span style="color: {color}">{html.escape(got[start:end])}</span>')
     typed_part = "".join(shown) or f'<span style="color: {wrong}">(nothing typed)</span>'
     return f"<p>✗ {typed_part}<br>Expected: <b>{html.escape(want)}</b></p>\n\n"
+
+
+# An answer that replaces its question when shown (an Anki back template without {{FrontSide}}, such as
+# Image Occlusion's, which repeats the picture with the mask lifted).
+ANSWER_ALONE = '<span class="answer-alone"></span>'
+ANSWER_RULE = "\n\n<hr>\n\n"
+
+
+def answer_side(question: str, answer: str) -> str:
+    """What the answer side shows: the question, a rule and the answer; or the answer alone."""
+    return answer if ANSWER_ALONE in answer else question + ANSWER_RULE + answer

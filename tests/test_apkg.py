@@ -17,7 +17,7 @@ from cards.errors import FileFormatError
 from cards.formats import apkg
 from cards.formats.anki_templates import ANSWER, QUESTION, answer_without_front, render, render_cloze, strip_html
 from cards.formats.apkg import AnkiReview, ExportCard, read_apkg, write_apkg
-from cards.render import TYPE_MARK
+from cards.render import ANSWER_ALONE, TYPE_MARK
 
 anki_collection = pytest.importorskip("anki.collection")
 Collection = anki_collection.Collection
@@ -93,8 +93,9 @@ def test_reads_what_anki_exports(anki_export, legacy):
 
     first = by_question["[optimizer] keeps two moments"]
     second = by_question["Adam keeps [...] moments"]
-    assert first.answer.startswith("<b>Adam</b> keeps two moments") and "Kingma 2014" in first.answer
-    assert second.answer.startswith("Adam keeps <b>two</b> moments")
+    # A cloze's back has no {{FrontSide}}: it replaces the question when shown, as in Anki.
+    assert first.answer.startswith(ANSWER_ALONE + "<b>Adam</b> keeps two moments") and "Kingma 2014" in first.answer
+    assert second.answer.startswith(ANSWER_ALONE + "Adam keeps <b>two</b> moments")
     assert (first.key[-2:], second.key[-2:]) == ("-0", "-1")
 
     assert by_question['<img src="cat.png">'].answer == "a cat"
@@ -327,7 +328,7 @@ def test_templates_naming_anki_special_fields(tmp_path):
         col.close()
     (card,) = read_apkg(path).cards
     assert card.question == "Softmax? <i>Maths</i>"
-    assert card.answer == "Normalised exponentials (maths; Card 1)"
+    assert card.answer == ANSWER_ALONE + "Normalised exponentials (maths; Card 1)"  # its back has no FrontSide
 
 
 def test_two_decks_pictures_of_one_name_both_stay(tmp_path, store):
@@ -548,3 +549,47 @@ def test_what_anki_hides_on_a_card_is_not_shown(tmp_path, store, legacy):
     (card,) = store.cards(store.deck_by_name("Hidden").id)
     assert "向量" in card.question and "vector" not in card.question and "xiàng" not in card.question
     assert "vector" in card.answer
+
+
+def test_image_occlusion_cards_show_their_masks(tmp_path, store):
+    """Anki draws the masks with a script; here they are drawn into each card's pictures at import: the
+    shape to recall red on the question, the others yellow (hide all, guess one), revealed on the answer."""
+    import io as io_module
+    import re as re_module
+
+    from PIL import Image
+
+    from cards.formats import import_file
+
+    picture = io_module.BytesIO()
+    Image.new("RGB", (100, 100), "white").save(picture, format="PNG")
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        name = col.media.write_data("parts.png", picture.getvalue())
+        note = col.new_note(col.models.by_name("Image Occlusion"))
+        note["Occlusion"] = ("{{c1::image-occlusion:rect:left=.1:top=.1:width=.3:height=.3:oi=1}}"
+                             "{{c2::image-occlusion:rect:left=.6:top=.6:width=.3:height=.3:oi=1}}")  # fmt: skip
+        note["Image"], note["Header"] = f'<img src="{name}">', "Parts of a cell"
+        col.add_note(note, col.decks.id("Occluded"))
+        path = tmp_path / "occluded.apkg"
+        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=True, legacy=False)
+        col.export_anki_package(out_path=str(path), options=options, limit=None)
+    finally:
+        col.close()
+    import_file(store, path)
+    cards = sorted(store.cards(store.deck_by_name("Occluded").id), key=lambda c: c.key)
+    assert len(cards) == 2 and all("Parts of a cell" in c.question for c in cards)
+
+    def pixels(side: str) -> tuple:
+        (src,) = re_module.findall(r'src="([^"]+)"', side)
+        image = Image.open(io_module.BytesIO(store.media(src))).convert("RGB")
+        return image.getpixel((25, 25)), image.getpixel((75, 75))
+
+    red, yellow, white = (255, 142, 142), (255, 235, 162), (255, 255, 255)
+    first = next(c for c in cards if c.key.endswith("-0"))
+    assert pixels(first.question) == (red, yellow)
+    assert pixels(first.answer) == (white, yellow)
+    from cards.render import answer_side
+
+    assert answer_side(first.question, first.answer).count("<img") == 1  # the back replaces the front
+    assert "Toggle Masks" not in first.answer  # the template's button: a control, not content

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from cards.errors import StudyPlannerError
 from cards.queue import QueueCounts
-from cards.render import asks_to_type, typed_answer_html
+from cards.render import answer_side, asks_to_type, typed_answer_html
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
@@ -35,7 +35,6 @@ UNDO_KEYS = ("U",)  # Ctrl+Z is the window's Edit > Undo, which comes here while
 BURY_KEYS = ("-", "B")
 SUSPEND_KEYS = ("@", "!")
 LEAVE_KEYS = ("Escape",)
-ANSWER_RULE = "\n\n<hr>\n\n"
 
 
 class ReviewScreen(QWidget):
@@ -237,7 +236,7 @@ class ReviewScreen(QWidget):
             else ""
         )
         self.typed.setEnabled(False)  # the answer is out: the typed text stays, for the record
-        self.view.show_markdown(card.question + ANSWER_RULE + checked + card.answer)
+        self.view.show_markdown(answer_side(card.question, checked + card.answer))
         for rating, delta in intervals.items():
             self.rating_buttons[rating].setText(f"{RATING_NAMES[rating]}\n{format_interval(delta)}")
             self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")

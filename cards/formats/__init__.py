@@ -426,6 +426,10 @@ def _anki_html(text: str) -> str:
     return f'<div class="anki">\n{text}\n</div>' if changed else text
 
 
+# Elements whose text is the card's controls, not its content ("Toggle Masks" on an occlusion card).
+_UI_ONLY = {"script", "style", "button", "select", "textarea", "template"}
+
+
 def _clean(text: str) -> str:
     """Imported HTML loses scripts, event handlers and remote URLs, and the indentation of its lines
     (which means nothing in HTML, and makes Markdown show a line indented four spaces as code: every
@@ -433,7 +437,10 @@ def _clean(text: str) -> str:
     text = text.strip()
     if "<" not in text or not _LOOKS_LIKE_HTML.search(text):
         return text
-    text = nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None)
+    text = nh3.clean(
+        text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None,
+        clean_content_tags=_UI_ONLY,
+    )  # fmt: skip
     if "<pre" not in text:
         text = "\n".join(line.strip() for line in text.split("\n"))
     return text.strip()

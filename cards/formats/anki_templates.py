@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-from ..render import TYPE_MARK
+from ..render import ANSWER_ALONE, TYPE_MARK
 
 # Field values come from untrusted packages and may be a million characters long, so every
 # pattern here stays linear: no lazy ".*?" that could rescan the rest of the text from each start.
@@ -102,6 +102,7 @@ def parse(template: str) -> list[str | _Field | _Section]:
 
 
 @lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def field_names(template: str) -> frozenset[str]:
     """Every field name a template reads, in sections too."""
     names: set[str] = set()
@@ -134,6 +135,8 @@ def answer_without_front(afmt: str, fields: Mapping[str, str], cloze: int | None
     if answer_field is not None:  # "{{FrontSide}}<hr id=answer>{{Back}}": the back field is the answer
         return fields.get(answer_field, "").strip()
     text = render(afmt, fields, ANSWER, cloze, front_side="")
+    if "FrontSide" not in field_names(afmt):  # the back repeats what it needs of the front: shown alone
+        return ANSWER_ALONE + text.strip()
     rule = _LEADING_RULE.match(text)
     if rule and _ANSWER_ID.search(rule.group(1)):
         text = text[rule.end() :]

@@ -32,7 +32,7 @@ from typing import BinaryIO, NoReturn
 import zstandard
 
 from ..errors import FileFormatError
-from . import protobuf
+from . import occlusion, protobuf
 from .anki_templates import (
     QUESTION,
     TemplateError,
@@ -80,6 +80,7 @@ class AnkiCard:
     card_number: int  # 1, 2...: the template's, or the cloze's
     queue: int = 0  # Anki's: -1 suspended, -2/-3 buried, 0 new, 1/3 learning, 2 review
     due_ms: int | None = None  # when Anki has it due next (a learning card's instant, a review's day start)
+    occlusion: str = ""  # an Image Occlusion card's shapes (its note's occlusion field)
 
     @property
     def record(self) -> str:
@@ -182,7 +183,9 @@ class _Reader:
             self.fail("there is no collection inside (collection.anki21b, .anki21 or .anki2): is it an Anki package?")
         latest = name == "collection.anki21b"
         cards = self.read_collection(name, latest)
-        return AnkiPackage(cards, self.read_media(latest), self.day_zero_s, self.skipped)
+        media = self.read_media(latest)
+        _draw_occlusions(cards, media)
+        return AnkiPackage(cards, media, self.day_zero_s, self.skipped)
 
     def check_members(self) -> None:
         total = 0
@@ -303,8 +306,9 @@ class _Reader:
             if key in keys:  # two notes of one guid (a hand-made package): both come in, as in Anki
                 key = f"{key}-{nid}"
             keys.add(key)
+            occlusion = next((v for v in values.values() if "image-occlusion:" in v), "") if notetype.cloze else ""
             cards.append(AnkiCard(key, deck, question, answer, tag_list, str(guid),
-                                  reviews.get(card_id, []), nid, ord_ + 1, queue, due_ms))  # fmt: skip
+                                  reviews.get(card_id, []), nid, ord_ + 1, queue, due_ms, occlusion))  # fmt: skip
         return cards
 
     def note_fields(self, nid: int, notetype: _Notetype, flds: str) -> dict[str, str] | str:
@@ -424,6 +428,26 @@ class _Reader:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def _draw_occlusions(cards: list[AnkiCard], media: dict[str, bytes]) -> None:
+    """Image Occlusion cards get their masks drawn into pictures of their own (added to the media)."""
+    for card in cards:
+        shapes = occlusion.shapes_of(card.occlusion) if card.occlusion else []
+        source = occlusion.image_of(card.question) if shapes else None
+        if source is None or source not in media:
+            continue
+        for answer in (False, True):
+            picture = occlusion.masked(media[source], shapes, card.card_number, answer)
+            if picture is None:
+                break
+            name = occlusion.picture_name(source, shapes, card.card_number, answer)
+            media[name] = picture
+            old, new = f'src="{source}"', f'src="{name}"'
+            if answer:
+                card.answer = card.answer.replace(old, new)
+            else:
+                card.question = card.question.replace(old, new)
 
 
 def write_apkg(path: str | Path, deck_name: str, cards: list[ExportCard], media: dict[str, bytes]) -> None:
