@@ -46,6 +46,13 @@ def _notes(col) -> None:
     col.add_note(picture, did)
 
 
+def _package(col, path: Path, *, scheduling: bool, media: bool, legacy: bool) -> Path:
+    """The collection as Anki's own File > Export writes it."""
+    options = anki_collection.ExportAnkiPackageOptions(with_scheduling=scheduling, with_media=media, legacy=legacy)
+    col.export_anki_package(out_path=str(path), options=options, limit=None)
+    return path
+
+
 @pytest.fixture(scope="module")
 def anki_export(tmp_path_factory) -> dict:
     """Both kinds of package from one real collection, plus what was answered in it."""
@@ -322,8 +329,7 @@ def test_templates_naming_anki_special_fields(tmp_path):
         note.tags = ["maths"]
         col.add_note(note, col.decks.id("Interview::Maths"))
         path = tmp_path / "special.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=True)
-        col.export_anki_package(out_path=str(path), options=options, limit=None)
+        _package(col, path, scheduling=False, media=False, legacy=True)
     finally:
         col.close()
     (card,) = read_apkg(path).cards
@@ -374,8 +380,7 @@ def test_anki_cards_show_as_anki_shows_them(tmp_path, store):
             note["Front"], note["Back"] = front, back
             col.add_note(note, deck)
         path = tmp_path / "look.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=True)
-        col.export_anki_package(out_path=str(path), options=options, limit=None)
+        _package(col, path, scheduling=False, media=False, legacy=True)
     finally:
         col.close()
     import_file(store, path)
@@ -414,8 +419,7 @@ def test_anki_s_schedule_carries_over(tmp_path, store):
         anki_due_day = col.get_card(ids["kept"]).due  # days from the collection's day 0
         day_zero = col.crt
         path = tmp_path / "scheduled.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=False, legacy=True)
-        col.export_anki_package(out_path=str(path), options=options, limit=None)
+        _package(col, path, scheduling=True, media=False, legacy=True)
     finally:
         col.close()
     import_file(store, path)
@@ -468,16 +472,14 @@ def test_round_trips_through_anki_update_instead_of_doubling(tmp_path, store, cl
         anki_due = col.crt + anki_card.due * 86_400
         assert abs(anki_due - due // 1000) < 2 * 86_400  # our due day, not a guess from the gaps
         back = tmp_path / "back.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=True, with_media=True, legacy=True)
-        col.export_anki_package(out_path=str(back), options=options, limit=None)
+        _package(col, back, scheduling=True, media=True, legacy=True)
         summary = formats.import_file(store, back).value
         assert summary.added == 0 and len(store.cards(deck.id)) == 2  # Anki's re-export updates ours
 
         note = col.new_note(col.models.by_name("Basic"))
         note["Front"], note["Back"] = "Made in Anki", "kept once"
         col.add_note(note, col.decks.id("From Anki"))
-        theirs = tmp_path / "theirs.apkg"
-        col.export_anki_package(out_path=str(theirs), options=options, limit=None)
+        theirs = _package(col, tmp_path / "theirs.apkg", scheduling=True, media=True, legacy=True)
         formats.import_file(store, theirs)
         from_anki = store.deck_by_name("From Anki")
         again = tmp_path / "again.apkg"
@@ -541,8 +543,7 @@ def test_what_anki_hides_on_a_card_is_not_shown(tmp_path, store, legacy):
         note["Front"], note["Back"] = "向量", "vector"
         col.add_note(note, col.decks.id("Hidden"))
         path = tmp_path / "hidden.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=False, legacy=legacy)
-        col.export_anki_package(out_path=str(path), options=options, limit=None)
+        _package(col, path, scheduling=False, media=False, legacy=legacy)
     finally:
         col.close()
     import_file(store, path)
@@ -572,8 +573,7 @@ def test_image_occlusion_cards_show_their_masks(tmp_path, store):
         note["Image"], note["Header"] = f'<img src="{name}">', "Parts of a cell"
         col.add_note(note, col.decks.id("Occluded"))
         path = tmp_path / "occluded.apkg"
-        options = anki_collection.ExportAnkiPackageOptions(with_scheduling=False, with_media=True, legacy=False)
-        col.export_anki_package(out_path=str(path), options=options, limit=None)
+        _package(col, path, scheduling=False, media=True, legacy=False)
     finally:
         col.close()
     import_file(store, path)
