@@ -219,14 +219,24 @@ def one_line(text: str, limit: int = 200) -> str:
 TYPE_MARK = '<span class="type-answer"></span>'
 
 
+_EXPECTED = re.compile(r'<span class="expected-answer">(.*?)</span>', re.S)
+
+
+def expected_answer(text: str) -> str:
+    """The answer a type-in card expects, marked in its back (which may hold more, such as its front)."""
+    return f'<span class="expected-answer">{text}</span>'
+
+
 def asks_to_type(question: str) -> bool:
     return TYPE_MARK in question
 
 
 def typed_answer_html(typed: str, expected: str, right: str = "#15803d", wrong: str = "#dc2626") -> str:
     """Anki's check of a typed answer, for the answer side: what was typed, right letters in the `right`
-    colour and wrong ones in `wrong`, and the expected answer below when they differ."""
-    want = one_line(expected, 1000)
+    colour and wrong ones in `wrong`, and the expected answer below when they differ. `expected` is the
+    card's back: its marked expected answer, or all of it."""
+    marked = _EXPECTED.search(expected)
+    want = one_line(marked.group(1) if marked else expected, 1000)
     got = " ".join(typed.split())
     if got == want:
         return f'<p><span style="color: {right}">✓ {html.escape(got)}</span></p>\n\n'
@@ -245,6 +255,9 @@ ANSWER_ALONE = '<span class="answer-alone"></span>'
 ANSWER_RULE = "\n\n<hr>\n\n"
 
 
-def answer_side(question: str, answer: str) -> str:
-    """What the answer side shows: the question, a rule and the answer; or the answer alone."""
+def answer_side(question: str, answer: str, checked: str = "") -> str:
+    """What the answer side shows: the question, a rule and the answer; or the answer alone. A typed
+    answer's check (typed_answer_html) stands where the card shows the expected answer, else first."""
+    if checked:
+        answer = _EXPECTED.sub(lambda _: checked, answer, count=1) if _EXPECTED.search(answer) else checked + answer
     return answer if ANSWER_ALONE in answer else question + ANSWER_RULE + answer

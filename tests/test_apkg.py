@@ -17,7 +17,7 @@ from cards.errors import FileFormatError
 from cards.formats import apkg
 from cards.formats.anki_templates import ANSWER, QUESTION, answer_without_front, render, render_cloze, strip_html
 from cards.formats.apkg import AnkiReview, ExportCard, read_apkg, write_apkg
-from cards.render import ANSWER_ALONE, TYPE_MARK
+from cards.render import ANSWER_ALONE, TYPE_MARK, expected_answer, typed_answer_html
 
 anki_collection = pytest.importorskip("anki.collection")
 Collection = anki_collection.Collection
@@ -177,7 +177,7 @@ def test_templates():
     fields = {"Front": "<i>Q</i>", "Back": "A", "Empty": "<br>", "Text": "{{c1::a::hint}} {{c2::b}} {{c1::c}}"}
     assert render("{{#Back}}[{{Back}}]{{/Back}}{{^Empty}}none{{/Empty}}", fields, QUESTION) == "[A]none"
     assert render("{{text:Front}} {{hint:Back}}{{type:Back}}", fields, QUESTION) == "Q A" + TYPE_MARK  # a box there
-    assert render("{{type:Back}}", fields, ANSWER) == "A"  # the back shows the answer it expects
+    assert render("{{type:Back}}", fields, ANSWER) == expected_answer("A")  # the back shows what it expects
     assert render("{{cloze:Text}}", fields, QUESTION, cloze=1) == "[hint] b [...]"
     assert render("{{cloze:Text}}", fields, ANSWER, cloze=2) == "a <b>b</b> c"
     assert answer_without_front("{{FrontSide}}\n<HR id='answer'>\n{{Back}}", fields) == "A"
@@ -392,6 +392,8 @@ def test_anki_cards_show_as_anki_shows_them(tmp_path, store):
     assert len(render_html(energy.question).images) == 1 and len(render_html(energy.answer).images) == 1
     assert "\\(" not in render_html(energy.question).html
     assert "Paris" in france.answer and TYPE_MARK in france.question  # the review asks for it to be typed
+    # The stock back repeats the front ({{Front}}, not {{FrontSide}}): only the typed field is expected.
+    assert "Expected: <b>Paris</b>" in typed_answer_html("Pariz", france.answer)
 
 
 def test_anki_s_schedule_carries_over(tmp_path, store):

@@ -236,7 +236,7 @@ class ReviewScreen(QWidget):
             else ""
         )
         self.typed.setEnabled(False)  # the answer is out: the typed text stays, for the record
-        self.view.show_markdown(answer_side(card.question, checked + card.answer))
+        self.view.show_markdown(answer_side(card.question, card.answer, checked))
         for rating, delta in intervals.items():
             self.rating_buttons[rating].setText(f"{RATING_NAMES[rating]}\n{format_interval(delta)}")
             self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")

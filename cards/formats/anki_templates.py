@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-from ..render import ANSWER_ALONE, TYPE_MARK
+from ..render import ANSWER_ALONE, TYPE_MARK, expected_answer
 
 # Field values come from untrusted packages and may be a million characters long, so every
 # pattern here stays linear: no lazy ".*?" that could rescan the rest of the text from each start.
@@ -185,8 +185,8 @@ def _apply_filters(value: str, filters: list[str], side: str, cloze: int | None)
         if side == QUESTION:
             return TYPE_MARK  # where the review shows the box
         if "cloze" in filters and cloze is not None:
-            return ", ".join(_active_texts(_parse_cloze(value), cloze))
-        return value
+            value = ", ".join(_active_texts(_parse_cloze(value), cloze))
+        return expected_answer(value)  # marked: the rest of the back is not what is to be typed
     for name in filters:
         if name.startswith("tts"):
             return ""  # text-to-speech has no place in a plain card
