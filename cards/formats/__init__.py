@@ -194,6 +194,7 @@ def _import_table(
 ) -> ImportSummary:  # fmt: skip
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
+    clean = _anki_html if table.anki.get("html", "").lower() == "true" else _clean  # Anki's HTML export
     by_deck: dict[str, list[DeckCard]] = {}
     for card in cards:  # a row may name its deck (Anki's deck column); the learner's choice wins
         by_deck.setdefault(deck or card.deck or path.stem, []).append(card)
@@ -204,7 +205,7 @@ def _import_table(
             key = _deck_key(store, name)
             seen: set[str] = set()
             for card in deck_cards:
-                card.question, card.answer = _clean(card.question), _clean(card.answer)
+                card.question, card.answer = clean(card.question), clean(card.answer)
                 if not card.key:  # a question asked again with another answer is another card, not a loss
                     card.key = derived_key(key, card.question)
                     if card.key in seen:
@@ -402,9 +403,11 @@ def _media_kept_apart(db: sqlite3.Connection, media: dict[str, bytes]) -> dict[s
 
 
 def _renamed(html_text: str, media: dict[str, str]) -> str:
+    """A side with its pictures and sounds under the names _media_kept_apart gave them."""
     if not media:
         return html_text
-    return _MEDIA_SRC.sub(lambda m: f'src="{media.get(m.group(1), m.group(1))}"', html_text)
+    html_text = _MEDIA_SRC.sub(lambda m: f'src="{media.get(m.group(1), m.group(1))}"', html_text)
+    return _SOUND.sub(lambda m: f"[sound:{media.get(m.group(1), m.group(1))}]", html_text)
 
 
 def _deck_key(store: Store, name: str) -> str:

@@ -92,8 +92,6 @@ class AnkiCard:
 class AnkiPackage:
     cards: list[AnkiCard]
     media: dict[str, bytes]  # file name as fields use it -> bytes
-    # The start of the collection's day 0 (Anki counts a review card's due in days from it), epoch seconds.
-    day_zero_s: int = 0
     # Cards a note could not give, each "note N card K: why" (a bad note never refuses the package).
     skipped: list[str] = field(default_factory=list)
 
@@ -171,7 +169,6 @@ class _Reader:
         self.names = set(archive.namelist())
         self.left = MAX_TOTAL_BYTES  # what may still be unpacked; declared sizes can lie
         self.skipped: list[str] = []
-        self.day_zero_s = 0
 
     def fail(self, problem: str) -> NoReturn:
         raise FileFormatError(self.path, None, problem)
@@ -185,7 +182,7 @@ class _Reader:
         cards = self.read_collection(name, latest)
         media = self.read_media(latest)
         _draw_occlusions(cards, media)
-        return AnkiPackage(cards, media, self.day_zero_s, self.skipped)
+        return AnkiPackage(cards, media, self.skipped)
 
     def check_members(self) -> None:
         total = 0
@@ -252,7 +249,6 @@ class _Reader:
         else:
             notetypes, decks = self.notetypes_v11(db), self.decks_v11(db)
         crt, scheduler_version = self.collection_times(db, "config" in tables)
-        self.day_zero_s = crt
         reviews = self.reviews(db, scheduler_version) if "revlog" in tables else {}
         cards: list[AnkiCard] = []
         note_id: int | None = None
@@ -379,9 +375,9 @@ class _Reader:
 
     @staticmethod
     def due_ms(kind: int, queue: int, due: int, crt: int) -> int | None:
-        """When Anki has the card due: a learning card's due is an instant (seconds), a review card's (and
-        a learning card's across a day) a day number counted from the collection's day 0."""
-        if kind == 0 or due is None:
+        """When Anki has an answered card due: a learning card's due is an instant (seconds), a review
+        card's (and a learning card's across a day) a day number counted from the collection's day 0."""
+        if due is None:
             return None
         if queue == 1 or (queue < 0 and kind in (1, 3) and due > 1_000_000_000):
             return int(due) * 1000
