@@ -220,7 +220,7 @@ def _import_table(
 def _import_apkg(
     store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress, **_: object
 ) -> ImportSummary:
-    from .apkg import note_guid, read_apkg
+    from .apkg import GUID_LENGTH, note_guid, read_apkg
 
     now_ms = to_ms(store.clock.now())
     if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
@@ -235,7 +235,13 @@ def _import_apkg(
             continue
         by_deck.setdefault(deck or card.deck, []).append(card)
     # A note that went from here to Anki and back keeps the key it had here (its guid is made from it).
-    ours = {note_guid(key): key for (key,) in store.db.execute("SELECT key FROM card")}
+    # Only our guids are 12 characters (Anki's own are at most 10): without one, no key is hashed
+    # (148 ms at 100,000 cards).
+    ours = (
+        {note_guid(key): key for (key,) in store.db.execute("SELECT key FROM card")}
+        if any(len(card.guid) == GUID_LENGTH for card in package.cards)
+        else {}
+    )
     for card in package.cards if ours else ():
         if card.guid in ours and card.key == f"anki-{card.guid}-0":
             card.key = ours[card.guid]

@@ -561,6 +561,7 @@ def _review_state(reviews: list[AnkiReview], crt: int) -> tuple[int, int, int, i
 
 
 _FROM_ANKI = re.compile(r"anki-(.+)-0")  # the first card of an Anki note, as its import keys it
+GUID_LENGTH = 12  # of the guids note_guid makes (9 bytes in base64); Anki's own have at most 10
 
 
 def note_guid(key: str) -> str:
