@@ -75,7 +75,8 @@ def render_html(
         return _INLINE_MATH.sub(lambda m: stash(m.group(1), False), part)
 
     source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math))
-    source = _SOUND.sub(lambda m: f"♪ {html.escape(m.group(1))}", source)  # Anki's audio: named, not played
+    # Anki's audio: a link the review plays (ui/audio.py), besides playing it when the side shows.
+    source = _SOUND.sub(_sound_link, source)
     body = markdown.markdown(
         source,
         extensions=["fenced_code", "tables", "sane_lists", "codehilite"],
@@ -86,7 +87,7 @@ def render_html(
         body,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"math", "media"},  # no http(s), no data: nothing is fetched from anywhere
+        url_schemes={"math", "media", "sound"},  # no http(s), no data: nothing is fetched from anywhere
         link_rel=None,
     )
     images: dict[str, bytes] = {}
@@ -148,6 +149,11 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     return buffer.getvalue()
 
 
+def _sound_link(match: re.Match) -> str:
+    name = html.escape(match.group(1))
+    return f'<a href="sound:{name}" title="Play (R plays the card again)">▶ {name}</a>'
+
+
 def _first(match: re.Match) -> str:
     """The text of whichever alternative of the pattern matched ([latex]$x$[/latex]: x)."""
     tex = next(group for group in match.groups() if group is not None)
@@ -206,8 +212,14 @@ def to_terminal_text(markdown_text: str) -> str:
         line = _HEADING.sub("", line)
         line = _EMPHASIS.sub(r"\2", line)
         line = _LINK.sub(r"\1 (\2)", line)
+        line = _SOUND.sub(r"♪ \1", line)
         out.append(line.replace("$$", ""))
     return "\n".join(out).strip()
+
+
+def sounds(text: str) -> list[str]:
+    """The store's audio files a card side names ([sound:name], as Anki writes it), in order."""
+    return _SOUND.findall(text)
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -522,7 +522,7 @@ def test_shapes_found_in_real_public_decks(anki_export, tmp_path, store):
     card = next(c for c in store.cards() if "Use of print()" in c.question)
     assert "<h1>" not in render_html(card.question).html
     shown = render_html(card.answer)
-    assert len(shown.images) == 1 and "<code>" not in shown.html and "♪ hello.wav" in shown.html
+    assert len(shown.images) == 1 and "<code>" not in shown.html and "▶ hello.wav</a>" in shown.html
 
 
 @pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "current"])
@@ -595,3 +595,20 @@ def test_image_occlusion_cards_show_their_masks(tmp_path, store):
 
     assert answer_side(first.question, first.answer).count("<img") == 1  # the back replaces the front
     assert "Toggle Masks" not in first.answer  # the template's button: a control, not content
+
+
+def test_two_decks_sounds_of_one_name_both_stay(tmp_path, store):
+    """As pictures: a second deck's hello.wav with other bytes is renamed, in its [sound:] tags too."""
+    from cards.formats import import_file
+    from cards.render import sounds
+
+    recordings = {"Deck A": b"RIFF-first", "Deck B": b"RIFF-second"}
+    for deck, recording in recordings.items():
+        path = tmp_path / f"{deck}.apkg"
+        card = ExportCard(f"{deck}-card", "Listen [sound:hello.wav]", deck, [])
+        write_apkg(path, deck, [card], {"hello.wav": recording})
+        import_file(store, path)
+    for deck, recording in recordings.items():
+        (card,) = store.cards(store.deck_by_name(deck).id)
+        (name,) = sounds(card.question)
+        assert store.media(name) == recording

@@ -843,3 +843,51 @@ def test_a_type_in_card_checks_the_typed_answer(window, qtbot, store):
     qtbot.keyClicks(review.typed, expected)
     qtbot.keyClick(review.typed, Qt.Key.Key_Return)
     assert f"✓ {expected}" in review.view.toPlainText()
+
+
+def _tone(seconds: float = 0.2, hertz: int = 440) -> bytes:
+    """A short WAV file: real audio for the player to decode."""
+    import io
+    import math
+    import struct
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        samples = (int(8000 * math.sin(i / 8000 * 2 * math.pi * hertz)) for i in range(int(8000 * seconds)))
+        wav.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+    return out.getvalue()
+
+
+def test_a_card_s_audio_plays_when_shown_and_again_with_r(window, qtbot, store, tmp_path):
+    """Anki's [sound:] plays as its side is shown (the question's, then the answer's), R plays the side
+    again, and the ▶ link the card shows for each sound plays that one."""
+    pytest.importorskip("PySide6.QtMultimedia", reason="Qt's multimedia needs libpulse (apt-get install libpulse0)")
+    from PySide6.QtCore import QUrl
+
+    from cards.formats import import_file
+    from cards.formats.apkg import ExportCard, write_apkg
+
+    path = tmp_path / "Listening.apkg"
+    card = ExportCard("tone-card", "Which note? [sound:a440.wav]", "A, 440 Hz [sound:answer.wav]", [])
+    write_apkg(path, "Listening", [card], {"a440.wav": _tone(), "answer.wav": _tone(hertz=880)})
+    import_file(store, path)
+    window.start_review(store.deck_by_name("Listening").id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None)
+    assert "▶ a440.wav" in review.view.toPlainText()
+    qtbot.waitUntil(lambda: review.audio.played == ["a440.wav"])
+    qtbot.waitUntil(lambda: review.audio.playing is None, timeout=5000)  # decoded to its end
+    press(qtbot, review, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: review.audio.played[-1] == "answer.wav")
+    qtbot.waitUntil(lambda: review.audio.playing is None, timeout=5000)
+    press(qtbot, review, Qt.Key.Key_R)  # on the answer side: the question's sound, then the answer's
+    qtbot.waitUntil(lambda: review.audio.played[-2:] == ["a440.wav", "answer.wav"], timeout=5000)
+    assert review.answer_shown  # R rated nothing
+    review.view.anchorClicked.emit(QUrl("sound:a440.wav"))
+    assert review.audio.played[-1] == "a440.wav"
+    window.show_screen("Today")
+    assert review.audio.playing is None  # leaving the review silences it

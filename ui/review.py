@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QElapsedTimer, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 
 from cards.errors import StudyPlannerError
 from cards.queue import QueueCounts
-from cards.render import answer_side, asks_to_type, typed_answer_html
+from cards.render import answer_side, asks_to_type, sounds, typed_answer_html
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.store import Store
 
+from .audio import AudioPlayer
 from .cardview import CardView
 from .theme import LIGHT, Colors
 
@@ -34,6 +35,7 @@ RATING_KEYS = {1: "1", 2: "2", 3: "3", 4: "4"}
 UNDO_KEYS = ("U",)  # Ctrl+Z is the window's Edit > Undo, which comes here while reviewing
 BURY_KEYS = ("-", "B")
 SUSPEND_KEYS = ("@", "!")
+REPLAY_KEYS = ("R", "F5")  # Anki's keys to hear a card's audio again
 LEAVE_KEYS = ("Escape",)
 
 
@@ -65,6 +67,9 @@ class ReviewScreen(QWidget):
         top.addWidget(self.counts_label)
 
         self.view = CardView(media=store.media)
+        self.view.anchorClicked.connect(self._link_clicked)
+        self.audio = AudioPlayer(store.media, self)
+        self.audio.problem.connect(self.message_posted)
         self.typed = QLineEdit()  # for a card that asks for its answer to be typed (Anki's type-in cards)
         self.typed.setPlaceholderText("Type the answer, then Enter")
         self.typed.returnPressed.connect(self.reveal)
@@ -136,6 +141,7 @@ class ReviewScreen(QWidget):
         self.undo_action = self._add_action("Undo", UNDO_KEYS, self.undo)
         self._add_action("Bury card", BURY_KEYS, self.bury)
         self._add_action("Suspend card", SUSPEND_KEYS, self.suspend)
+        self._add_action("Replay audio", REPLAY_KEYS, self.replay)
         self._add_action("Back to decks", LEAVE_KEYS, self.leave.emit)
 
     def _add_action(self, text: str, keys: tuple[str, ...], slot) -> QAction:
@@ -202,6 +208,19 @@ class ReviewScreen(QWidget):
         if self.session is not None and self._studying():
             self.session.suspend()
 
+    def replay(self) -> None:
+        """R or F5: the card's audio again, the question's and, once shown, the answer's (as Anki does)."""
+        if self.card is not None and self._studying():
+            self.audio.play(sounds(self.card.question) + (sounds(self.card.answer) if self.answer_shown else []))
+
+    def _link_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "sound":  # a ▶ link the card shows for each of its sounds
+            self.audio.play([url.path()])
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self.audio.stop()  # left for another screen, by any way: the card's audio stops with it
+
     def _studying(self) -> bool:
         return self.card is not None and self.pages.currentWidget() is self.study_page
 
@@ -223,6 +242,7 @@ class ReviewScreen(QWidget):
         self.typed.setEnabled(True)
         self.typed.setVisible(asks_to_type(card.question))
         (self.typed if self.typed.isVisible() else self.show_button).setFocus()
+        self.audio.play(sounds(card.question))
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().focusInEvent(event)
@@ -242,6 +262,7 @@ class ReviewScreen(QWidget):
             self.rating_buttons[rating].setToolTip(f"{RATING_NAMES[rating]}  (key {RATING_KEYS[rating]})")
         self.bottom.setCurrentIndex(1)
         self.rating_buttons[3].setFocus()
+        self.audio.play(sounds(card.answer))
 
     def show_counts(self, counts: QueueCounts) -> None:
         self.counts = counts
@@ -256,6 +277,7 @@ class ReviewScreen(QWidget):
         self.message_posted.emit(text)
 
     def finished(self, summary: ReviewSummary) -> None:
+        self.audio.stop()
         self.pages.setCurrentWidget(self.done_page)
         self.done_title.setText("All done for now" if summary.reviewed else "Nothing to study right now")
         lines = []
