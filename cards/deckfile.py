@@ -55,6 +55,12 @@ def parse_deck_bytes(data: bytes, path: str) -> DeckFile:
     return parse_deck(decode_utf8(data, path), path)
 
 
+def parse_deck_header(data: bytes, path: str) -> DeckFile:
+    """The deck's name, key and description without its cards (a header holds no code fence)."""
+    header = data.split(b"\n## ", 1)[0]
+    return _parse_header(decode_utf8(header, path).replace("\r\n", "\n").replace("\r", "\n").split("\n"), path)
+
+
 def parse_deck(text: str, path: str) -> DeckFile:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fence: str | None = None

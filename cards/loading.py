@@ -15,7 +15,7 @@ from importlib import resources
 
 from . import schema, undo
 from .changes import Changes
-from .deckfile import DeckFile, parse_deck_bytes
+from .deckfile import DeckFile, parse_deck_bytes, parse_deck_header
 from .errors import StoreError, StudyPlannerError
 from .queue import tags_text
 from .scheduling import QUEUE_SUSPENDED, queue_for_state
@@ -79,7 +79,7 @@ def refresh_builtin_decks_when_possible(store: Store) -> None:
 def decline_builtin_decks(store: Store) -> None:
     """A store made without the built-in decks: later opens do not add them."""
     files = builtin_files()
-    keys = sorted(parse_deck_bytes(data, f"decks/{name}").key for name, data in files)
+    keys = sorted(parse_deck_header(data, f"decks/{name}").key for name, data in files)
     store.set_value(FINGERPRINT_KEY, {"files": _fingerprint(files), "decks": keys})
 
 

@@ -258,9 +258,10 @@ def _import_apkg(
             if with_history:
                 settings = store.settings(result.deck_id)
                 ids = dict(db.execute("SELECT key, id FROM card WHERE deck_id = ?", (result.deck_id,)).fetchall())
-                for done, source in enumerate(anki_cards):
+                carried = [source for source in anki_cards if source.reviews or source.due_ms is not None]
+                for done, source in enumerate(carried):  # a new card has nothing to carry over
                     if done % 1000 == 0:
-                        progress(f"Replaying past answers: {name}, card {done:,} of {len(anki_cards):,}…")
+                        progress(f"Replaying past answers: {name}, card {done:,} of {len(carried):,}…")
                     answers = [PastAnswer(r.id_ms, r.ease, r.duration_ms) for r in source.reviews]
                     reviews += append_history(db, ids[source.key], answers, settings, store.tz)
                     if source.due_ms is not None:  # Anki's due date, not one our replay guesses
@@ -430,7 +431,7 @@ _LIST_START = re.compile(r"\s*(?:[-+#>|]|\d+[.)])")
 def _anki_html(text: str) -> str:
     """An Anki card's side, which is HTML (a "#" or "1." in it is text, and whitespace collapses), kept as a
     block of HTML that our Markdown passes through untouched (plain words go in as they are)."""
-    text = _clean(text)
+    text = _clean(text) if "<" in text else text.strip()  # plain text (most fields): no call to make
     changed = _MARKDOWN_MARK.search(text) or _LIST_START.match(text)
     return f'<div class="anki">\n{text}\n</div>' if changed else text
 

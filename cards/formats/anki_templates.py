@@ -102,7 +102,6 @@ def parse(template: str) -> list[str | _Field | _Section]:
 
 
 @lru_cache(maxsize=256)
-@lru_cache(maxsize=256)
 def field_names(template: str) -> frozenset[str]:
     """Every field name a template reads, in sections too."""
     names: set[str] = set()
