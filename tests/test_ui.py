@@ -891,3 +891,48 @@ def test_a_card_s_audio_plays_when_shown_and_again_with_r(window, qtbot, store, 
     assert review.audio.played[-1] == "a440.wav"
     window.show_screen("Today")
     assert review.audio.playing is None  # leaving the review silences it
+
+
+def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qtbot, tmp_path, monkeypatch):
+    """A long migration runs off the GUI thread: its text shows over a bar without a maximum (one that
+    moves), the event loop keeps turning meanwhile, and the store opens upgraded."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    from cards import schema
+    from planner.plans import open_store
+    from ui.app import open_with_notice
+
+    path = tmp_path / "old.db"
+    open_store(path).close()
+    migrated = threading.Event()
+
+    def slow_migration(db, tz):  # a large store's replay of its answers takes seconds
+        threading.Event().wait(0.6)
+        db.execute("ALTER TABLE deck ADD COLUMN colour TEXT")
+        migrated.set()
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, slow_migration])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    seen: list[tuple[str, int, bool]] = []
+
+    def look() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QProgressDialog) and widget.isVisible():
+                seen.append((widget.labelText(), widget.maximum(), migrated.is_set()))
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(50)
+    store = open_with_notice(path)
+    timer.stop()
+    try:
+        assert "colour" in [row[1] for row in store.db.execute("PRAGMA table_info(deck)")]
+        assert len(seen) >= 5  # the loop turned while the migration ran: the notice was painted, not frozen
+        assert all(text.startswith("Upgrading the store old.db") and maximum == 0 for text, maximum, _ in seen)
+        assert not any(done for _, _, done in seen[:-1])  # shown during the upgrade, not after it
+        assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+    finally:
+        store.close()

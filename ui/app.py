@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import queue
 import sqlite3
 import sys
-import time
+import threading
 import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from cards.errors import StudyPlannerError
 from cards.store import Store, default_path
@@ -34,15 +35,11 @@ def run(db: str | None = None) -> int:
         _wake_first_window(path)
         QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
         return 0
-    upgrading: list[QLabel] = []
     try:
-        store = open_store(path, progress=lambda text: upgrading.append(_busy(text)))
+        store = open_with_notice(path)
     except StudyPlannerError as exc:
         QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
         return 1
-    finally:
-        for dialog in upgrading:
-            dialog.close()
     sys.excepthook = _show_unexpected_error
     window = open_window(store)
     if window is None:
@@ -59,19 +56,37 @@ def run(db: str | None = None) -> int:
         lock.unlock()
 
 
-def _busy(text: str) -> QLabel:
-    """A window that says what the seconds before the main window are spent on (an upgrade of the store).
-    A message, not a bar: nothing could move it while the upgrade holds the thread."""
-    notice = QLabel(text)
-    notice.setWindowTitle("Study Planner")
-    notice.setMargin(24)
-    notice.show()
-    deadline = time.monotonic() + 0.3  # until the window manager has shown it and it is painted
-    while time.monotonic() < deadline:
+def open_with_notice(path: Path, **options) -> Store:
+    """open_store on a thread of its own while the screen stays live: an upgrade of the store (seconds on a
+    large one: a backup, then its answers replayed) shows what it does over a moving bar."""
+    said: queue.SimpleQueue[str] = queue.SimpleQueue()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["store"] = open_store(path, progress=said.put, **options)
+        except BaseException as exc:  # raised again on this thread, below
+            outcome["error"] = exc
+
+    opening = threading.Thread(target=work, name="open-store", daemon=True)
+    opening.start()
+    notice: QProgressDialog | None = None
+    while opening.is_alive():
+        opening.join(0.03)  # returns at once when the store is open: a plain start waits for nothing
+        while not said.empty():
+            if notice is None:
+                notice = QProgressDialog("", "", 0, 0)  # no maximum: a bar that moves back and forth
+                notice.setWindowTitle("Study Planner")
+                notice.setCancelButton(None)  # a half-done upgrade is rolled back, but never on request
+                notice.setMinimumDuration(0)
+                notice.show()
+            notice.setLabelText(said.get())
         QApplication.processEvents()
-        time.sleep(0.01)
-    notice.repaint()
-    return notice
+    if notice is not None:
+        notice.close()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["store"]  # type: ignore[return-value]
 
 
 def open_window(store: Store) -> MainWindow | None:
