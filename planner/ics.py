@@ -31,7 +31,7 @@ def plans_to_ics(store: Store) -> bytes:
             event.add("dtstamp", _stamp(store))
             event.add(
                 "description",
-                "\n".join(f"[{'x' if t.done else ' '}] {t.kind}: {t.text} ({t.minutes} min)" for t in mine),
+                "\n".join(f"[{'x' if t.done else ' '}] {t.label}" for t in mine),
             )
             event.add("categories", [run.plan_name])
             calendar.add_component(event)

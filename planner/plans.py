@@ -72,6 +72,19 @@ class TaskItem:
     minutes: int
     done: bool
 
+    @property
+    def day_subject(self) -> str:
+        """The day's own subject: its title without the phase it shares with its neighbours
+        ("Foundations — vectors, matrices and shapes" -> "vectors, matrices and shapes")."""
+        return self.day_title.split(" — ", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        """"Practice: Timed mock round (45 min)"; a text that starts with its kind ("Read the paper") is not
+        prefixed with it again ("Read: Read the paper")."""
+        starts_with_kind = self.text.split(maxsplit=1)[:1] == [self.kind.capitalize()]
+        return f"{self.text if starts_with_kind else f'{self.kind.capitalize()}: {self.text}'} ({self.minutes} min)"
+
 
 @dataclass(frozen=True)
 class WeekProgress:

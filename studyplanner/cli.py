@@ -500,7 +500,7 @@ def _plan_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         due_text = f", {due[d]} cards due" if d in due else ""
         out.write(f"\n{d} ({marker}{due_text})\n")
         for t in tasks[d]:
-            out.write(f"  [{'x' if t.done else ' '}] {t.id:>5}  {t.kind}: {t.text} ({t.minutes} min)\n")
+            out.write(f"  [{'x' if t.done else ' '}] {t.id:>5}  {t.label}\n")
     return 0
 
 

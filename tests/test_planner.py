@@ -242,7 +242,7 @@ def test_ics_parses_back(planned, clock):
     first = min(events, key=lambda e: e.decoded("dtstart"))
     assert first.decoded("dtstart") == run.start
     assert str(first.get("summary")) == "Test plan: day 1, Arithmetic"
-    assert "read: Read about addition (20 min)" in str(first.get("description"))
+    assert "Read about addition (20 min)" in str(first.get("description"))
     assert any("Exam" in str(e.get("summary")) and e.decoded("dtstart") == date(2026, 3, 20) for e in events)
 
 

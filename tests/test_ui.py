@@ -12,6 +12,7 @@ from cards import ops
 from cards.errors import StoreError
 from cards.stats import summary
 from planner import plans
+from ui import theme
 from ui.browse import CardTableModel
 from ui.card_dialog import CardDialog
 from ui.main_window import MainWindow
@@ -300,16 +301,24 @@ def test_card_html_is_sanitized(window, store):
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_screenshots_of_every_screen(window, qtbot, mode):
-    """Saved under test-artifacts/screens/ to be looked at."""
+def test_screenshots_of_every_screen(window, qtbot, store, mode):
+    """Saved under test-artifacts/screens/ to be looked at: every screen with a plan running (two days in,
+    one task ticked), at 1400x900 and 900 px wide."""
+    from datetime import timedelta
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     window.apply_theme(mode)
-    for name in ("Today", "Calendar", "Browse", "Statistics", "Settings"):
-        window.show_screen(name)
-        QThreadPool.globalInstance().waitForDone(3000)
-        qtbot.wait(20)
-        assert not window.grab().isNull()
-        window.grab().save(str(ARTIFACTS / f"{name.lower()}-{mode}.png"))
+    today = store.today().day
+    plans.start_plan(store, "research-engineer-12-weeks", on=today - timedelta(days=1), exam=today + timedelta(days=80))
+    plans.set_done(store, [plans.tasks_between(store, today, today)[today][0].id])
+    for width, height in ((1400, 900), (900, 700)):
+        window.resize(width, height)
+        for name in ("Today", "Calendar", "Browse", "Statistics", "Settings"):
+            window.show_screen(name)
+            QThreadPool.globalInstance().waitForDone(3000)
+            qtbot.wait(20)
+            assert not window.grab().isNull()
+            window.grab().save(str(ARTIFACTS / f"{name.lower()}-{width}-{mode}.png"))
     window.start_review(-1)
     window.grab().save(str(ARTIFACTS / f"review-question-{mode}.png"))
     window.review.reveal()
@@ -514,7 +523,7 @@ def test_a_ticked_task_shows_its_check_mark_on_the_dark_theme(window, qtbot, sto
         image = tasks.viewport().grab(rect.adjusted(0, 0, 24 - rect.width(), 0)).toImage()
         return {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
 
-    assert {theme.DARK.accent, "#ffffff"} <= box_colors(0)  # filled, with a white check mark
+    assert {theme.DARK.accent, theme.DARK.on_accent} <= box_colors(0)  # filled, with a check mark that reads on it
     assert theme.DARK.muted in box_colors(1)  # the edge of the empty box
 
 
@@ -936,3 +945,29 @@ def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qt
         assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
     finally:
         store.close()
+
+
+def _contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two #rrggbb colours."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("colors", [theme.LIGHT, theme.DARK], ids=["light", "dark"])
+def test_every_text_colour_reads_on_every_background(colors):
+    """WCAG AA (4.5:1) for each text colour on each background its theme defines, and for the text on
+    the accent (white on the dark theme's light blue was 2.5:1)."""
+    low = [
+        (fg, bg, round(_contrast(getattr(colors, fg), getattr(colors, bg)), 2))
+        for fg in theme.TEXT_COLORS
+        for bg in theme.BACKGROUNDS
+        if _contrast(getattr(colors, fg), getattr(colors, bg)) < 4.5
+    ]
+    assert not low
+    assert _contrast(colors.on_accent, colors.accent) >= 4.5

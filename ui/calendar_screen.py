@@ -37,6 +37,7 @@ from planner import plans
 from planner.ics import plans_to_ics
 from planner.readiness import Group, week_topics
 
+from .plan_tasks import task_item
 from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
 from .workers import StoreWorker
@@ -94,7 +95,7 @@ class PlanCalendar(QCalendarWidget):
             painter.setBrush(QColor(c.accent))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawEllipse(number_rect.adjusted(0, 0, 0, 2))
-            painter.setPen(QColor("#ffffff"))
+            painter.setPen(QColor(c.on_accent))
         else:
             painter.setPen(QColor(c.text if in_month else c.muted))
         painter.drawText(number_rect, Qt.AlignmentFlag.AlignCenter, str(day.day))
@@ -118,18 +119,22 @@ class PlanCalendar(QCalendarWidget):
             by_run: dict[int, list[plans.TaskItem]] = {}
             for t in tasks:
                 by_run.setdefault(t.run_id, []).append(t)
-            for items in by_run.values():
-                if y + line > rect.bottom() - 14:
+            runs = list(by_run.values())
+            for index, items in enumerate(runs):
+                lines = (rect.bottom() - 14 - y) // line
+                if lines < 1:
                     break
-                painter.fillRect(QRect(rect.left() + 4, y + 2, 3, line - 4), QColor(items[0].color))
+                # One line per plan; the last (most days: the only one) wraps its title into the room left,
+                # so that a narrow cell reads "Foundations: linear…" rather than "Foun…".
+                lines = lines if index == len(runs) - 1 else 1
+                painter.fillRect(QRect(rect.left() + 4, y + 2, 3, line * lines - 4), QColor(items[0].color))
                 painter.setPen(QColor(c.text if in_month else c.muted))
-                title = painter.fontMetrics().elidedText(
-                    items[0].day_title, Qt.TextElideMode.ElideRight, rect.width() - 14
-                )
-                painter.drawText(
-                    QRect(rect.left() + 10, y, rect.width() - 12, line), Qt.AlignmentFlag.AlignVCenter, title
-                )
-                y += line
+                box = QRect(rect.left() + 10, y, rect.width() - 12, line * lines)
+                painter.save()
+                painter.setClipRect(box)
+                painter.drawText(box, _wrapped_title_flags(lines), _title_in(painter, items[0].day_subject, box, lines))
+                painter.restore()
+                y += line * lines
             late = day < self.today and done < len(tasks)
             painter.setPen(QColor(c.again if late else (c.due if done == len(tasks) else c.muted)))
             status = f"{done}/{len(tasks)}" + ("  late" if late else ("  ✓" if done == len(tasks) else ""))
@@ -137,6 +142,25 @@ class PlanCalendar(QCalendarWidget):
                 rect.adjusted(0, 0, -5, -3), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, status
             )
         painter.restore()
+
+
+def _wrapped_title_flags(lines: int) -> int:
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    return int(flags | Qt.TextFlag.TextWordWrap) if lines > 1 else int(flags)
+
+
+def _title_in(painter: QPainter, title: str, box: QRect, lines: int) -> str:
+    """The title as it fits the box: whole when it wraps into its lines, else cut with an ellipsis."""
+    metrics = painter.fontMetrics()
+    if metrics.boundingRect(box, _wrapped_title_flags(lines), title).height() <= box.height():
+        return title
+    words = title.split()
+    while len(words) > 1:  # drop words from the end until the rest and "…" fit
+        words.pop()
+        shorter = " ".join(words) + "…"
+        if metrics.boundingRect(box, _wrapped_title_flags(lines), shorter).height() <= box.height():
+            return shorter
+    return metrics.elidedText(title, Qt.TextElideMode.ElideRight, box.width())
 
 
 class WeekBars(QWidget):
@@ -153,9 +177,26 @@ class WeekBars(QWidget):
     def set_weeks(self, weeks: list[plans.WeekProgress], topics: list[Group]) -> None:
         self.weeks = weeks[-6:]
         self.topics = topics[-6:]
-        self.setMinimumHeight(24 + 54 * max(1, len(self.weeks)))
+        self.setMinimumHeight(self._height())
         self.setToolTip("\n".join(_week_text(w, t) for w, t in zip(self.weeks, self.topics)))
         self.update()
+
+    LABEL_WIDTH, COUNT_WIDTH = 56, 74
+
+    def _lines(self, week: plans.WeekProgress, topics: Group) -> list[QRect]:
+        """Where the week's two lines of figures go below its bar: wrapped at words to the width."""
+        width = max(40, self.width() - self.LABEL_WIDTH)
+        metrics = self.fontMetrics()
+        return [metrics.boundingRect(QRect(0, 0, width, 1000), int(Qt.TextFlag.TextWordWrap), text)
+                for text in (_cards_text(week), _topics_text(topics))]  # fmt: skip
+
+    def _height(self) -> int:
+        rows = [22 + sum(r.height() for r in self._lines(w, t)) + 8 for w, t in zip(self.weeks, self.topics)]
+        return 8 + (sum(rows) if rows else 110)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.setMinimumHeight(self._height())  # narrower: the figures wrap onto more lines
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -165,8 +206,7 @@ class WeekBars(QWidget):
             painter.setPen(QColor(c.muted))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Progress appears once a plan has begun.")
             return
-        label_width, y = 56, 4
-        count_width = 74
+        label_width, count_width, y = self.LABEL_WIDTH, self.COUNT_WIDTH, 4
         bar_width = self.width() - label_width - count_width - 8
         for week, topics in zip(self.weeks, self.topics):
             painter.setPen(QColor(c.muted))
@@ -182,12 +222,11 @@ class WeekBars(QWidget):
             painter.drawText(QRect(track.right() + 8, y, count_width, 18), Qt.AlignmentFlag.AlignVCenter,
                              f"{week.tasks_done}/{week.tasks_planned} tasks")  # fmt: skip
             painter.setPen(QColor(c.muted))
-            metrics = painter.fontMetrics()
-            for offset, text in ((16, _cards_text(week)), (32, _topics_text(topics))):
-                line = metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.width() - label_width)
-                painter.drawText(QRect(label_width, y + offset, self.width() - label_width, 18),
-                                 Qt.AlignmentFlag.AlignVCenter, line)  # fmt: skip
-            y += 54
+            y += 18
+            for text, box in zip((_cards_text(week), _topics_text(topics)), self._lines(week, topics)):
+                painter.drawText(box.translated(label_width, y), int(Qt.TextFlag.TextWordWrap), text)
+                y += box.height()
+            y += 12
 
 
 def _cards_text(w: plans.WeekProgress) -> str:
@@ -432,13 +471,7 @@ class CalendarScreen(QWidget):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.day_tasks.addItem(item)
         for task in self.calendar.tasks.get(day, []):
-            item = QListWidgetItem(f"{task.kind.capitalize()}: {task.text}  ({task.minutes} min)")
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, task.id)
-            item.setToolTip(f"{task.plan_name}, day {task.day}: {task.day_title}")
-            item.setForeground(QColor(task.color))
-            self.day_tasks.addItem(item)
+            self.day_tasks.addItem(task_item(task))
         if self.day_tasks.count() == 0:
             item = QListWidgetItem("Nothing planned.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from cards import formats
 from cards.render import one_line
 from cards.store import Store
 
+from . import theme
 from .workers import StoreWorker, Task
 
 
@@ -189,7 +191,7 @@ class ImportDialog(QDialog):
     def _failed(self, message: str) -> None:
         self._importing = None
         self.progress.hide()
-        self.status.setText(f"<span style='color:#dc2626'>{message}</span>")
+        self.status.setText(f"<span style='color:{theme.current().again}'>{html.escape(message)}</span>")
         self.import_button.setEnabled(False)
         self.table.setRowCount(0)
 

@@ -72,7 +72,6 @@ class SettingsScreen(QWidget):
         form.addRow("Theme", self.theme)
         self.error = QLabel()
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #dc2626;")
         self.error.setWordWrap(True)
         page = QWidget()  # in a scroll area: on a short window the form scrolls instead of squeezing its help
         content = QVBoxLayout(page)

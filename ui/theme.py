@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 
@@ -19,6 +19,7 @@ class Colors:
     text: str
     muted: str
     accent: str
+    on_accent: str  # text and check marks drawn on the accent
     border: str
     new: str  # Anki's colours for the three counts, softened
     learning: str
@@ -30,16 +31,20 @@ class Colors:
     code_bg: str
 
 
+# Every text colour reads at 4.5:1 or more on every background of its theme, and on_accent on the
+# accent (WCAG AA; tests/test_ui.py computes the ratios).
 LIGHT = Colors(
-    name="light", window="#f5f5f7", surface="#ffffff", sidebar="#ebebef", text="#1d1d1f", muted="#6e6e73",
-    accent="#3a6ff7", border="#d9d9de", new="#2563eb", learning="#c2410c", due="#15803d",
-    again="#dc2626", hard="#b45309", good="#15803d", easy="#2563eb", code_bg="#f3f4f6",
+    name="light", window="#f5f5f7", surface="#ffffff", sidebar="#ebebef", text="#1d1d1f", muted="#68686d",
+    accent="#3260d6", on_accent="#ffffff", border="#d9d9de", new="#235fe1", learning="#ba3e0b", due="#137939",
+    again="#cc2323", hard="#ab4e08", good="#137939", easy="#235fe1", code_bg="#f3f4f6",
 )  # fmt: skip
 DARK = Colors(
     name="dark", window="#1e1f22", surface="#26272b", sidebar="#18191c", text="#e8e8ea", muted="#9a9aa2",
-    accent="#7aa2ff", border="#3a3b40", new="#7aa7ff", learning="#fb923c", due="#4ade80",
+    accent="#7aa2ff", on_accent="#0b1020", border="#3a3b40", new="#7aa7ff", learning="#fb923c", due="#4ade80",
     again="#f87171", hard="#fbbf24", good="#4ade80", easy="#7aa7ff", code_bg="#1b1c1f",
 )  # fmt: skip
+TEXT_COLORS = ("text", "muted", "accent", "new", "learning", "due", "again", "hard", "good", "easy")
+BACKGROUNDS = ("window", "surface", "sidebar", "code_bg")
 
 
 def resolve(mode: str) -> Colors:
@@ -72,7 +77,7 @@ def apply(app: QApplication, mode: str) -> Colors:
         QPalette.ColorRole.Button: colors.surface,
         QPalette.ColorRole.ButtonText: colors.text,
         QPalette.ColorRole.Highlight: colors.accent,
-        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.HighlightedText: colors.on_accent,
         QPalette.ColorRole.ToolTipBase: colors.surface,
         QPalette.ColorRole.ToolTipText: colors.text,
         QPalette.ColorRole.PlaceholderText: colors.muted,
@@ -84,7 +89,7 @@ def apply(app: QApplication, mode: str) -> Colors:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(colors.muted))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(colors.muted))
     app.setPalette(palette)
-    app.setStyleSheet(STYLE.format(c=colors, check=CHECK_MARK))
+    app.setStyleSheet(STYLE.format(c=colors, check=CHECK_MARKS[colors.name]))
     return colors
 
 
@@ -93,11 +98,12 @@ QListWidget#sidebar {{
     background: {c.sidebar}; border: none; padding: 8px 6px; font-size: 14px; outline: none;
 }}
 QListWidget#sidebar::item {{ padding: 9px 12px; border-radius: 6px; margin: 1px 0; color: {c.text}; }}
-QListWidget#sidebar::item:selected {{ background: {c.accent}; color: #ffffff; }}
+QListWidget#sidebar::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
 QListWidget#sidebar::item:hover:!selected {{ background: {c.border}; }}
 QLabel#title {{ font-size: 22px; font-weight: 600; }}
 QLabel#subtitle {{ color: {c.muted}; font-size: 13px; }}
 QLabel#muted {{ color: {c.muted}; }}
+QLabel#error {{ color: {c.again}; }}
 QFrame#panel {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
 QTableView {{
     background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
@@ -112,7 +118,7 @@ QPushButton {{
 }}
 QPushButton:hover {{ border-color: {c.accent}; }}
 QPushButton:focus {{ border-color: {c.accent}; }}
-QPushButton#primary {{ background: {c.accent}; color: #ffffff; border: none; font-weight: 600; }}
+QPushButton#primary {{ background: {c.accent}; color: {c.on_accent}; border: none; font-weight: 600; }}
 QPushButton#again, QPushButton#hard, QPushButton#good, QPushButton#easy {{
     min-width: 110px; padding: 6px 10px; font-size: 13px;
 }}
@@ -133,7 +139,22 @@ QAbstractItemView::indicator:checked, QCheckBox::indicator:checked {{
 }}
 """
 # Fusion draws a check box's edge darker than the window: on the dark theme it all but disappears.
-CHECK_MARK = (Path(__file__).parent / "check.svg").as_posix()
+CHECK_MARKS = {name: (Path(__file__).parent / file).as_posix() for name, file in
+               (("light", "check.svg"), ("dark", "check-dark.svg"))}  # drawn in on_accent
+
+
+def swatch(color: str, size: int = 10) -> QIcon:
+    """A small rounded square of a colour: a plan's mark beside its tasks (its colour as text would not
+    read on every background)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(0, 0, size, size, 2, 2)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def card_css(colors: Colors) -> str:

@@ -27,6 +27,7 @@ from cards.stats import streak_days, study_minutes
 from cards.store import Store
 from planner import plans
 
+from .plan_tasks import task_item
 from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
 from .workers import StoreWorker
@@ -216,12 +217,7 @@ class TodayScreen(QWidget):
         self.plan_tasks.blockSignals(True)
         self.plan_tasks.clear()
         for task in tasks:
-            item = QListWidgetItem(f"{task.kind.capitalize()}: {task.text}  ({task.minutes} min)")
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, task.id)
-            item.setToolTip(f"{task.plan_name}, day {task.day}: {task.day_title}")
-            self.plan_tasks.addItem(item)
+            self.plan_tasks.addItem(task_item(task))
         self.plan_tasks.blockSignals(False)
         done = sum(t.done for t in tasks)
         self.plan_title.setText(f"Today's plan: {done} of {len(tasks)} tasks done" if tasks else "")
