@@ -31,13 +31,12 @@ from .stats import due_forecast
 from .store import Store
 from .timeutil import day_bounds, from_ms, study_day, to_ms
 from .undo import Step
+from .wording import plural
 
 QUEUE = Changes.STUDY_QUEUE
 CONTENT = Changes.CARD_CONTENT
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 # --------------------------------------------------------------------- reviewing
@@ -128,7 +127,7 @@ def _set_queue(
     store: Store, verb: str, card_ids: Iterable[int], queue: int | None, buried_until_ms: int | None = None
 ) -> OpResult[int]:
     ids = list(card_ids)
-    label = f"{verb} card" if len(ids) == 1 else f"{verb} {_plural(len(ids), 'card')}"
+    label = f"{verb} card" if len(ids) == 1 else f"{verb} {plural(len(ids), 'card')}"
     with store.operation(QUEUE, label, card_id=ids[0] if len(ids) == 1 else None) as db:
         for card_id in ids:
             row = db.execute("SELECT state FROM card WHERE id = ?", (card_id,)).fetchone()
@@ -228,7 +227,7 @@ def move_cards(store: Store, card_ids: Iterable[int], deck_id: int) -> OpResult[
     """Put cards in another deck, with their history."""
     ids = list(card_ids)
     store.deck(deck_id)
-    label = f"move {_plural(len(ids), 'card')}"
+    label = f"move {plural(len(ids), 'card')}"
     changes = Changes.DECKS | QUEUE
     with store.operation(changes, label) as db:
         for card_id in ids:
@@ -241,7 +240,7 @@ def move_cards(store: Store, card_ids: Iterable[int], deck_id: int) -> OpResult[
 def delete_cards(store: Store, card_ids: Iterable[int]) -> OpResult[int]:
     """Delete cards and their review history (undoable). The value is how many were deleted."""
     ids = list(card_ids)
-    label = f"delete {_plural(len(ids), 'card')}"
+    label = f"delete {plural(len(ids), 'card')}"
     with store.operation(CONTENT | QUEUE, label) as db:
         deleted = sum(db.execute("DELETE FROM card WHERE id = ?", (i,)).rowcount for i in ids)
     return OpResult(deleted, CONTENT | QUEUE, label)

@@ -24,6 +24,7 @@ from cards.queue import Pacing
 from cards.stats import due_forecast
 from cards.store import Store
 from cards.timeutil import day_bounds, to_ms
+from cards.wording import plural
 
 from . import schema
 from .planfile import PlanFile, parse_plan_bytes
@@ -355,7 +356,7 @@ def tasks_between(store: Store, first: date, last: date) -> dict[date, list[Task
 def set_done(store: Store, task_ids: list[int], done: bool = True) -> OpResult[int]:
     """Tick tasks done (or not done again); undoable like any tick."""
     stamp = to_ms(store.clock.now()) if done else None
-    label = f"{'tick' if done else 'untick'} {len(task_ids)} task{'s' if len(task_ids) != 1 else ''}"
+    label = f"{'tick' if done else 'untick'} {plural(len(task_ids), 'task')}"
     with store.operation(Changes.PLANS, label) as db:
         for task_id in task_ids:
             if db.execute("UPDATE run_task SET done_ms = ? WHERE id = ?", (stamp, task_id)).rowcount == 0:
@@ -607,11 +608,11 @@ class Spread:
         if not self.moves:
             return f"{self.run.plan_name} has no missed task to spread."
         minutes = sum(d.minutes for d in self.days)
-        lines = [f"{len(self.moves)} missed tasks ({minutes} min) over {len(self.days)} day"
-                 f"{'s' if len(self.days) != 1 else ''}, at most {self.budget} min of plan tasks a day:"]  # fmt: skip
+        lines = [f"{plural(len(self.moves), 'missed task')} ({minutes} min) over {plural(len(self.days), 'day')}, "
+                 f"at most {self.budget} min of plan tasks a day:"]  # fmt: skip
         for d in self.days:
             already = f", with {d.planned_minutes} min already planned" if d.planned_minutes else ""
-            lines.append(f"  {d.date:%a %d %b}: {d.tasks} task{'s' if d.tasks != 1 else ''}, {d.minutes} min{already}")
+            lines.append(f"  {d.date:%a %d %b}: {plural(d.tasks, 'task')}, {d.minutes} min{already}")
         last = self.days[-1].date
         if self.run.exam and last > self.run.exam:
             lines.append(
@@ -659,7 +660,7 @@ def _planned_minutes(store: Store, day: date) -> int:
 
 def spread_missed(store: Store, spread: Spread) -> OpResult[int]:
     """Move the missed tasks as previewed (undoable); the value is how many moved."""
-    label = f"spread {len(spread.moves)} missed task{'s' if len(spread.moves) != 1 else ''}"
+    label = f"spread {plural(len(spread.moves), 'missed task')}"
     with store.operation(Changes.PLANS, label) as db:
         db.executemany("UPDATE run_task SET date = ? WHERE id = ?", [(d.isoformat(), t) for t, d in spread.moves])
     return OpResult(len(spread.moves), Changes.PLANS, label)

@@ -23,6 +23,7 @@ from cards.scheduling import RATING_NAMES, format_interval
 from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.stats import report, summary
 from cards.store import Store, default_path
+from cards.wording import plural
 from planner import plans
 from planner.planfile import parse_plan_bytes
 from planner.plans import open_store
@@ -168,7 +169,7 @@ def cmd_deck(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
         out.write(f"Renamed {deck.name} to {renamed.name}.\n")
     else:
         cards = ops.delete_deck(store, deck.id).value
-        out.write(f"Deleted {deck.name} and its {cards} card{'s' if cards != 1 else ''}.\n")
+        out.write(f"Deleted {deck.name} and its {plural(cards, 'card')}.\n")
     return 0
 
 
@@ -312,7 +313,7 @@ def _end_review(view: TerminalView, session: ReviewSession) -> int:
     if session.done and (session.limit is None or session.reviewed < session.limit):
         nxt = session.store.next_due(session.deck_id)
         view.say("\nNothing more to study now." + (f" Next card due {nxt.astimezone():%a %d %b %H:%M}." if nxt else ""))
-    view.say(f"Reviewed {session.reviewed} card{'s' if session.reviewed != 1 else ''}.")
+    view.say(f"Reviewed {plural(session.reviewed, 'card')}.")
     return 0
 
 
@@ -325,7 +326,7 @@ def cmd_import(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO)
 def cmd_export(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     deck = store.deck_by_name(args.deck)
     count = formats.export_deck(store, deck.id, args.file, with_history=args.with_history)
-    out.write(f"Exported {count} card{'s' if count != 1 else ''} of {deck.name} to {args.file}.\n")
+    out.write(f"Exported {plural(count, 'card')} of {deck.name} to {args.file}.\n")
     return 0
 
 
@@ -412,7 +413,7 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
         out.write(f"Stopped {stopped.plan_name}.\n")
     elif command == "done":
         plans.set_done(store, args.task_ids, done=not args.undo)
-        out.write(f"Marked {len(args.task_ids)} task{'s' if len(args.task_ids) != 1 else ''} "
+        out.write(f"Marked {plural(len(args.task_ids), 'task')} "
                   f"{'not done' if args.undo else 'done'}.\n")  # fmt: skip
     elif command == "import":
         path = Path(args.file)
@@ -494,10 +495,10 @@ def _plan_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     for r in running:
         behind = plans.days_behind(store, r.id)
         line = f"{r.plan_name}: {r.start} to {r.end}" + (f", exam {r.exam}" if r.exam else "")
-        out.write(line + (f"  ({behind} day{'s' if behind != 1 else ''} behind)" if behind else "") + "\n")
+        out.write(line + (f"  ({plural(behind, 'day')} behind)" if behind else "") + "\n")
     for d in days:
         marker = "today" if d == today else ("overdue" if d < today else d.strftime("%a"))
-        due_text = f", {due[d]} cards due" if d in due else ""
+        due_text = f", {plural(due[d], 'card')} due" if d in due else ""
         out.write(f"\n{d} ({marker}{due_text})\n")
         for t in tasks[d]:
             out.write(f"  [{'x' if t.done else ' '}] {t.id:>5}  {t.label}\n")

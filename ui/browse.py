@@ -32,6 +32,7 @@ from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.render import one_line
 from cards.store import Store
+from cards.wording import plural
 
 from .card_dialog import CardDialog
 from .theme import LIGHT, Colors
@@ -255,7 +256,7 @@ class BrowseScreen(QWidget):
             self.search()
             return
         self.model.set_ids(ids)
-        self.count_label.setText(f"{len(ids):,} card{'s' if len(ids) != 1 else ''}")
+        self.count_label.setText(plural(len(ids), "card"))
 
     def _failed(self, message: str) -> None:
         self._searching = False
@@ -291,7 +292,7 @@ class BrowseScreen(QWidget):
             return
         decks = self.store.decks()
         name, ok = QInputDialog.getItem(
-            self, "Move cards", f"Move {len(ids)} card{'s' if len(ids) != 1 else ''} to:", [d.name for d in decks], 0,
+            self, "Move cards", f"Move {plural(len(ids), 'card')} to:", [d.name for d in decks], 0,
             False,
         )  # fmt: skip
         if ok:
@@ -304,7 +305,7 @@ class BrowseScreen(QWidget):
         answer = QMessageBox.question(
             self,
             "Delete cards",
-            f"Delete {len(ids)} card{'s' if len(ids) != 1 else ''} and their review history? "
+            f"Delete {plural(len(ids), 'card')} and their review history? "
             "Edit > Undo (Ctrl+Z) brings them back.",
         )
         if answer != QMessageBox.StandardButton.Yes:

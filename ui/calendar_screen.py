@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.store import Store
+from cards.wording import plural
 from planner import plans
 from planner.ics import plans_to_ics
 from planner.readiness import Group, week_topics
@@ -231,7 +232,7 @@ class WeekBars(QWidget):
 
 def _cards_text(w: plans.WeekProgress) -> str:
     retention = f"{w.retention:.0%} recalled" if w.retention is not None else "no reviews"
-    answers = f"{w.cards_reviewed} answer{'s' if w.cards_reviewed != 1 else ''}"
+    answers = f"{plural(w.cards_reviewed, 'answer')}"
     return f"{w.cards_introduced} new · {answers} · {retention} · {w.minutes_spent} min"
 
 
@@ -450,7 +451,7 @@ class CalendarScreen(QWidget):
             return
         run, days = lagging[0]
         self._behind_run = run.id
-        text = f"<b>{run.plan_name}</b> is {days} day{'s' if days != 1 else ''} behind."
+        text = f"<b>{run.plan_name}</b> is {plural(days, 'day')} behind."
         if run.exam:
             text += f" Your exam is on {run.exam:%a %d %b}."
             end = plans.plan_shift(self.store, run.id).end
@@ -547,7 +548,7 @@ class CalendarScreen(QWidget):
             return
         new = plans.new_cards_of_topics(self.store, [t for _, t in choices])
         names = [
-            f"{t}: {new[t]} new card{'s' if new[t] != 1 else ''}" + (f"  ({r.plan_name})" if len(running) > 1 else "")
+            f"{t}: {plural(new[t], 'new card')}" + (f"  ({r.plan_name})" if len(running) > 1 else "")
             for r, t in choices
         ]
         choice, ok = QInputDialog.getItem(self, "Study ahead", "Topic to study from today:", names, 0, False)

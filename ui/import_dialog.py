@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from cards import formats
 from cards.render import one_line
 from cards.store import Store
+from cards.wording import plural
 
 from . import theme
 from .workers import StoreWorker, Task
@@ -162,7 +163,7 @@ class ImportDialog(QDialog):
         elif preview.decks:
             self.deck_name.setText(preview.decks[0])
         shown = f" The first {len(preview.cards)} are shown." if len(preview.cards) < preview.total else ""
-        self.status.setText(f"{preview.total} card{'s' if preview.total != 1 else ''} to import.{shown}")
+        self.status.setText(f"{plural(preview.total, 'card')} to import.{shown}")
         self.import_button.setEnabled(preview.total > 0)
 
     def _show_options(self, preview: formats.Preview | None) -> None:

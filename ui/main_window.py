@@ -34,6 +34,7 @@ from cards.changes import Changes
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.queue import QueueCounts
 from cards.store import Store
+from cards.wording import plural
 
 from . import theme
 from .backups_dialog import BackupsDialog
@@ -254,7 +255,8 @@ class MainWindow(QMainWindow):
     def update_status(self, counts: QueueCounts | None = None) -> None:
         """The status bar's count of what is left today (given, when a screen has just counted)."""
         counts = counts if counts is not None else self.store.queue_counts()
-        self.due_label.setText(f"{counts.total} cards to study today" if counts.total else "No cards left today")
+        left = f"{plural(counts.total, 'card')} to study today" if counts.total else "No cards left today"
+        self.due_label.setText(left)
 
     def apply_theme(self, mode: str) -> None:
         colors = theme.apply(QApplication.instance(), mode)
@@ -303,7 +305,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting {deck.name}…")
         self._export_task = self.worker.run(
             lambda store: formats.export_deck(store, deck_id, path, with_history=path.endswith(".apkg")),
-            lambda count: self.statusBar().showMessage(f"Exported {count} cards of {deck.name} to {path}.", 8000),
+            lambda count: self.statusBar().showMessage(
+                f"Exported {plural(count, 'card')} of {deck.name} to {path}.", 8000
+            ),
             lambda message: QMessageBox.warning(self, "Not exported", message),
         )
 

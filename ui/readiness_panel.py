@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from cards.wording import plural
 from planner.readiness import Readiness, readiness_of_running
 
 from .workers import StoreWorker
@@ -36,7 +37,7 @@ def _line(r: Readiness) -> str:
         names = ", ".join(f"{g.name} {g.recall:.0%}" for g in weakest)
         first = weakest[0]
         unlearned = first.cards - first.learned
-        todo = (f"learn its {unlearned} new card{'s' if unlearned != 1 else ''}" if unlearned
+        todo = (f"learn its {plural(unlearned, 'new card')}" if unlearned
                 else "review its cards (Browse, tag filter)")  # fmt: skip
         text += f" Weakest: {names}. Next: {first.name}, {todo}."
     return text

@@ -24,6 +24,7 @@ from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
 from cards.store import Store
+from cards.wording import plural
 
 from .audio import AudioPlayer
 from .cardview import CardView
@@ -283,7 +284,7 @@ class ReviewScreen(QWidget):
         lines = []
         if summary.reviewed:
             lines.append(
-                f"You answered {summary.reviewed} card{'s' if summary.reviewed != 1 else ''} in {summary.deck_name}"
+                f"You answered {plural(summary.reviewed, 'card')} in {summary.deck_name}"
                 f" (about {summary.minutes} min at your pace)."
             )
         if summary.next_due is not None:

@@ -27,6 +27,7 @@ from cards import catchup, optimizer
 from cards.changes import Changes
 from cards.stats import RANGES, Report, report
 from cards.store import Store
+from cards.wording import plural
 
 from .theme import LIGHT, Colors
 from .workers import StoreWorker, Task
@@ -420,8 +421,8 @@ class StatisticsScreen(QWidget):
         self.forecast.report = r
         reviews_today = r.reviews_per_day.get(r.today, 0)
         self.summary.setText(
-            f"{reviews_today} answer{'s' if reviews_today != 1 else ''} today  ·  "
-            f"streak {r.streak} day{'s' if r.streak != 1 else ''} "
+            f"{plural(reviews_today, 'answer')} today  ·  "
+            f"streak {plural(r.streak, 'day')} "
             f"(longest {r.longest_streak})  ·  studied on {r.days_studied} of the last 365 days"
         )
         backlog = r.forecast[0][1] if r.forecast else 0

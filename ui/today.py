@@ -25,6 +25,7 @@ from cards.errors import StudyPlannerError
 from cards.queue import DeckCounts, DeckRow, QueueCounts, deck_tree
 from cards.stats import streak_days, study_minutes
 from cards.store import Store
+from cards.wording import plural
 from planner import plans
 
 from .plan_tasks import task_item
@@ -77,7 +78,7 @@ class DeckTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return values[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return f"{deck.name}: {deck.total} cards in all"
+            return f"{deck.name}: {plural(deck.total, 'card')} in all"
         if role == Qt.ItemDataRole.TextAlignmentRole and column:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column:
@@ -200,12 +201,12 @@ class TodayScreen(QWidget):
         task_minutes = sum(t.minutes for t in tasks if not t.done)
         if counts.total:
             minutes = study_minutes(self.store, decks, counts)
-            text = f"{counts.total} cards to study today ({_breakdown(counts)}): about {minutes} min of cards"
+            text = f"{plural(counts.total, 'card')} to study today ({_breakdown(counts)}): about {minutes} min of cards"
         else:
             text = "No cards left to study today"
         if task_minutes:
             text += f" and {task_minutes} min of plan tasks"
-        text += f"  ·  streak: {streak} day{'s' if streak != 1 else ''}"
+        text += f"  ·  streak: {plural(streak, 'day')}"
         self.summary.setText(text)
         self.study_all.setEnabled(counts.total > 0)
         self.study_deck.setEnabled(bool(decks))
@@ -249,11 +250,11 @@ class TodayScreen(QWidget):
             return
         deck = next(d for d in self.model.decks if d.deck_id == deck_id)
         below = len(self.store.subtree(deck_id)) - 1
-        subdecks = f" and its {below} subdeck{'s' if below != 1 else ''}" if below else ""
+        subdecks = f" and its {plural(below, 'subdeck')}" if below else ""
         answer = QMessageBox.question(
             self,
             "Delete deck",
-            f"Delete {deck.name}{subdecks} with its {deck.total} card{'s' if deck.total != 1 else ''} and their "
+            f"Delete {deck.name}{subdecks} with its {plural(deck.total, 'card')} and their "
             "review history? Edit > Undo (Ctrl+Z) brings them back.",
         )
         if answer == QMessageBox.StandardButton.Yes:
