@@ -61,9 +61,17 @@ class DeckRow:
     depth: int
 
 
+@dataclass(frozen=True)
+class DeckList:
+    """The day's deck list (Store.deck_list)."""
+
+    rows: list[DeckRow]  # each deck with its subdecks, as Study deck brings it
+    study_all: list[DeckCounts]  # per deck, what Study all brings from it (they add up to total)
+    total: QueueCounts  # what Study all brings
+
+
 def deck_tree(rows: list[DeckCounts]) -> list[DeckRow]:
-    """The decks in list order, each followed by its subdecks, with the subdecks' counts added in. The
-    rows are what Study all brings from each deck, so a parent's row is what its subtree brings."""
+    """The decks in list order, each followed by its subdecks, with the subdecks' counts added in."""
     names = {row.name for row in rows}
     children: dict[str, list[DeckCounts]] = {}
     for row in rows:
@@ -184,6 +192,44 @@ class StudyQueue:
         due order). Otherwise each deck as if studied alone (its own limits only).
         """
         today = self.today()
+        done, paced = self._done_today(today), self._paced_new(today.day)
+        alone = self._alone(today, done, paced)
+        return self._together(today, alone, done, paced) if together else alone
+
+    def deck_list(self) -> DeckList:
+        """Today's deck list, counted as Anki counts it: each deck with its subdecks as Study deck brings it
+        (what queue_counts(deck) says: its own limits, its subtree's and the global ones), so the rows need
+        not add up to the day's total; and that total, what Study all brings."""
+        today = self.today()
+        done, paced = self._done_today(today), self._paced_new(today.day)
+        alone = self._alone(today, done, paced)
+        together = self._together(today, alone, done, paced)
+        total = QueueCounts(sum(c.new for c in together), sum(c.learning for c in together),
+                            sum(c.due for c in together))  # fmt: skip
+        names = [c.name for c in alone]
+        ids = [c.deck_id for c in alone]
+        rows = []
+        for row in deck_tree(alone):
+            prefix = row.counts.name + "::"
+            subtree = [i for i, name in zip(ids, names) if name == row.counts.name or name.startswith(prefix)]
+            rows.append(replace(row, counts=self._limited(row.counts, subtree, done)))
+        return DeckList(rows, together, total)
+
+    def _limited(self, counts: DeckCounts, subtree: list[int], done: dict[int, tuple[int, int]]) -> DeckCounts:
+        """A deck's counts summed over its subtree, held to the global limits and, for a deck with
+        subdecks, to its own limits for the whole subtree."""
+        settings, own = self.settings(), self.settings(counts.deck_id)
+        new_left = max(0, settings.new_per_day - sum(d[0] for d in done.values()))
+        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done.values()))
+        if len(subtree) > 1:  # the deck's own limits hold for its whole subtree too
+            new_left = min(new_left, max(0, own.new_per_day - sum(done.get(d, (0, 0))[0] for d in subtree)))
+            due_left = min(due_left, max(0, own.reviews_per_day - sum(done.get(d, (0, 0))[1] for d in subtree)))
+        return replace(counts, new=min(counts.new, new_left), due=min(counts.due, due_left))
+
+    def _alone(
+        self, today: StudyDay, done: dict[int, tuple[int, int]], paced: dict[int, list[int]] | None
+    ) -> list[DeckCounts]:
+        """Every deck as if studied alone: its own limits only."""
         # Two reads of the (deck, queue, due) index: totals per queue, and what is due today.
         per_queue: dict[int, dict[int, int]] = {}
         for deck_id, queue, count in self.db.execute(
@@ -199,8 +245,6 @@ class StudyQueue:
             (today.end_ms,),
         ):
             due_today.setdefault(deck_id, {})[queue] = count
-        done = self._done_today(today)
-        paced = self._paced_new(today.day)
         result = []
         for deck in self.decks():
             queues, due_now = per_queue.get(deck.id, {}), due_today.get(deck.id, {})
@@ -220,7 +264,7 @@ class StudyQueue:
                     due=min(due, max(0, settings.reviews_per_day - done_reviews)),
                 )
             )
-        return self._together(today, result, done, paced) if together else result
+        return result
 
     def _together(
         self,
@@ -294,20 +338,12 @@ class StudyQueue:
         if deck_id is None:
             every = deck_counts if deck_counts is not None else self.deck_counts()
             return QueueCounts(sum(c.new for c in every), sum(c.learning for c in every), sum(c.due for c in every))
-        ids = set(self.subtree(deck_id))
-        mine = [c for c in self.deck_counts(together=False) if c.deck_id in ids]
-        settings, own = self.settings(), self.settings(deck_id)
-        done = self._done_today(self.today())
-        new_left = max(0, settings.new_per_day - sum(d[0] for d in done.values()))
-        due_left = max(0, settings.reviews_per_day - sum(d[1] for d in done.values()))
-        if len(ids) > 1:  # the deck's own limits hold for its whole subtree too
-            new_left = min(new_left, max(0, own.new_per_day - sum(done.get(d, (0, 0))[0] for d in ids)))
-            due_left = min(due_left, max(0, own.reviews_per_day - sum(done.get(d, (0, 0))[1] for d in ids)))
-        return QueueCounts(
-            min(sum(c.new for c in mine), new_left),
-            sum(c.learning for c in mine),
-            min(sum(c.due for c in mine), due_left),
-        )
+        subtree = self.subtree(deck_id)
+        mine = [c for c in self.deck_counts(together=False) if c.deck_id in subtree]
+        summed = DeckCounts(deck_id, "", sum(c.total for c in mine), sum(c.new for c in mine),
+                            sum(c.learning for c in mine), sum(c.due for c in mine))  # fmt: skip
+        limited = self._limited(summed, subtree, self._done_today(self.today()))
+        return QueueCounts(limited.new, limited.learning, limited.due)
 
     # ----------------------------------------------------------------- the next card
 

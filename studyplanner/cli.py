@@ -16,7 +16,7 @@ from typing import TextIO
 
 from cards import backup, formats, ops, optimizer
 from cards.errors import StudyPlannerError
-from cards.queue import QueueCounts, deck_tree
+from cards.queue import QueueCounts
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
@@ -145,13 +145,14 @@ def _start_window(db: str | None) -> int:
 
 
 def cmd_decks(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
-    counts = store.deck_counts()
+    rows = store.deck_list().rows  # each deck as `review --deck` brings it, its subdecks included
     if args.json:
-        rows = [{"name": c.name, "total": c.total, "new": c.new, "learning": c.learning, "due": c.due} for c in counts]
-        json.dump(rows, out, indent=2)
+        listing = [{"name": r.counts.name, "total": r.counts.total, "new": r.counts.new,
+                    "learning": r.counts.learning, "due": r.counts.due} for r in rows]  # fmt: skip
+        json.dump(listing, out, indent=2)
         out.write("\n")
         return 0
-    listed = [("  " * row.depth + row.label, row.counts) for row in deck_tree(counts)]  # subdecks under their deck
+    listed = [("  " * row.depth + row.label, row.counts) for row in rows]  # subdecks under their deck
     width = max([len(label) for label, _ in listed] + [4])
     out.write(f"{'Deck':<{width}}  {'Total':>6}  {'New':>5}  {'Learn':>5}  {'Due':>5}\n")
     for label, c in listed:

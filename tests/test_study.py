@@ -295,3 +295,24 @@ def test_a_deck_is_studied_with_its_subdecks_and_listed_above_them(store):
     assert not [d for d in store.decks() if d.name.startswith("Lang")]
     ops.undo(store)
     assert len(store.cards(vocab)) == 3
+
+
+def test_the_deck_list_counts_each_deck_as_study_deck_brings_it(store, clock):
+    """As Anki's deck list: a deck's row is what studying it brings (its own limits and the global ones),
+    not its share of Study all. Before, the second deck showed 0 new while Study deck gave it 4."""
+    ops.update_settings(store, new_per_day=4)
+    a = add_deck_with_cards(store, "Alpha", 6)
+    b = add_deck_with_cards(store, "Beta", 6)
+    c = add_deck_with_cards(store, "Beta::Gamma", 6)
+    ops.set_deck_overrides(store, b, new_per_day=3)
+    listed = store.deck_list()
+    rows = {row.counts.name: row.counts for row in listed.rows}
+    for name, deck_id in (("Alpha", a), ("Beta", b), ("Beta::Gamma", c)):
+        assert rows[name].new == store.queue_counts(deck_id).new  # the row is what Study deck brings
+    assert (rows["Alpha"].new, rows["Beta"].new, rows["Beta::Gamma"].new) == (4, 3, 4)  # Beta's 3 hold its subtree
+    assert listed.total == store.queue_counts() and listed.total.new == 4  # Study all: the global 4
+    taken = {s.name: s.new for s in listed.study_all}  # taken deck by deck, the small test deck's 3 first
+    assert taken == {"Small test deck": 3, "Alpha": 1, "Beta": 0, "Beta::Gamma": 0}
+    ops.answer(store, store.next_card(b).id, 3)  # one new card of Beta's subtree studied
+    rows = {row.counts.name: row.counts for row in store.deck_list().rows}
+    assert (rows["Alpha"].new, rows["Beta"].new) == (3, 2)  # the global limit has 3 left; Beta's own 2

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from cards import ops
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
-from cards.queue import DeckCounts, DeckRow, QueueCounts, deck_tree
+from cards.queue import DeckCounts, DeckRow, QueueCounts
 from cards.stats import streak_days, study_minutes
 from cards.store import Store
 from cards.wording import plural
@@ -50,9 +50,9 @@ class DeckTableModel(QAbstractTableModel):
         self.rows: list[DeckRow] = []
         self.colors: Colors = LIGHT
 
-    def set_decks(self, decks: list[DeckCounts]) -> None:
+    def set_rows(self, rows: list[DeckRow]) -> None:
         self.beginResetModel()
-        self.rows = deck_tree(decks)
+        self.rows = rows
         self.decks = [row.counts for row in self.rows]
         self.endResetModel()
 
@@ -65,6 +65,8 @@ class DeckTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section:
+            return "What studying this deck (and its subdecks) brings today; the line above counts Study all"
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -190,17 +192,18 @@ class TodayScreen(QWidget):
 
     def refresh(self) -> None:
         current = self.table.currentIndex().row()
-        decks = self.store.deck_counts()
-        self.model.set_decks(decks)
+        listed = self.store.deck_list()
+        decks = listed.rows
+        self.model.set_rows(decks)
         if decks:
             self.table.selectRow(min(max(current, 0), len(decks) - 1))
-        counts = self.counts = self.store.queue_counts(deck_counts=decks)
+        counts = self.counts = listed.total
         streak = streak_days(self.store)
         today = self.store.today().day
         tasks = plans.tasks_between(self.store, today, today).get(today, [])
         task_minutes = sum(t.minutes for t in tasks if not t.done)
         if counts.total:
-            minutes = study_minutes(self.store, decks, counts)
+            minutes = study_minutes(self.store, listed.study_all, counts)
             text = f"{plural(counts.total, 'card')} to study today ({_breakdown(counts)}): about {minutes} min of cards"
         else:
             text = "No cards left to study today"
