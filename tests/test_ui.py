@@ -971,3 +971,28 @@ def test_every_text_colour_reads_on_every_background(colors):
     ]
     assert not low
     assert _contrast(colors.on_accent, colors.accent) >= 4.5
+
+
+def test_arrow_and_page_keys_scroll_the_card_and_never_leave_the_review(window, qtbot, store):
+    """Down three times walked focus out of the rating buttons into the sidebar and switched to the
+    Calendar mid-card; a long answer could not be scrolled from the keyboard."""
+    deck = ops.add_deck(store, "Long").value
+    ops.add_card(store, deck.id, "A long answer?", "\n\n".join(f"Paragraph {i} of the answer." for i in range(80)))
+    window.resize(900, 600)
+    window.start_review(deck.id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None)
+    press(qtbot, review, Qt.Key.Key_Space)
+    bar = review.view.verticalScrollBar()
+    assert review.answer_shown and bar.maximum() > 0 and bar.value() == 0
+    focused = QApplication.focusWidget()
+    for key in (Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
+        press(qtbot, focused, key)
+    assert window.stack.currentWidget() is review and review.answer_shown
+    assert bar.value() == 3 * bar.singleStep()
+    press(qtbot, focused, Qt.Key.Key_PageDown)
+    assert bar.value() == 3 * bar.singleStep() + bar.pageStep()
+    press(qtbot, focused, Qt.Key.Key_PageUp)
+    press(qtbot, focused, Qt.Key.Key_Up)
+    assert bar.value() == 2 * bar.singleStep()
+    assert review.card is not None and review_count(store) == 0  # nothing was rated by the way

@@ -7,6 +7,7 @@ from datetime import timedelta
 from PySide6.QtCore import QElapsedTimer, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +37,12 @@ RATING_KEYS = {1: "1", 2: "2", 3: "3", 4: "4"}
 UNDO_KEYS = ("U",)  # Ctrl+Z is the window's Edit > Undo, which comes here while reviewing
 BURY_KEYS = ("-", "B")
 SUSPEND_KEYS = ("@", "!")
+# The card scrolls under these; on the buttons they would walk focus out of the review into the sidebar.
+SCROLL_KEYS = {"Down": QAbstractSlider.SliderAction.SliderSingleStepAdd,
+               "Up": QAbstractSlider.SliderAction.SliderSingleStepSub,
+               "PgDown": QAbstractSlider.SliderAction.SliderPageStepAdd,
+               "PgUp": QAbstractSlider.SliderAction.SliderPageStepSub}  # fmt: skip
+STAY_KEYS = ("Left", "Right")  # taken here and ignored (the type-in box still has them: it asks first)
 REPLAY_KEYS = ("R", "F5")  # Anki's keys to hear a card's audio again
 LEAVE_KEYS = ("Escape",)
 
@@ -143,6 +150,9 @@ class ReviewScreen(QWidget):
         self._add_action("Bury card", BURY_KEYS, self.bury)
         self._add_action("Suspend card", SUSPEND_KEYS, self.suspend)
         self._add_action("Replay audio", REPLAY_KEYS, self.replay)
+        for key, step in SCROLL_KEYS.items():
+            self._add_action(f"Scroll the card ({key})", (key,), lambda _=False, s=step: self._scroll(s))
+        self._add_action("Stay on the card", STAY_KEYS, lambda: None)
         self._add_action("Back to decks", LEAVE_KEYS, self.leave.emit)
 
     def _add_action(self, text: str, keys: tuple[str, ...], slot) -> QAction:
@@ -213,6 +223,9 @@ class ReviewScreen(QWidget):
         """R or F5: the card's audio again, the question's and, once shown, the answer's (as Anki does)."""
         if self.card is not None and self._studying():
             self.audio.play(sounds(self.card.question) + (sounds(self.card.answer) if self.answer_shown else []))
+
+    def _scroll(self, step: QAbstractSlider.SliderAction) -> None:
+        self.view.verticalScrollBar().triggerAction(step)
 
     def _link_clicked(self, url: QUrl) -> None:
         if url.scheme() == "sound":  # a ▶ link the card shows for each of its sounds
