@@ -120,6 +120,16 @@ class ReviewSession:
             self.view.message("Card suspended (u undoes it).")
             self._show(self._next())
 
+    def edited(self) -> None:
+        """The card shown was edited (text, tags or deck): show it as it is now, on the side it was on."""
+        if self.card is None:
+            return
+        self.card = self.store.card(self.card.id)
+        self.view.show_question(self.card)
+        if self.answer_shown:
+            self.view.show_answer(self.card, self.store.preview(self.card.id))
+        self.view.message("Card saved (Ctrl+Z undoes the edit).")
+
     def summary(self) -> ReviewSummary:
         counts = self.store.queue_counts(self.deck_id)
         return ReviewSummary(

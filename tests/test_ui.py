@@ -996,3 +996,31 @@ def test_arrow_and_page_keys_scroll_the_card_and_never_leave_the_review(window, 
     press(qtbot, focused, Qt.Key.Key_Up)
     assert bar.value() == 2 * bar.singleStep()
     assert review.card is not None and review_count(store) == 0  # nothing was rated by the way
+
+
+def test_the_review_shows_its_actions_and_e_edits_the_card_in_place(window, qtbot, store, monkeypatch):
+    """Edit, bury, suspend and undo are buttons that name their keys; E edits the card under review and
+    it comes back on the side it was on, changed; the edit is one undo step."""
+    from ui.card_dialog import CardDialog
+
+    deck = ops.add_deck(store, "Edits").value
+    ops.add_card(store, deck.id, "What is 2 + 2?", "5")
+    window.start_review(deck.id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None)
+    tips = [review.tools.itemAt(i).widget().toolTip() for i in range(review.tools.count())]
+    assert tips == ["Edit  (E)", "Bury  (-, B)", "Suspend  (@, !)", "Undo  (U)"]
+    press(qtbot, review, Qt.Key.Key_Space)
+
+    def exec_and_fix(dialog: CardDialog) -> int:  # the learner corrects the answer and saves
+        assert dialog.card.id == review.card.id and dialog.answer.toPlainText() == "5"
+        dialog.answer.setPlainText("4")
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(CardDialog, "exec", exec_and_fix)
+    press(qtbot, review, Qt.Key.Key_E)
+    assert review.answer_shown and review.card.answer == "4" and "4" in review.view.toPlainText().split("\n")
+    assert store.cards(deck.id)[0].answer == "4"
+    window.undo_action.trigger()  # Edit > Undo: while reviewing, the review flow brings the card back
+    assert store.cards(deck.id)[0].answer == "5"

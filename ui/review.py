@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from cards.store import Store
 from cards.wording import plural
 
 from .audio import AudioPlayer
+from .card_dialog import CardDialog
 from .cardview import CardView
 from .theme import LIGHT, Colors
 
@@ -43,7 +45,8 @@ SCROLL_KEYS = {"Down": QAbstractSlider.SliderAction.SliderSingleStepAdd,
                "PgDown": QAbstractSlider.SliderAction.SliderPageStepAdd,
                "PgUp": QAbstractSlider.SliderAction.SliderPageStepSub}  # fmt: skip
 STAY_KEYS = ("Left", "Right")  # taken here and ignored (the type-in box still has them: it asks first)
-REPLAY_KEYS = ("R", "F5")  # Anki's keys to hear a card's audio again
+REPLAY_KEYS = ("R", "F5")
+EDIT_KEYS = ("E",)  # as in Anki  # Anki's keys to hear a card's audio again
 LEAVE_KEYS = ("Escape",)
 
 
@@ -72,6 +75,9 @@ class ReviewScreen(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.deck_label)
         top.addStretch()
+        self.tools = QHBoxLayout()  # the review's actions with their keys, filled in below
+        top.addLayout(self.tools)
+        top.addSpacing(16)
         top.addWidget(self.counts_label)
 
         self.view = CardView(media=store.media)
@@ -146,9 +152,18 @@ class ReviewScreen(QWidget):
         self._add_action("Show answer", SHOW_ANSWER_KEYS, self._space)
         for rating, key in RATING_KEYS.items():
             self._add_action(RATING_NAMES[rating], (key,), lambda _checked=False, r=rating: self.rate(r))
+        edit = self._add_action("Edit", EDIT_KEYS, self.edit)
+        bury = self._add_action("Bury", BURY_KEYS, self.bury)
+        suspend = self._add_action("Suspend", SUSPEND_KEYS, self.suspend)
         self.undo_action = self._add_action("Undo", UNDO_KEYS, self.undo)
-        self._add_action("Bury card", BURY_KEYS, self.bury)
-        self._add_action("Suspend card", SUSPEND_KEYS, self.suspend)
+        for action in (edit, bury, suspend, self.undo_action):
+            action.setIconText(f"{action.text()}  {action.shortcut().toString()}")  # the key beside the name
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys do it; focus stays with the card's buttons
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setObjectName("tool")
+            self.tools.addWidget(button)
         self._add_action("Replay audio", REPLAY_KEYS, self.replay)
         for key, step in SCROLL_KEYS.items():
             self._add_action(f"Scroll the card ({key})", (key,), lambda _=False, s=step: self._scroll(s))
@@ -158,6 +173,7 @@ class ReviewScreen(QWidget):
     def _add_action(self, text: str, keys: tuple[str, ...], slot) -> QAction:
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setToolTip(f"{text}  ({', '.join(keys)})")
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(slot)
         self.addAction(action)
@@ -218,6 +234,14 @@ class ReviewScreen(QWidget):
     def suspend(self) -> None:
         if self.session is not None and self._studying():
             self.session.suspend()
+
+    def edit(self) -> None:
+        """E: the card under review in the edit dialog; saved, it is shown again as it now is."""
+        if self.session is None or not self._studying():
+            return
+        dialog = CardDialog(self.store, parent=self, card=self.card)
+        if dialog.exec():
+            self.session.edited()
 
     def replay(self) -> None:
         """R or F5: the card's audio again, the question's and, once shown, the answer's (as Anki does)."""

@@ -119,6 +119,8 @@ QPushButton {{
 QPushButton:hover {{ border-color: {c.accent}; }}
 QPushButton:focus {{ border-color: {c.accent}; }}
 QPushButton#primary {{ background: {c.accent}; color: {c.on_accent}; border: none; font-weight: 600; }}
+QToolButton#tool {{ border: none; padding: 3px 8px; color: {c.muted}; border-radius: 5px; }}
+QToolButton#tool:hover {{ background: {c.border}; color: {c.text}; }}
 QPushButton#again, QPushButton#hard, QPushButton#good, QPushButton#easy {{
     min-width: 110px; padding: 6px 10px; font-size: 13px;
 }}
