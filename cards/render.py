@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import html
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,6 +41,10 @@ _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real tex
 _IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
 
+DEFAULT_TEXT_PX = 18.0  # a card's text size when the caller does not say (a 13.5 pt font at 96 dpi)
+DISPLAY_MATH_SCALE = 1.15  # a formula on its own line is set a little larger than the text
+
+
 class MathError(ValueError):
     """A formula mathtext cannot typeset."""
 
@@ -54,13 +59,22 @@ class RenderedCard:
 
 
 def render_html(
-    text: str, *, color: str = "#1d1d1f", code_style: str = "friendly", strict_math: bool = False
+    text: str,
+    *,
+    color: str = "#1d1d1f",
+    code_style: str = "friendly",
+    strict_math: bool = False,
+    text_px: float = DEFAULT_TEXT_PX,
+    x_height: float = DEFAULT_TEXT_PX / 2,
+    scale: float = 1.0,
 ) -> RenderedCard:
     """Markdown to sanitized HTML: highlighted code, tables, math as images.
 
-    `color` is the text colour of typeset math, `code_style` a pygments style name.
-    With strict_math, a formula mathtext cannot typeset raises MathError; otherwise
-    it is shown as its TeX source.
+    `color` is the text colour of typeset math, `code_style` a pygments style name; formulas are set
+    at the size of the text around them (`text_px`, in logical pixels) and drawn for a screen of
+    `scale` device pixels to each logical one (2 on a HiDPI screen), each inline one on the text's baseline
+    (`x_height`: that of the text's font, in logical pixels). With strict_math, a formula
+    mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source.
     """
     formulas: list[tuple[str, bool]] = []
 
@@ -95,12 +109,12 @@ def render_html(
     def place(match: re.Match) -> str:
         tex, display = formulas[int(match.group(1))]
         try:
-            png = typeset(tex, color, display)
+            png = typeset(tex, color, display, text_px, x_height, scale)
         except MathError:
             if strict_math:
                 raise
             return f"<code>{html.escape(tex)}</code>"
-        ident = hashlib.sha1(f"{tex}|{color}|{display}".encode()).hexdigest()[:16]
+        ident = hashlib.sha1(f"{tex}|{color}|{display}|{text_px}|{x_height}|{scale}".encode()).hexdigest()[:16]
         images[f"math:{ident}"] = png
         img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" style="vertical-align: middle">'
         return f'<div align="center">{img}</div>' if display else img
@@ -123,8 +137,18 @@ def render_html(
 
 
 @lru_cache(maxsize=2048)
-def typeset(tex: str, color: str, display: bool) -> bytes:
-    """PNG bytes of one formula (matplotlib is imported only when a card has math)."""
+def typeset(
+    tex: str,
+    color: str,
+    display: bool,
+    text_px: float = DEFAULT_TEXT_PX,
+    x_height: float = DEFAULT_TEXT_PX / 2,
+    scale: float = 1.0,
+) -> bytes:
+    """PNG bytes of one formula, its glyphs `text_px` logical pixels high like the text around it, drawn
+    at `scale` device pixels per logical pixel. An inline formula's baseline lies half the text's
+    `x_height` below the image's middle: vertical-align: middle centres an image there (CSS's rule,
+    which Qt follows), so the formula sits on the line. matplotlib is imported only for a card with math."""
     from matplotlib import mathtext
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -135,14 +159,20 @@ def typeset(tex: str, color: str, display: bool) -> bytes:
     tex = re.sub(r"\\text(bf|it|rm|sf|tt)(?![A-Za-z])", r"\\math\1", tex)  # LaTeX's text fonts (Anki decks)
     buffer = io.BytesIO()
     try:
-        prop = FontProperties(size=16 if display else 14)
+        # At 72 dpi a point is a pixel: sizes below are logical pixels until savefig scales them.
+        prop = FontProperties(size=text_px * (DISPLAY_MATH_SCALE if display else 1.0))
         # As mathtext.math_to_image, with room above and below: that sizes the image by the font's metrics,
         # and ink beyond them was cut off (the bar of a raised \top: QK^\top read as "QK |").
         width, height, depth, _, _ = mathtext.MathTextParser("path").parse(f"${tex}$", dpi=72, prop=prop)
         pad = 0.15 * prop.get_size_in_points()
-        figure = Figure(figsize=(width / 72, (height + 2 * pad) / 72))
-        figure.text(0, (depth + pad) / (height + 2 * pad), f"${tex}$", fontproperties=prop, color=color)
-        figure.savefig(buffer, dpi=110, format="png", transparent=True)  # the card's background shows through
+        above, below = height - depth + pad, depth + pad
+        if not display:  # padded so that (above - below) is the x-height: the middle at half of it
+            below = max(below, above - x_height)
+            above = below + x_height
+        above = math.ceil((above + below) * scale) / scale - below  # whole pixels: the extra goes on top
+        figure = Figure(figsize=(width / 72, (above + below) / 72))
+        figure.text(0, below / (above + below), f"${tex}$", fontproperties=prop, color=color)
+        figure.savefig(buffer, dpi=72 * scale, format="png", transparent=True)  # the card's background shows
     except Exception as exc:  # mathtext raises parser and layout errors of several kinds
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise MathError(f"cannot typeset ${tex}$: {first}") from None

@@ -631,8 +631,10 @@ def test_a_wide_formula_is_drawn_smaller_to_fit_the_card(qtbot):
     view.resize(2400, 300)  # room enough: drawn at its own size again (no width set)
     qtbot.waitUntil(lambda: image_widths(view) == [0])
     view.resize(420, 300)
-    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(12)) + "$$")  # ~1000 px
-    assert image_widths(view)[0] >= 0.6 * 990  # never so small it cannot be read: the card scrolls instead
+    view.show_markdown("$$" + " + ".join(f"x_{{{i}}} y_{{{i}}}" for i in range(16)) + "$$")  # ~900 px
+    (natural,) = [image.deviceIndependentSize().width() for image in view._images.values()]
+    assert natural * 0.6 > 420  # too wide to fit even at the smallest readable size
+    assert image_widths(view)[0] >= 0.6 * natural - 1  # never so small it cannot be read: the card scrolls instead
 
 
 def test_the_next_card_is_shown_once_after_a_long_one(qtbot):
@@ -1024,3 +1026,56 @@ def test_the_review_shows_its_actions_and_e_edits_the_card_in_place(window, qtbo
     assert store.cards(deck.id)[0].answer == "4"
     window.undo_action.trigger()  # Edit > Undo: while reviewing, the review flow brings the card back
     assert store.cards(deck.id)[0].answer == "5"
+
+
+def _ink_columns(view) -> list[tuple[int, int]]:
+    """Each run of inked columns in the card, left to right, as (top row, bottom row) of its ink."""
+    image = view.viewport().grab().toImage()
+    background = image.pixelColor(2, 2)
+
+    def inked(x: int, y: int) -> bool:
+        c = image.pixelColor(x, y)
+        return abs(c.red() - background.red()) + abs(c.green() - background.green()) > 200
+
+    runs: list[list[int]] = []
+    last = -10
+    for x in range(image.width()):
+        rows = [y for y in range(image.height()) if inked(x, y)]
+        if rows:
+            if x > last + 3:
+                runs.append([min(rows), max(rows)])
+            runs[-1] = [min(runs[-1][0], min(rows)), max(runs[-1][1], max(rows))]
+            last = x
+    return [(top, bottom) for top, bottom in runs]
+
+
+def test_inline_math_sits_on_the_baseline_at_the_text_s_size(qtbot):
+    """An inline formula was a bitmap 1.3x the size of the text, off its baseline: its x now stands on
+    the line the text's x stands on, about as tall."""
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.resize(500, 200)
+    view.show()
+    view.show_markdown("x $x$ x")
+    (text_top, text_bottom), (math_top, math_bottom), _ = _ink_columns(view)
+    assert abs(math_bottom - text_bottom) <= 1
+    assert 0.8 <= (math_bottom - math_top) / (text_bottom - text_top) <= 1.3
+
+
+def test_math_is_drawn_for_the_screen_s_pixels(qtbot, monkeypatch):
+    """At 2x scaling a formula was a 110-dpi bitmap blown up: now it is typeset at twice the pixels and
+    laid out at the same size."""
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.show_markdown("$x^2$")
+    (single,) = view._images.values()
+    monkeypatch.setattr(CardView, "devicePixelRatioF", lambda self: 2.0)
+    view.show_markdown("$x^2$")
+    (double,) = view._images.values()
+    assert double.width() in (2 * single.width() - 1, 2 * single.width(), 2 * single.width() + 1)
+    laid_out, once = double.deviceIndependentSize(), single.deviceIndependentSize()
+    assert abs(laid_out.width() - once.width()) <= 0.5 and abs(laid_out.height() - once.height()) <= 1

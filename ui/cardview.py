@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QFontInfo, QFontMetricsF, QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from cards.render import render_html
@@ -16,6 +16,11 @@ from .theme import Colors, card_css
 
 MIN_FORMULA_SCALE = 0.6  # a formula drawn smaller than this to fit the card cannot be read
 _IMG = re.compile(r'<img src="([^"]+)"[^>]*>')
+
+
+def _at_ratio(image: QImage, ratio: float) -> QImage:
+    image.setDevicePixelRatio(ratio)  # the document lays it out at its size in logical pixels
+    return image
 
 
 class CardView(QTextBrowser):
@@ -47,12 +52,18 @@ class CardView(QTextBrowser):
 
     def show_markdown(self, text: str) -> None:
         self._markdown = text
+        scale = self.devicePixelRatioF()
         rendered = render_html(
-            text, color=self.colors.text, code_style="monokai" if self.colors.name == "dark" else "friendly"
+            text,
+            color=self.colors.text,
+            code_style="monokai" if self.colors.name == "dark" else "friendly",
+            text_px=QFontInfo(self.font()).pixelSize(),  # formulas at the size of the text around them,
+            x_height=QFontMetricsF(self.font()).xHeight(),  # and on its baseline
+            scale=scale,  # drawn for the screen's pixels: crisp at 2x
         )
         self.document().setDefaultStyleSheet(card_css(self.colors))
         # setHtml clears a document's own resources, so loadResource hands the images out.
-        self._images = {name: QImage.fromData(png) for name, png in rendered.images.items()}
+        self._images = {name: _at_ratio(QImage.fromData(png), scale) for name, png in rendered.images.items()}
         for name in rendered.media:
             data = self.media_source(name) if self.media_source else None
             if data is not None:
@@ -70,10 +81,13 @@ class CardView(QTextBrowser):
 
         def fit(match: re.Match) -> str:
             image = self._images.get(match.group(1))
-            if image is None or image.width() <= room:
+            if image is None:
                 return match.group(0)
-            scale = max(room / image.width(), MIN_FORMULA_SCALE)  # smaller is unreadable: scroll instead
-            width, height = round(image.width() * scale), round(image.height() * scale)
+            size = image.deviceIndependentSize()  # in the card's (logical) pixels
+            if size.width() <= room:
+                return match.group(0)
+            scale = max(room / size.width(), MIN_FORMULA_SCALE)  # smaller is unreadable: scroll instead
+            width, height = round(size.width() * scale), round(size.height() * scale)
             return match.group(0)[:-1] + f' width="{width}" height="{height}">'
 
         return _IMG.sub(fit, html)
