@@ -2,7 +2,8 @@
 
 Core operations at 1,000, 10,000 and 100,000 cards (ten answers per card in the log), each side in a
 process of its own (bench/core_side.py); import and export of 10,000 cards (bench/bench_import.py);
-whole-process starts (bench/bench_startup.py); every statistics figure and the optimizer
+whole-process starts (bench/bench_startup.py); the first answer with math (bench/bench_first_answer.py);
+every statistics figure and the optimizer
 (bench/bench_stats.py). Prints one table and how each cost grows; saves bench/results/suite.json
 and suite.md (the table as the README shows it).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_import, bench_startup, bench_stats  # noqa: E402
+from bench import bench_first_answer, bench_import, bench_startup, bench_stats  # noqa: E402
 from bench.common import RESULTS, save  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
@@ -74,7 +75,9 @@ def main() -> None:
     imports = bench_import.run()
     startup = bench_startup.run(SIZES[-1])
     stats = bench_stats.run()
-    results = {"core": core, "import_export": imports, "startup": startup, "statistics": stats}
+    first_answer = bench_first_answer.run()
+    results = {"core": core, "import_export": imports, "startup": startup, "statistics": stats,
+               "first_answer": first_answer}  # fmt: skip
     saved = save("suite", results)
 
     lines = [
@@ -119,6 +122,9 @@ def main() -> None:
         f"| window, launch to first paint | 100,000 | {paint['median_ms']:.0f} / {paint['p99_ms']:.0f} | – | – | |",
         f"| FSRS optimizer, 100,000 answers | 10,000 | {stats['optimizer_100k_s'] * 1000:.0f} | – | – | |",
     ]
+    for case, row in first_answer.items():
+        lines.append(f"| first math answer, Space to screen ({case}) | built-in | {row['median_ms']:.0f} / "
+                     f"{row['p99_ms']:.0f} | – | – | |")  # fmt: skip
     figures = stats["figures_1m"]
     slowest = max(figures, key=lambda name: figures[name]["median_ms"] if name != "whole report" else 0)
     lines += [

@@ -15,6 +15,7 @@ import html
 import io
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -149,6 +150,14 @@ def typeset(
     at `scale` device pixels per logical pixel. An inline formula's baseline lies half the text's
     `x_height` below the image's middle: vertical-align: middle centres an image there (CSS's rule,
     which Qt follows), so the formula sits on the line. matplotlib is imported only for a card with math."""
+    with _TYPESETTING:  # one at a time: the window's thread and the start-up warm-up (ui/app.py)
+        return _typeset(tex, color, display, text_px, x_height, scale)
+
+
+_TYPESETTING = threading.Lock()
+
+
+def _typeset(tex: str, color: str, display: bool, text_px: float, x_height: float, scale: float) -> bytes:
     from matplotlib import mathtext
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties

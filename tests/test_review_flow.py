@@ -136,6 +136,7 @@ def test_terminal_and_window_give_the_same_review(tmp_path, clock, qtbot):
     window.start_review(-1)
     for key in WINDOW_SCRIPT:
         qtbot.keyClick(window.review, key)
+        QApplication.processEvents()  # drawn before the next key, as on a screen
     clock.set(start)
     terminal = fresh("terminal.db")
     out = io.StringIO()

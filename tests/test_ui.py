@@ -50,7 +50,10 @@ def review_count(store) -> int:
 
 
 def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
+    """A key as a learner presses it: the screen is redrawn before the next one (a rating key counts only
+    once the answer is on the screen)."""
     qtbot.keyClick(widget, key, modifier)
+    QApplication.processEvents()
 
 
 def test_today_lists_decks_with_counts(window):
@@ -787,8 +790,8 @@ def test_headline_rows_and_status_bar_say_the_same_today(window, qtbot, store):
     assert window.today.summary.text().startswith("20 cards to study today (20 new)")  # Study all
     assert window.due_label.text() == "20 cards to study today"
     window.start_review(-1)
-    qtbot.keyClick(window.review, Qt.Key.Key_Space)
-    qtbot.keyClick(window.review, Qt.Key.Key_4)  # Easy: the card leaves today's queue
+    press(qtbot, window.review, Qt.Key.Key_Space)
+    press(qtbot, window.review, Qt.Key.Key_4)  # Easy: the card leaves today's queue
     assert window.due_label.text() == "19 cards to study today"  # the status bar follows the review
 
 
@@ -1079,3 +1082,19 @@ def test_math_is_drawn_for_the_screen_s_pixels(qtbot, monkeypatch):
     assert double.width() in (2 * single.width() - 1, 2 * single.width(), 2 * single.width() + 1)
     laid_out, once = double.deviceIndependentSize(), single.deviceIndependentSize()
     assert abs(laid_out.width() - once.width()) <= 0.5 and abs(laid_out.height() - once.height()) <= 1
+
+
+def test_a_rating_key_typed_before_the_answer_is_drawn_rates_nothing(window, qtbot, store):
+    """Space then 3 at once, before a slow answer (the first formula) reached the screen, rated a card
+    whose answer was never seen."""
+    deck = ops.add_deck(store, "Fast keys").value
+    ops.add_card(store, deck.id, "Softmax gradient?", "$p_i - y_i$")
+    window.start_review(deck.id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None)
+    qtbot.keyClick(review, Qt.Key.Key_Space)
+    qtbot.keyClick(review, Qt.Key.Key_3)  # typed ahead: no paint in between
+    assert review.answer_shown and review_count(store) == 0
+    qtbot.waitUntil(lambda: review._answer_drawn)
+    qtbot.keyClick(review, Qt.Key.Key_3)
+    assert review_count(store) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
 import sqlite3
@@ -15,6 +16,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from cards.errors import StudyPlannerError
+from cards.render import typeset
 from cards.store import Store, default_path
 from planner.plans import open_store
 
@@ -48,6 +50,7 @@ def run(db: str | None = None) -> int:
     server = _listen_for_second_window(path, window)
     window.show()
     _check_integrity_in_background(window)
+    warm_up_math()
     try:
         return app.exec()
     finally:
@@ -145,6 +148,17 @@ def _check_integrity_in_background(window: MainWindow) -> None:
             window.restore_backup(reason=f"The store is damaged ({result}). Restore the latest good backup.")
 
     window.integrity_task = window.worker.run(check, done, lambda message: done(message))
+
+
+def warm_up_math() -> None:
+    """matplotlib's import and its first formula take about half a second: done on a thread of their own
+    after the first paint, the first answer with math appears at once instead of that much later."""
+
+    def warm() -> None:
+        with contextlib.suppress(Exception):  # only a head start: a failure shows, as before, on a card
+            typeset("x^2", "#000000", False)
+
+    threading.Thread(target=warm, name="warm-up-math", daemon=True).start()
 
 
 def _show_unexpected_error(kind, value, tb) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QFontInfo, QFontMetricsF, QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
@@ -25,7 +26,10 @@ def _at_ratio(image: QImage, ratio: float) -> QImage:
 
 class CardView(QTextBrowser):
     """Shows card Markdown. Images come only from the rendered card (math) and the
-    store (media) — a resource it was not given is never fetched."""
+    store (media) — a resource it was not given is never fetched. Emits painted once what it
+    was last given to show is on the screen."""
+
+    painted = Signal()
 
     def __init__(self, parent: QWidget | None = None, media: Callable[[str], bytes | None] | None = None) -> None:
         super().__init__(parent)
@@ -50,17 +54,25 @@ class CardView(QTextBrowser):
         if self._markdown:
             self.show_markdown(self._markdown)
 
+    def _render_options(self) -> dict:
+        return {
+            "color": self.colors.text,
+            "code_style": "monokai" if self.colors.name == "dark" else "friendly",
+            "text_px": QFontInfo(self.font()).pixelSize(),  # formulas at the size of the text around them,
+            "x_height": QFontMetricsF(self.font()).xHeight(),  # and on its baseline
+            "scale": self.devicePixelRatioF(),  # drawn for the screen's pixels: crisp at 2x
+        }
+
+    def prepare(self, text: str) -> None:
+        """Typeset what will be shown next (the answer, while the question is read) on a thread of its own:
+        its formulas are cached by then, and it appears at once."""
+        options = self._render_options()  # read here: widgets belong to the GUI thread
+        threading.Thread(target=render_html, args=(text,), kwargs=options, name="typeset-ahead", daemon=True).start()
+
     def show_markdown(self, text: str) -> None:
         self._markdown = text
         scale = self.devicePixelRatioF()
-        rendered = render_html(
-            text,
-            color=self.colors.text,
-            code_style="monokai" if self.colors.name == "dark" else "friendly",
-            text_px=QFontInfo(self.font()).pixelSize(),  # formulas at the size of the text around them,
-            x_height=QFontMetricsF(self.font()).xHeight(),  # and on its baseline
-            scale=scale,  # drawn for the screen's pixels: crisp at 2x
-        )
+        rendered = render_html(text, **self._render_options())
         self.document().setDefaultStyleSheet(card_css(self.colors))
         # setHtml clears a document's own resources, so loadResource hands the images out.
         self._images = {name: _at_ratio(QImage.fromData(png), scale) for name, png in rendered.images.items()}
@@ -108,6 +120,10 @@ class CardView(QTextBrowser):
         position = self.verticalScrollBar().value()
         self.setHtml(self._fitted(self._html))
         self.verticalScrollBar().setValue(position)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        self.painted.emit()
 
     def loadResource(self, kind: int, name: QUrl):  # noqa: N802 (Qt's name)
         # Only the card's own images; anything else (a remote or file URL) loads as nothing.

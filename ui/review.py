@@ -81,6 +81,8 @@ class ReviewScreen(QWidget):
         top.addWidget(self.counts_label)
 
         self.view = CardView(media=store.media)
+        self._answer_drawn = False  # the answer side has been painted since it was shown
+        self.view.painted.connect(self._drawn)
         self.view.anchorClicked.connect(self._link_clicked)
         self.audio = AudioPlayer(store.media, self)
         self.audio.problem.connect(self.message_posted)
@@ -151,7 +153,7 @@ class ReviewScreen(QWidget):
 
         self._add_action("Show answer", SHOW_ANSWER_KEYS, self._space)
         for rating, key in RATING_KEYS.items():
-            self._add_action(RATING_NAMES[rating], (key,), lambda _checked=False, r=rating: self.rate(r))
+            self._add_action(RATING_NAMES[rating], (key,), lambda _checked=False, r=rating: self._rate_key(r))
         edit = self._add_action("Edit", EDIT_KEYS, self.edit)
         bury = self._add_action("Bury", BURY_KEYS, self.bury)
         suspend = self._add_action("Suspend", SUSPEND_KEYS, self.suspend)
@@ -223,6 +225,15 @@ class ReviewScreen(QWidget):
             # The answer stays on screen; the learner can try again once the cause is fixed.
             QMessageBox.warning(self, "Answer not saved", f"Your answer was not saved: {exc}")
 
+    def _rate_key(self, rating: int) -> None:
+        """A rating key counts once the answer is on the screen: one typed ahead while the answer was
+        still being drawn would rate a card whose answer the learner never saw."""
+        if self._answer_drawn:
+            self.rate(rating)
+
+    def _drawn(self) -> None:
+        self._answer_drawn = self.answer_shown
+
     def undo(self) -> None:
         if self.session is not None:
             self.session.undo()
@@ -281,6 +292,7 @@ class ReviewScreen(QWidget):
         self.typed.setVisible(asks_to_type(card.question))
         (self.typed if self.typed.isVisible() else self.show_button).setFocus()
         self.audio.play(sounds(card.question))
+        self.view.prepare(answer_side(card.question, card.answer))  # its formulas typeset while this is read
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().focusInEvent(event)
@@ -293,6 +305,7 @@ class ReviewScreen(QWidget):
             if self.typed.isVisible()
             else ""
         )
+        self._answer_drawn = False
         self.typed.setEnabled(False)  # the answer is out: the typed text stays, for the record
         self.view.show_markdown(answer_side(card.question, card.answer, checked))
         for rating, delta in intervals.items():
