@@ -66,6 +66,7 @@ class Store(StudyQueue):
         self.db = db  # for the core's own modules; screens and commands call functions of the core
         self.closed = False
         self._lock = threading.RLock()
+        self._rehearsing = False  # see rehearsal()
         self._shared = shared if shared is not None else _Shared()
         self.undo_stack = self._shared.undo_stack
         self.listeners = self._shared.listeners
@@ -198,6 +199,10 @@ class Store(StudyQueue):
                 yield self.db
                 if not undo_step:
                     self.recorder.records.clear()
+                if self._rehearsing:
+                    self.db.execute("ROLLBACK")  # all of it done, none of it kept (rehearsal())
+                    self.recorder.records.clear()
+                    return
                 self._commit()
             except sqlite3.OperationalError as exc:
                 self.db.execute("ROLLBACK")
@@ -205,6 +210,17 @@ class Store(StudyQueue):
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        """Operations inside run in full and are rolled back: what they report is exactly what they would
+        change (an import's counts, shown before the learner agrees), and nothing changes."""
+        with self._lock:
+            self._rehearsing = True
+            try:
+                yield
+            finally:
+                self._rehearsing = False
 
     def _commit(self) -> None:
         """COMMIT, and let this process's other connections know it was one of ours (not another program's)."""
@@ -243,6 +259,8 @@ class Store(StudyQueue):
                     yield db
                     records = self.recorder.take()
             # Committed: a failed operation leaves the history as it was.
+            if self._rehearsing:
+                return
             if undo_label is None:
                 self.undo_stack.clear()
             else:

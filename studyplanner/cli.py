@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--deck", metavar="NAME", help="the deck to import into (default: from the file)")
     imp.add_argument("--no-history", action="store_true", help="leave an .apkg's review history out")
+    imp.add_argument("--yes", action="store_true", help="change or suspend cards already here without asking")
     exp = sub.add_parser(
         "export", help="export a deck; the format follows the extension: " + " ".join(formats.EXPORTABLE)
     )
@@ -318,7 +319,19 @@ def _end_review(view: TerminalView, session: ReviewSession) -> int:
     return 0
 
 
-def cmd_import(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
+def cmd_import(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    if not args.yes:  # an import that changes cards already here says how first, and asks
+        planned = formats.import_file(store, args.file, deck=args.deck, with_history=False, rehearse=True).value
+        if planned.changes_existing:
+            out.write(planned.rehearsal_text() + "\n")
+            if not stdin.isatty():
+                print(f"{PROG}: nothing was imported: run again with --yes to make these changes", file=sys.stderr)
+                return 1
+            out.write("Go ahead? [y/N] ")
+            out.flush()
+            if stdin.readline().strip().lower() not in ("y", "yes"):
+                out.write("Nothing was imported.\n")
+                return 1
     summary = formats.import_file(store, args.file, deck=args.deck, with_history=not args.no_history).value
     out.write(summary.text() + "\n")
     return 0

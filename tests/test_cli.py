@@ -297,3 +297,31 @@ def test_review_in_the_terminal_checks_a_typed_answer(tmp_path):
     assert "(type the answer, then Enter)" in result.stdout
     assert "✗ Pariz" in result.stdout and "Expected: Paris" in result.stdout
     assert result.stdout.rstrip().endswith("Reviewed 1 card.")
+
+
+def test_an_import_that_would_suspend_cards_says_so_and_waits_for_yes(tmp_path):
+    """The deck-format example once used the built-in Transformers key: importing it suspended all 25
+    built-in cards while saying only "2 cards to import". Now such an import says what it would do and
+    changes nothing without --yes."""
+    db = tmp_path / "s.db"
+    deck = tmp_path / "mine.md"
+    deck.write_text(
+        "# My copy\nkey: transformers\n\n## What is attention?\nkey: mine-1\n\n### Answer\nA weighted sum.\n"
+    )
+    refused = run("--db", str(db), "import", str(deck))
+    assert refused.returncode == 1
+    assert "1 new card, 25 cards no longer in the file, to be suspended" in refused.stdout
+    assert "run again with --yes" in refused.stderr
+    assert "My copy" not in run("--db", str(db), "decks").stdout  # nothing changed
+    done = run("--db", str(db), "import", str(deck), "--yes")
+    assert done.returncode == 0 and "25 no longer in the file (suspended)" in done.stdout
+
+
+def test_the_deck_format_example_imports_as_a_deck_of_its_own(tmp_path):
+    import re
+
+    example = re.search(r"~~~~markdown\n(.*?)~~~~\n", (ROOT / "docs" / "deck-format.md").read_text(), re.S)
+    path = tmp_path / "example.md"
+    path.write_text(example.group(1))
+    result = run("--db", str(tmp_path / "s.db"), "import", str(path))
+    assert result.returncode == 0 and "Imported into My transformer notes: 2 added" in result.stdout

@@ -1098,3 +1098,33 @@ def test_a_rating_key_typed_before_the_answer_is_drawn_rates_nothing(window, qtb
     qtbot.waitUntil(lambda: review._answer_drawn)
     qtbot.keyClick(review, Qt.Key.Key_3)
     assert review_count(store) == 1
+
+
+def test_an_import_that_changes_your_cards_says_how_and_asks_first(window, qtbot, store, tmp_path, monkeypatch):
+    """A deck file with the key of a deck you have reloads it: the dialog now says what that changes
+    (new, changed, suspended) and imports only when the learner agrees."""
+    from ui.import_dialog import ImportDialog
+
+    (deck,) = [d for d in store.decks() if d.name == "Small test deck"]
+    path = tmp_path / "reload.md"
+    path.write_text(f"# Small test deck\nkey: {deck.key}\n\n## A brand new question?\n\n### Answer\nYes.\n")
+    asked: list[str] = []
+    answers = iter([QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes])
+
+    def question(parent, title, text, *rest):  # the modal box: the learner's answer, in turn
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    before = [(c.question, c.queue) for c in store.cards(deck.id)]
+    dialog = ImportDialog(window.worker, str(path), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None and dialog.import_button.isEnabled(), timeout=5000)
+    dialog.start_import()
+    qtbot.waitUntil(lambda: "Nothing was imported" in dialog.status.text(), timeout=5000)
+    assert "1 new card" in asked[0] and f"{len(before)} cards no longer in the file, to be suspended" in asked[0]
+    assert [(c.question, c.queue) for c in store.cards(deck.id)] == before
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=5000)
+    assert len(asked) == 2 and dialog.summary.added == 1 and dialog.summary.removed == len(before)
+    dialog.close()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -206,16 +207,46 @@ class ImportDialog(QDialog):
         with_history = self.history.isChecked()
         self.import_button.setEnabled(False)
         self.progress.show()
-        self.status.setText("Importing…")
+        self.status.setText("Checking what the import changes…")
+
+        def rehearse(store: Store, report) -> formats.ImportSummary:
+            # The counts do not depend on the history, which is left out to be quick.
+            return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
+                                       with_history=False, progress=report, rehearse=True).value  # fmt: skip
 
         def work(store: Store, report) -> formats.ImportSummary:
             return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
                                        with_history=with_history, progress=report).value  # fmt: skip
 
+        def go_ahead(planned: formats.ImportSummary) -> None:
+            """An import that changes cards already here says exactly how, and asks first."""
+            if planned.changes_existing and not self._agreed(planned):
+                self._importing = None
+                self.progress.hide()
+                self.status.setText("Nothing was imported. " + planned.rehearsal_text())
+                self.import_button.setEnabled(True)
+                return
+            self.status.setText("Importing…")
+            self._importing = self.worker.run(
+                work, self._imported, self._failed, progress=self.status.setText, cancelled=self._cancelled
+            )
+            self._tasks = [self._importing]
+
         self._importing = self.worker.run(
-            work, self._imported, self._failed, progress=self.status.setText, cancelled=self._cancelled
+            rehearse, go_ahead, self._failed, progress=self.status.setText, cancelled=self._cancelled
         )
         self._tasks = [self._importing]
+
+    def _agreed(self, planned: formats.ImportSummary) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Change cards you have?",
+            f"{planned.rehearsal_text()}\n\nCards keep their review history when their text changes; "
+            "suspended cards can be brought back in Browse, and Edit > Undo takes the whole import back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self) -> None:
         """Cancel (or Escape): during an import, stop it (nothing is changed) and stay; else close."""

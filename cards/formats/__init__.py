@@ -6,6 +6,7 @@ problem is a FileFormatError naming the file and the line or record.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -27,6 +28,7 @@ from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from ..scheduling import QUEUE_SUSPENDED
 from ..store import Store
 from ..timeutil import to_ms
+from ..wording import plural
 from . import delimited
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -49,6 +51,24 @@ class ImportSummary:
     reviews: int = 0  # answers of imported history
     media: int = 0
     problems: tuple[str, ...] = ()  # why cards were skipped, each naming its record
+
+    @property
+    def changes_existing(self) -> bool:
+        """It would change cards the store has (their text, or suspend those the file no longer has)."""
+        return bool(self.updated or self.removed)
+
+    def rehearsal_text(self) -> str:
+        """What a rehearsed import would do, in the learner's words."""
+        parts = [plural(self.added, "new card")]
+        if self.updated:
+            parts.append(f"{plural(self.updated, 'card')} changed")
+        if self.removed:
+            parts.append(f"{plural(self.removed, 'card')} no longer in the file, to be suspended")
+        if self.unchanged:
+            parts.append(f"{self.unchanged:,} unchanged")
+        if self.skipped:
+            parts.append(f"{self.skipped:,} skipped")
+        return f"Into {', '.join(self.decks)}: {', '.join(parts)}."
 
     def text(self) -> str:
         parts = [f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
@@ -159,21 +179,24 @@ def import_file(
     has_header: bool | None = None,
     with_history: bool = True,
     progress: Progress = _silent,
+    rehearse: bool = False,
 ) -> OpResult[ImportSummary]:
     """Import a deck file into the store, all or nothing (and undoable). `deck` names the deck to fill.
 
-    progress(step) is told each step; it may raise Cancelled, which rolls everything back.
+    progress(step) is told each step; it may raise Cancelled, which rolls everything back. With
+    rehearse, the import runs and is rolled back: its summary says what it would change.
     """
     path = Path(path)
     importer = format_of(path, "import").importer
     assert importer is not None
     label = f"import {path.name}"
     progress(f"Reading {path.name}…")
-    summary = importer(
-        store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history,
-        progress=progress,
-    )  # fmt: skip
-    return OpResult(summary, IMPORT_CHANGES, label)
+    with store.rehearsal() if rehearse else contextlib.nullcontext():
+        summary = importer(
+            store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history,
+            progress=progress,
+        )  # fmt: skip
+    return OpResult(summary, IMPORT_CHANGES if not rehearse else Changes(0), label)
 
 
 def _import_markdown(
