@@ -130,13 +130,30 @@ def test_export_csv_and_tsv_round_trip(store, tmp_path):
         assert formats.export_deck(store, deck.id, path) == 4
         with path.open(newline="", encoding="utf-8") as fh:  # plain RFC 4180, as spreadsheets read it
             rows = list(csv.reader(fh, delimiter="," if ext == "csv" else "\t"))
-        assert rows[0] == ["question", "answer", "tags"] and len(rows) == 5
-        assert rows[-1] == ['Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', "x"]
+        assert rows[0] == ["question", "answer", "tags", "deck", "key"] and len(rows) == 5
+        assert rows[-1][:4] == ['Say "hi",\nthen\ta tab, ünïcode', '"Quoted" answer', "x", deck.name]
         formats.import_file(store, path, deck=f"Again {ext}")
         again = store.cards(store.deck_by_name(f"Again {ext}").id)
-        assert [(c.question, c.answer, c.tag_list) for c in again] == [
-            (c.question, c.answer, c.tag_list) for c in store.cards(deck.id)
+        assert [(c.question, c.answer, c.tag_list, c.key) for c in again] == [
+            (c.question, c.answer, c.tag_list, c.key) for c in store.cards(deck.id)
         ]
+
+
+def test_a_table_export_imported_back_updates_its_deck_instead_of_doubling_it(store, tmp_path):
+    """A CSV export imported back made a deck named after the file with a copy of every card; it carries
+    its deck and card keys now."""
+    deck = store.deck_by_name("small")
+    before = [(c.id, c.question) for c in store.cards(deck.id)]
+    path = tmp_path / "whatever-name.csv"
+    formats.export_deck(store, deck.id, path)
+    summary = formats.import_file(store, path).value
+    assert (summary.decks, summary.added, summary.unchanged) == ([deck.name], 0, len(before))
+    assert [(c.id, c.question) for c in store.cards(deck.id)] == before
+    assert "whatever-name" not in [d.name for d in store.decks()]
+    edited = path.read_text().replace(before[0][1], "An edited question?", 1)
+    path.write_text(edited)
+    assert formats.import_file(store, path).value.updated == 1  # edited in a spreadsheet: updated in place
+    assert store.card(before[0][0]).question == "An edited question?"
 
 
 # ------------------------------------------------------------------ our Markdown format

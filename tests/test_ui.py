@@ -488,7 +488,7 @@ def test_export_from_today(window, qtbot, store, tmp_path, monkeypatch):
     window.today.table.selectRow(0)
     window.today.export_button.click()
     qtbot.waitUntil(lambda: target.exists(), timeout=5000)
-    assert target.read_text().startswith('"question","answer","tags"\n')
+    assert target.read_text().startswith('"question","answer","tags","deck","key"\n')
 
 
 def test_today_lists_the_plan_tasks_to_tick(window, qtbot, store):

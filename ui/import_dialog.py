@@ -130,6 +130,9 @@ class ImportDialog(QDialog):
 
     def _mapping(self) -> dict[str, int] | None:
         mapping = {role: combo.currentData() for role, combo in self.columns.items() if combo.currentData() is not None}
+        if self.preview is not None:  # columns found and not offered here (deck, key, Anki's guid) stay
+            taken = set(mapping.values())
+            mapping |= {r: c for r, c in self.preview.mapping.items() if r not in self.columns and c not in taken}
         return mapping if {"question", "answer"} <= mapping.keys() else None
 
     def load_preview(self, keep_mapping: bool = False) -> None:

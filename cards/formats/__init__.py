@@ -317,11 +317,13 @@ def export_deck(store: Store, deck_id: int, path: str | Path, with_history: bool
 def _export_table(store: Store, deck: Deck, path: Path, with_history: bool) -> int:
     deck_id = deck.id
     delimiter = "," if path.suffix.lower() == ".csv" else "\t"
-    line = delimited.quoted_line_sql(["question", "answer", "trim(tags)"])
+    # The deck and each card's key go along: the file imported back updates its cards instead of
+    # doubling them in a deck named after the file.
+    line = delimited.quoted_line_sql(["question", "answer", "trim(tags)", "?3", "key"])
     # UTF-8 bytes straight from SQLite: the deck is never decoded and encoded again.
     sql = f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id"
-    lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id))]
-    header = delimiter.join(['"question"', '"answer"', '"tags"']).encode()
+    lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id, deck.name))]
+    header = delimiter.join(['"question"', '"answer"', '"tags"', '"deck"', '"key"']).encode()
     data = b"\n".join([header, *lines, b""])
     _write_atomically(path, lambda tmp: tmp.write_bytes(data))
     return len(lines)

@@ -16,6 +16,8 @@ ROLE_NAMES = {
     "question": {"question", "front", "q", "prompt", "term", "text"},
     "answer": {"answer", "back", "a", "response", "definition", "extra"},
     "tags": {"tags", "tag", "labels"},
+    "deck": {"deck"},  # our own exports name the deck and each card's key: importing one back updates
+    "key": {"key"},
 }
 
 
@@ -103,7 +105,7 @@ def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
         tags = [*fixed_tags, *cell(cells, "tags").replace(",", " ").split()]
         guid = cell(cells, "guid")  # Anki's note id across collections: the key its .apkg gives card 1 too
         deck = cell(cells, "deck") or table.anki.get("deck")
-        key = f"anki-{guid}-0" if guid else ""
+        key = cell(cells, "key") or (f"anki-{guid}-0" if guid else "")
         cards.append(DeckCard(question=question, answer=answer, key=key, tags=tags, line=line, deck=deck))
     return cards, skipped
 
