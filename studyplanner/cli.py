@@ -7,14 +7,16 @@ line on stderr and exit with status 1; nothing is changed by a failed command.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from cards import backup, formats, ops, optimizer
+from cards import app_version, backup, formats, ops, optimizer
 from cards.errors import StudyPlannerError
 from cards.queue import QueueCounts
 from cards.review import ReviewSession, ReviewSummary
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", metavar="PATH", help="the store file (default: $STUDYPLANNER_DB or the user data folder)"
     )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     decks = sub.add_parser("decks", help="decks with total/new/learning/due for today")
@@ -127,15 +130,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "restore":
             return cmd_restore(args, sys.stdout)
         with open_store(args.db, progress=lambda text: print(text, file=sys.stderr, flush=True)) as store:
-            return COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
+            status = COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+            return status
     except StudyPlannerError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `studyplanner decks | head -1`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush writes nowhere
+        return 141  # as a process ended by SIGPIPE
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked (reading the installed metadata costs every start otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"{PROG} {app_version()}")
+        parser.exit()
+
+
+# What Qt's X11 window needs beyond PySide6's own files; a desktop has them, a minimal system may not, and
+# then Qt aborts with a message that names a plugin, not the package to install.
+QT_X11_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0", "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1", "libxcb-shape.so.0": "libxcb-shape0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0", "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-image.so.0": "libxcb-image0", "libEGL.so.1": "libegl1",
+}  # fmt: skip
+
+
+def _display_problem() -> str | None:
+    """Why the window cannot open here, in a sentence that says what to do; None when it can."""
+    if not sys.platform.startswith("linux") or (os.environ.get("QT_QPA_PLATFORM") or "xcb") != "xcb":
+        return None
+    if not os.environ.get("DISPLAY"):
+        if os.environ.get("WAYLAND_DISPLAY"):
+            return None  # Qt picks Wayland
+        return "no display to open the window on (DISPLAY is not set): run it on a desktop, or use the commands"
+    missing = []
+    for library, package in QT_X11_LIBRARIES.items():
+        try:
+            ctypes.CDLL(library)
+        except OSError:
+            missing.append(package)
+    if missing:
+        return (f"the window needs system libraries this machine lacks; on Debian or Ubuntu: "
+                f"sudo apt install {' '.join(missing)}")  # fmt: skip
+    return None
 
 
 def _start_window(db: str | None) -> int:
+    problem = _display_problem()
+    if problem is not None:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        print(f"{PROG}: the command line works without it: see '{PROG} --help'", file=sys.stderr)
+        return 3
     try:
         from ui.app import run
     except ImportError as exc:  # a broken or missing Qt: say so; never pretend the window opened

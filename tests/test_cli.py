@@ -325,3 +325,32 @@ def test_the_deck_format_example_imports_as_a_deck_of_its_own(tmp_path):
     path.write_text(example.group(1))
     result = run("--db", str(tmp_path / "s.db"), "import", str(path))
     assert result.returncode == 0 and "Imported into My transformer notes: 2 added" in result.stdout
+
+
+def test_version(tmp_path):
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("studyplanner 0.")
+
+
+@pytest.mark.parametrize("command", [["decks"], ["stats", "--json"], ["plan", "show"]])
+def test_a_closed_pipe_ends_quietly(tmp_path, command):
+    """`studyplanner decks | head -1` printed a BrokenPipeError traceback."""
+    env = dict(os.environ)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "studyplanner", "--db", str(tmp_path / "s.db"), *command],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader has gone before the first line is written
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 141 and "Traceback" not in errors
+
+
+def test_no_display_gets_one_clear_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "studyplanner", "--db", str(tmp_path / "s.db")],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 3 and "no display to open the window on" in result.stderr
+    assert "Traceback" not in result.stderr and "qt.qpa" not in result.stderr

@@ -1128,3 +1128,21 @@ def test_an_import_that_changes_your_cards_says_how_and_asks_first(window, qtbot
     qtbot.waitUntil(lambda: dialog.summary is not None, timeout=5000)
     assert len(asked) == 2 and dialog.summary.added == 1 and dialog.summary.removed == len(before)
     dialog.close()
+
+
+def test_help_lists_every_key_and_about_names_the_version(window, qtbot, monkeypatch):
+    """The keys come from the window's and the review's own actions; About says the version."""
+    from cards import app_version
+    from ui import help
+
+    text = window.shortcut_text()
+    for expected in ("| Import deck | Ctrl+I |", "| Undo | Ctrl+Z |", "| Show answer | Space, Return, Enter |",
+                     "| Good | 3 |", "| Replay audio | R, F5 |", "| Edit | E |", "| Keyboard shortcuts | F1, Ctrl+/ |"):
+        assert expected in text, expected
+    titles = [a.text() for a in window.help_menu.actions()]
+    assert "&Deck file format" in titles and "&Plan file format" in titles
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, body: shown.append(body))
+    window.help_menu.actions()[-1].trigger()
+    assert f"Study Planner {app_version()}" in shown[0] and str(window.store.path) in shown[0]
+    assert help.doc_text("deck-format.md").startswith("# The deck format")

@@ -36,7 +36,7 @@ from cards.queue import QueueCounts
 from cards.store import Store
 from cards.wording import plural
 
-from . import theme
+from . import help, theme
 from .backups_dialog import BackupsDialog
 from .browse import BrowseScreen
 from .calendar_screen import CalendarScreen
@@ -183,6 +183,30 @@ class MainWindow(QMainWindow):
             action = QAction(name, self, shortcut=QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, n=name: self.show_screen(n))
             go.addAction(action)
+        self.help_menu = self.menuBar().addMenu("&Help")
+        keys = QAction("&Keyboard shortcuts", self, shortcuts=[QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        keys.triggered.connect(self.show_shortcuts)
+        self.help_menu.addAction(keys)
+        for title, name in help.FORMATS:
+            text = help.doc_text(name)
+            if text is not None:  # the docs sit beside the packages in a source install (make run)
+                action = QAction(title, self)
+                action.triggered.connect(lambda _=False, t=title, m=text: help.show_text(self, t.replace("&", ""), m))
+                self.help_menu.addAction(action)
+        self.help_menu.addSeparator()
+        about = QAction("&About Study Planner", self)
+        about.triggered.connect(lambda: help.about(self, self.store.path))
+        self.help_menu.addAction(about)
+
+    def shortcut_text(self) -> str:
+        """Every key of the window and the review, read off their actions."""
+        groups = [(menu.title().replace("&", ""), [a for a in menu.actions() if not a.isSeparator()])
+                  for menu in (action.menu() for action in self.menuBar().actions()) if menu is not None]  # fmt: skip
+        groups.append(("Reviewing", self.review.actions()))
+        return help.shortcut_rows(groups)
+
+    def show_shortcuts(self) -> None:
+        help.show_text(self, "Keyboard shortcuts", self.shortcut_text())
 
     # ------------------------------------------------------------------ screens
 
