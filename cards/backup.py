@@ -6,6 +6,7 @@ of each week for 2 months, and of each month for a year. Older ones are removed.
 
 from __future__ import annotations
 
+import glob
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from pathlib import Path
 from .errors import StoreError
 from .timeutil import UTC
 
-PREFIX = "studyplanner-"
 STAMP = "%Y%m%d-%H%M%S"
 
 
@@ -31,20 +31,30 @@ def backup_dir(store_path: Path) -> Path:
     return store_path.parent / "backups"
 
 
+def backup_prefix(store_path: Path) -> str:
+    """A backup's name starts with its store's ("work-20261130-120000.db" for work.db): stores that share a
+    folder share its backups folder, and each lists and prunes only its own."""
+    return f"{store_path.stem}-"
+
+
 def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -> Path:
     """Copy the store, as of one consistent moment, into its backups folder."""
     folder = backup_dir(store_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target_path = folder / f"{PREFIX}{now.astimezone(UTC):{STAMP}}.db"
+        prefix = backup_prefix(store_path)
+        target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}.db"
         n = 1
         while target_path.exists():
-            target_path = folder / f"{PREFIX}{now.astimezone(UTC):{STAMP}}-{n}.db"
+            target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}-{n}.db"
             n += 1
         partial = target_path.with_suffix(".partial")
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
+            # A plain rollback-journal file: the copy of a WAL store stayed in WAL mode, and every
+            # read-only look at it (backup --list) left -wal and -shm files beside it.
+            target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
         partial.replace(target_path)
@@ -57,8 +67,9 @@ def list_backups(store_path: Path, counts: bool = True) -> list[BackupInfo]:
     """The backups beside a store, newest first, with what each holds (unless counts is False:
     counting opens each file, seconds for a large collection's many backups)."""
     result = []
-    for path in backup_dir(store_path).glob(f"{PREFIX}*.db"):
-        created = _created(path)
+    prefix = backup_prefix(store_path)
+    for path in backup_dir(store_path).glob(f"{glob.escape(prefix)}*.db"):
+        created = _created(path, prefix)
         if created is None:
             continue
         cards = reviews = None
@@ -145,7 +156,7 @@ def _keep_current(store_path: Path, now: datetime) -> Path:
     try:
         return create_backup(current, store_path, now)
     except StoreError:
-        copy = backup_dir(store_path) / f"{PREFIX}{now.astimezone(UTC):{STAMP}}-damaged.db"
+        copy = backup_dir(store_path) / f"{backup_prefix(store_path)}{now.astimezone(UTC):{STAMP}}-damaged.db"
         current.close()
         shutil.copyfile(store_path, copy)
         return copy
@@ -153,8 +164,8 @@ def _keep_current(store_path: Path, now: datetime) -> Path:
         current.close()
 
 
-def _created(path: Path) -> datetime | None:
-    stem = path.stem[len(PREFIX) :]
+def _created(path: Path, prefix: str) -> datetime | None:
+    stem = path.stem[len(prefix) :]
     try:
         return datetime.strptime(stem[:15], STAMP).replace(tzinfo=UTC)
     except ValueError:

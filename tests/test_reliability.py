@@ -54,7 +54,7 @@ def test_rolling_schedule(tmp_path):
     made = []
     for hours in range(0, 400 * 24, 6):  # a backup every 6 hours for 400 days
         when = now - timedelta(hours=hours)
-        path = folder / f"{backup.PREFIX}{when:{backup.STAMP}}.db"
+        path = folder / f"{backup.backup_prefix(store_path)}{when:{backup.STAMP}}.db"
         path.write_bytes(b"")
         made.append(when)
     backup.prune(store_path, now)
@@ -290,3 +290,17 @@ def test_a_second_connection_keeps_the_stores_locks_so_others_see_every_commit(s
     seen = subprocess.run([sys.executable, "-c", read, str(store.path), query], capture_output=True, text=True)
     assert seen.stdout.strip() == '"two"'
     worker.close()
+
+
+def test_stores_sharing_a_folder_each_list_their_own_backups(tmp_path, clock):
+    """Every store's backups went to one shared name, so `backup --list` showed other stores' backups;
+    and each read-only look at a backup left -wal and -shm files beside it."""
+    made = {}
+    for name in ("work", "home"):
+        path = tmp_path / f"{name}.db"
+        with Store.open(path, clock=clock, load_builtin=False) as store:
+            made[name] = backup.create_backup(store.db, path, clock.now())
+    for name in ("work", "home"):
+        listed = backup.list_backups(tmp_path / f"{name}.db")
+        assert [b.path for b in listed] == [made[name]] and listed[0].cards == 0
+    assert not [p for p in backup.backup_dir(tmp_path / "work.db").iterdir() if p.suffix != ".db"]
