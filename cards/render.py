@@ -120,6 +120,7 @@ def render_html(
         img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" style="vertical-align: middle">'
         return f'<div align="center">{img}</div>' if display else img
 
+    body = _CODE_BLOCK.sub(_code_block, body)
     body = _PLACEHOLDER_RE.sub(place, body)
     media: list[str] = []
 
@@ -186,6 +187,19 @@ def _typeset(tex: str, color: str, display: bool, text_px: float, x_height: floa
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise MathError(f"cannot typeset ${tex}$: {first}") from None
     return buffer.getvalue()
+
+
+# A highlighted block as pygments writes it (after sanitizing): its own background and line height.
+_CODE_BLOCK = re.compile(r'<div class="codehilite"[^>]*><pre[^>]*>(.*?)</pre></div>', re.S)
+
+
+def _code_block(match: re.Match) -> str:
+    """A code block as one cell: a document draws a <pre>'s background line by line, in stripes with
+    gaps, and the block's last newline as one more empty stripe."""
+    code = match.group(1).replace("<span></span>", "")
+    code = re.sub(r"\n(</code>)?$", r"\1", code)
+    cell = f'<tr><td class="code"><pre>{code}</pre></td></tr>'
+    return f'<table class="code" width="100%" cellspacing="0" cellpadding="10">{cell}</table>'
 
 
 def _sound_link(match: re.Match) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cards import ops
@@ -1146,3 +1147,20 @@ def test_help_lists_every_key_and_about_names_the_version(window, qtbot, monkeyp
     window.help_menu.actions()[-1].trigger()
     assert f"Study Planner {app_version()}" in shown[0] and str(window.store.path) in shown[0]
     assert help.doc_text("deck-format.md").startswith("# The deck format")
+
+
+def test_a_code_block_is_one_box_without_an_empty_last_line(qtbot):
+    """A code block was drawn as one grey stripe per line with gaps, plus an empty stripe at the end."""
+    from ui.cardview import CardView
+
+    view = CardView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    view.show_markdown("Look:\n\n```python\nx = 1\ny = 2\n```\n\nAfter.")
+    assert [line for line in view.toPlainText().split("\n") if line] == ["Look:", "x = 1", "y = 2", "After."]
+    image = view.viewport().grab().toImage()
+    code_bg = QColor(view.colors.code_bg)
+    column = image.width() - 40  # right of the code's short lines, inside its box
+    rows = [y for y in range(image.height()) if image.pixelColor(column, y) == code_bg]
+    assert rows and rows[-1] - rows[0] + 1 == len(rows)  # one unbroken box, no stripes

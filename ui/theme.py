@@ -169,5 +169,7 @@ def card_css(colors: Colors) -> str:
     table {{ border-collapse: collapse; }}
     th {{ background-color: {colors.code_bg}; font-weight: 600; }}
     th, td {{ padding: 4px 10px; border: 1px solid {colors.border}; }}
+    td.code {{ background-color: {colors.code_bg}; border: none; padding: 10px 12px; }}
+    table.code {{ margin-top: 6px; margin-bottom: 6px; }}
     hr {{ color: {colors.border}; }}
     """
