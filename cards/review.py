@@ -20,6 +20,7 @@ from .queue import QueueCounts
 from .rows import Card
 from .stats import estimated_minutes
 from .store import Store
+from .wording import sentence
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class ReviewSession:
         try:
             step = ops.undo(self.store).value
         except NothingToUndo as exc:
-            self.view.message(str(exc).capitalize())
+            self.view.message(sentence(str(exc)))
             return False
         self.view.message(f"Undid {step.label}")
         if step.label == "answer":

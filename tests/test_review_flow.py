@@ -66,7 +66,7 @@ def test_undo_brings_back_the_card_of_an_answer_bury_or_suspend(store):
     session.undo()
     assert session.card.key == "two-plus-two"
     session.undo()
-    assert view.events[-1] == ("message", "Nothing to undo")
+    assert view.events[-1] == ("message", "Nothing to undo.")
 
 
 def test_limit_and_finish(store):

@@ -193,7 +193,13 @@ def test_add_a_card_and_see_it_in_review(window, qtbot, store):
     dialog.update_preview()
     assert "(B, H, S, S)" in dialog.preview.toPlainText()
     dialog.save()
-    assert dialog.result() == dialog.DialogCode.Accepted
+    # As in Anki, Add stays open for the next card: question and answer cleared, deck and tags kept.
+    assert dialog.result() != dialog.DialogCode.Accepted and dialog.question.toPlainText() == ""
+    assert dialog.tags.text() == "attention shapes" and dialog.deck.currentData() == deck.id
+    assert "Added “What is the shape of the attention scores?”" in dialog.message.text()
+    dialog.save()  # nothing typed: said in the dialog, in a sentence, not in a box
+    assert dialog.message.text() == "A card needs a question and an answer."
+    dialog.close()
     window.start_review(deck.id)
     assert window.review.card.question == "What is the shape of the attention scores?"
     assert window.review.card.tag_list == ["attention", "shapes"]

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from cards import backup
 from cards.errors import StudyPlannerError
 from cards.store import Store
+from cards.wording import sentence
 from planner import plans
 
 
@@ -73,7 +74,7 @@ class BackupsDialog(QDialog):
         try:
             safety = plans.restore(self.store, chosen.path).value
         except StudyPlannerError as exc:
-            QMessageBox.warning(self, "Not restored", str(exc))
+            QMessageBox.warning(self, "Not restored", sentence(str(exc)))
             return
         self.restored = True
         QMessageBox.information(self, "Restored", f"Restored. The store as it was is kept in {safety.name}.")

@@ -32,7 +32,7 @@ from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.render import one_line
 from cards.store import Store
-from cards.wording import plural
+from cards.wording import plural, sentence
 
 from .card_dialog import CardDialog
 from .theme import LIGHT, Colors
@@ -313,4 +313,4 @@ class BrowseScreen(QWidget):
         try:
             ops.delete_cards(self.store, ids)
         except StudyPlannerError as exc:
-            QMessageBox.warning(self, "Not deleted", str(exc))
+            QMessageBox.warning(self, "Not deleted", sentence(str(exc)))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.store import Store
-from cards.wording import plural
+from cards.wording import plural, sentence
 from planner import plans
 from planner.ics import plans_to_ics
 from planner.readiness import Group, week_topics
@@ -509,7 +509,7 @@ class CalendarScreen(QWidget):
         try:
             run = plans.start_plan(self.store, key, on=start, exam=exam).value
         except StudyPlannerError as exc:
-            QMessageBox.warning(self, "Plan not started", str(exc))
+            QMessageBox.warning(self, "Plan not started", sentence(str(exc)))
             return
         self.calendar.setSelectedDate(to_qdate(run.start))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -11,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 
 from cards import ops
 from cards.errors import StudyPlannerError
+from cards.render import one_line
 from cards.rows import Card
 from cards.store import Store
+from cards.wording import plural, sentence
 
 from .cardview import CardView
 
@@ -67,12 +69,29 @@ class CardDialog(QDialog):
         columns = QHBoxLayout()
         columns.addLayout(form, 1)
         columns.addLayout(preview_box, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        # Adding, as in Anki: each card added clears the question and answer for the next (deck and tags
+        # stay), until Close. Editing: Save closes.
+        if card is None:
+            self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+            add = self.buttons.addButton("Add", QDialogButtonBox.ButtonRole.AcceptRole)
+            add.setShortcut(QKeySequence("Ctrl+Return"))
+            add.setToolTip("Add the card and start the next one (Ctrl+Enter)")
+            add.setDefault(False)
+        else:
+            self.buttons = QDialogButtonBox(
+                QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+            )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.message = QLabel()  # what was added, or why the card was not saved: here, not in a box
+        self.message.setWordWrap(True)
+        self.added = 0
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -90,7 +109,9 @@ class CardDialog(QDialog):
     def save(self) -> None:
         deck_id = self.deck.currentData()
         if deck_id is None:
-            QMessageBox.warning(self, "No deck", "Create or import a deck first.")
+            self.message.setObjectName("error")
+            self.message.setText("There is no deck to put it in: create or import a deck first.")
+            self.message.style().polish(self.message)
             return
         tags = self.tags.text().split()
         try:
@@ -108,6 +129,18 @@ class CardDialog(QDialog):
                     deck_id=deck_id,
                 ).value
         except StudyPlannerError as exc:
-            QMessageBox.warning(self, "Card not saved", str(exc))
+            self.message.setObjectName("error")
+            self.message.setText(sentence(str(exc)))
+            self.message.style().polish(self.message)
             return
-        self.accept()
+        if self.card is not None:
+            self.accept()
+            return
+        self.added += 1
+        self.message.setObjectName("muted")
+        self.message.setText(f"Added “{one_line(self.saved.question, 60)}” ({plural(self.added, 'card')} so far)."
+                             " Ctrl+Z in the window undoes it.")  # fmt: skip
+        self.message.style().polish(self.message)
+        self.question.clear()
+        self.answer.clear()
+        self.question.setFocus()

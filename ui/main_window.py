@@ -34,7 +34,7 @@ from cards.changes import Changes
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.queue import QueueCounts
 from cards.store import Store
-from cards.wording import plural
+from cards.wording import plural, sentence
 
 from . import help, theme
 from .backups_dialog import BackupsDialog
@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         try:
             step = ops.undo(self.store).value
         except NothingToUndo as exc:
-            self.statusBar().showMessage(str(exc).capitalize(), 4000)
+            self.statusBar().showMessage(sentence(str(exc)), 4000)
             return
         self.statusBar().showMessage(f"Undid {step.label}", 4000)
 
@@ -369,5 +369,5 @@ class MainWindow(QMainWindow):
             try:
                 self.store.backup()
             except StudyPlannerError as exc:
-                QMessageBox.warning(self, "Backup failed", str(exc))
+                QMessageBox.warning(self, "Backup failed", sentence(str(exc)))
         super().closeEvent(event)

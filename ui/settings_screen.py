@@ -25,6 +25,7 @@ from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.store import Store
+from cards.wording import sentence
 
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 FIELD_WIDTH = 220
@@ -155,7 +156,7 @@ class SettingsScreen(QWidget):
         try:
             ops.update_settings(self.store, **changes)
         except StudyPlannerError as exc:
-            self.error.setText(str(exc)[0].upper() + str(exc)[1:])
+            self.error.setText(sentence(str(exc)))
             return
         self.error.clear()
 
@@ -163,7 +164,7 @@ class SettingsScreen(QWidget):
         try:
             value = parse_value(name, field.text())
         except StudyPlannerError as exc:
-            self.error.setText(str(exc)[0].upper() + str(exc)[1:])
+            self.error.setText(sentence(str(exc)))
             return
         if value != getattr(self.store.settings(), name):
             self._apply(**{name: value})

@@ -25,7 +25,7 @@ from cards.errors import StudyPlannerError
 from cards.queue import DeckCounts, DeckRow, QueueCounts
 from cards.stats import streak_days, study_minutes
 from cards.store import Store
-from cards.wording import plural
+from cards.wording import plural, sentence
 from planner import plans
 
 from .plan_tasks import task_item
@@ -245,7 +245,7 @@ class TodayScreen(QWidget):
         try:
             ops.rename_deck(self.store, deck_id, name)
         except StudyPlannerError as exc:
-            QMessageBox.warning(self, "Not renamed", str(exc)[0].upper() + str(exc)[1:] + ".")
+            QMessageBox.warning(self, "Not renamed", sentence(str(exc)))
 
     def delete_deck(self) -> None:
         deck_id = self.current_deck_id()
