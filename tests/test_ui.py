@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
 from cards import ops
 from cards.errors import StoreError
@@ -1170,3 +1170,20 @@ def test_a_code_block_is_one_box_without_an_empty_last_line(qtbot):
     column = image.width() - 40  # right of the code's short lines, inside its box
     rows = [y for y in range(image.height()) if image.pixelColor(column, y) == code_bg]
     assert rows and rows[-1] - rows[0] + 1 == len(rows)  # one unbroken box, no stripes
+
+
+def test_the_date_popup_shows_its_last_week_and_readable_weekends(qtbot, store):
+    """The start-date popup cut off its last row (today's week, at the month's end), and weekends were
+    Qt's pure red (4:1 on white)."""
+    from datetime import date
+
+    from ui.calendar_screen import date_picker
+
+    picker = date_picker(date(2026, 11, 30), theme.LIGHT)
+    qtbot.addWidget(picker)
+    popup = picker.calendarWidget()
+    popup.show()
+    view = popup.findChild(QTableView)
+    rows = view.model().rowCount()  # the day names and six weeks
+    assert rows == 7 and all(view.rowHeight(r) >= popup.fontMetrics().height() + 4 for r in range(rows))
+    assert popup.weekdayTextFormat(Qt.DayOfWeek.Sunday).foreground().color().name() == theme.LIGHT.again

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter, QTextCharFormat
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
@@ -38,6 +38,7 @@ from planner import plans
 from planner.ics import plans_to_ics
 from planner.readiness import Group, week_topics
 
+from . import theme
 from .plan_tasks import task_item
 from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
@@ -56,6 +57,28 @@ def to_date(q: QDate) -> date:
 
 def to_qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
+
+
+def style_calendar(calendar: QCalendarWidget, colors: Colors) -> None:
+    """Weekends in the theme's red, which reads on its backgrounds (Qt's pure #ff0000 is 4:1)."""
+    weekend = QTextCharFormat()
+    weekend.setForeground(QColor(colors.again))
+    for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):
+        calendar.setWeekdayTextFormat(day, weekend)
+
+
+def date_picker(day: date, colors: Colors) -> QDateEdit:
+    """A date field whose calendar pops up whole: Qt sized the popup for rows shorter than the font, and
+    cut off its last week."""
+    picker = QDateEdit(to_qdate(day))
+    picker.setCalendarPopup(True)
+    picker.setDisplayFormat("ddd dd MMM yyyy")  # as every date the app writes: "Tue 01 Dec 2026"
+    popup = picker.calendarWidget()
+    style_calendar(popup, colors)
+    row = popup.fontMetrics().height() + 8
+    popup.setMinimumHeight(7 * row + 30)  # the day names and six weeks, below the month bar
+    popup.setMinimumWidth(7 * popup.fontMetrics().horizontalAdvance("Wed") + 40)
+    return picker
 
 
 class PlanCalendar(QCalendarWidget):
@@ -259,13 +282,9 @@ class StartPlanDialog(QDialog):
         self.description.setWordWrap(True)
         self.description.setObjectName("muted")
         tomorrow = store.today().day + timedelta(days=1)
-        self.start = QDateEdit(to_qdate(tomorrow))
-        self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("ddd dd MMM yyyy")  # as every date the app writes: "Tue 01 Dec 2026"
+        self.start = date_picker(tomorrow, theme.current())
         self.has_exam = QCheckBox("I have an exam or interview on")
-        self.exam = QDateEdit(to_qdate(tomorrow + timedelta(days=30)))
-        self.exam.setCalendarPopup(True)
-        self.exam.setDisplayFormat("ddd dd MMM yyyy")  # as every date the app writes: "Tue 01 Dec 2026"
+        self.exam = date_picker(tomorrow + timedelta(days=30), theme.current())
         self.exam.setEnabled(False)
         self.has_exam.toggled.connect(self.exam.setEnabled)
         self.summary = QLabel()
@@ -397,6 +416,7 @@ class CalendarScreen(QWidget):
     def set_colors(self, colors: Colors) -> None:
         self.colors = colors
         self.calendar.colors = colors
+        style_calendar(self.calendar, colors)
         self.weeks.colors = colors
         self.calendar.update()
 
