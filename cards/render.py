@@ -15,6 +15,7 @@ import html
 import io
 import math
 import re
+import textwrap
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -242,32 +243,98 @@ def _html_as_text(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 
 
-def to_terminal_text(markdown_text: str) -> str:
+def to_terminal_text(markdown_text: str, width: int | None = None) -> str:
     """Markdown is made to be read as text: drop only the marks that get in the way.
 
-    Code blocks are indented and kept verbatim; headings lose their #; bold loses
-    its stars; links show their text and address. HTML (an imported Anki card) loses its tags.
+    Code blocks are indented and kept verbatim; headings lose their #; bold loses its stars; links show
+    their text and address; math reads as Unicode (√, ∑, dₖ); tables are aligned in columns. HTML (an
+    imported Anki card) loses its tags. With a width, prose is wrapped at words to it.
     """
     if "<" in markdown_text and "```" not in markdown_text and re.search(r"<[A-Za-z/!]", markdown_text):
         markdown_text = _html_as_text(markdown_text)
+    markdown_text = _outside(markdown_text, _FENCE, lambda part: _outside(part, _CODE_SPAN, _math_as_text))
     out: list[str] = []
+    table: list[str] = []
     in_code = False
-    for line in markdown_text.splitlines():
+    for line in [*markdown_text.splitlines(), ""]:  # the empty line ends a table at the end
         stripped = line.strip()
+        if table and not (stripped.startswith("|") and not in_code):
+            out.extend(_aligned(table))
+            table = []
         if stripped.startswith(("```", "~~~")):
             in_code = not in_code
             continue
         if in_code:
             out.append("    " + line)
             continue
-        if stripped in ("$$", "\\[", "\\]"):
+        if stripped.startswith("|"):
+            table.append(stripped)
             continue
         line = _HEADING.sub("", line)
         line = _EMPHASIS.sub(r"\2", line)
         line = _LINK.sub(r"\1 (\2)", line)
         line = _SOUND.sub(r"♪ \1", line)
-        out.append(line.replace("$$", ""))
-    return "\n".join(out).strip()
+        out.append(_wrapped(line, width) if width else line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def _wrapped(line: str, width: int) -> str:
+    """A line of prose wrapped at words; a list item's lines hang under its text."""
+    item = re.match(r"(\s*(?:[-*+]|\d+[.)])\s+)", line)
+    indent = " " * len(item.group(1)) if item else line[: len(line) - len(line.lstrip())]
+    return textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+
+
+def _aligned(rows: list[str]) -> list[str]:
+    """A Markdown table's rows in aligned columns, a rule under the header (its |---| line dropped)."""
+    cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    rule_at = next((i for i, r in enumerate(cells) if r and all(re.fullmatch(r":?-{2,}:?", c) for c in r)), None)
+    if rule_at is not None:
+        del cells[rule_at]
+    count = max(len(r) for r in cells)
+    cells = [r + [""] * (count - len(r)) for r in cells]
+    widths = [max(len(r[i]) for r in cells) for i in range(count)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    if rule_at == 1:
+        lines.insert(1, "  ".join("─" * w for w in widths))
+    return lines
+
+
+def _math_as_text(part: str) -> str:
+    part = _ANKI_DISPLAY_MATH.sub(lambda m: "\n\n    " + tex_as_text(_first(m)) + "\n\n", part)
+    part = _ANKI_INLINE_MATH.sub(lambda m: tex_as_text(_first(m)), part)
+    part = _DISPLAY_MATH.sub(lambda m: "\n\n    " + tex_as_text(m.group(1)) + "\n\n", part)
+    return _INLINE_MATH.sub(lambda m: tex_as_text(m.group(1)), part)
+
+
+_TEX_WORDS = re.compile(r"\\(?:mathrm|text|textrm|textbf|textit|mathbf|mathit|mathsf|mathtt|operatorname|boldsymbol)"
+                        r"\{([^{}]*)\}")  # fmt: skip
+_TEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_TEX_SQRT = re.compile(r"\\sqrt\{([^{}]*)\}")
+_TEX_SIZING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])|\\!")
+_TEX_SPACING = re.compile(r"\\[,;: ]|\\q?quad(?![A-Za-z])")
+
+
+def tex_as_text(tex: str) -> str:
+    """A formula as Unicode text, for a terminal: √x, ∑ⱼ, dₖ, (a)/(b); what Unicode cannot raise or lower
+    keeps its ^(…) or _(…)."""
+    import unicodeit  # only when a card in the terminal has math
+
+    def grouped(text: str) -> str:  # one symbol as it is, more in parentheses
+        return text if len(text) == 1 or re.fullmatch(r"\\[A-Za-z]+|√?\w+", text) else f"({text})"
+
+    text = _TEX_SPACING.sub(" ", _TEX_SIZING.sub("", tex.strip()))
+    for _ in range(8):  # innermost first: a fraction inside a root inside a fraction
+        before = text
+        text = _TEX_WORDS.sub(r"\1", text)
+        text = _TEX_FRAC.sub(lambda m: f"{grouped(m.group(1))}/{grouped(m.group(2))}", text)
+        text = _TEX_SQRT.sub(lambda m: "√" + grouped(m.group(1)), text)
+        if text == before:
+            break
+    text = unicodeit.replace(text)
+    text = re.sub(r"([\^_])\{([^{}]*)\}", lambda m: m.group(1) + grouped(m.group(2)), text)
+    text = " ".join(text.replace("{", "").replace("}", "").split())
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
 
 
 def sounds(text: str) -> list[str]:

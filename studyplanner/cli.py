@@ -10,6 +10,7 @@ import argparse
 import ctypes
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -294,7 +295,9 @@ class TerminalView:
         from cards.render import to_terminal_text  # here, not at the top: other commands start faster without it
 
         self.out = out
-        self.text = to_terminal_text
+        # On a terminal, prose wraps at words to its width (the terminal itself cuts words in two).
+        width = shutil.get_terminal_size((80, 24)).columns - 1 if out.isatty() else None
+        self.text = lambda markdown: to_terminal_text(markdown, width)
         self.summary: ReviewSummary | None = None
         self.typed: str | None = None  # the answer typed to a card that asks for it
 

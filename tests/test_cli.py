@@ -354,3 +354,18 @@ def test_no_display_gets_one_clear_line(tmp_path):
     )  # fmt: skip
     assert result.returncode == 3 and "no display to open the window on" in result.stderr
     assert "Traceback" not in result.stderr and "qt.qpa" not in result.stderr
+
+
+def test_review_in_the_terminal_shows_math_as_unicode(tmp_path):
+    """`review` printed raw LaTeX ($\\sqrt{d_k}$) and Markdown table pipes."""
+    from cards import ops
+
+    path = tmp_path / "math.db"
+    store = Store.open(path, load_builtin=False)
+    deck = ops.add_deck(store, "Maths").value
+    ops.add_card(store, deck.id, r"Why divide by $\sqrt{d_k}$?", "| scale | variance |\n|---|---|\n| $1$ | $d_k$ |")
+    store.close()
+    result = run("--db", str(path), "review", stdin=" \n3\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Why divide by √dₖ?" in result.stdout and "\\sqrt" not in result.stdout
+    assert "scale  variance" in result.stdout and "|" not in result.stdout.split("Why divide")[1].split("1 Again")[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
-from cards.render import typeset
+from cards.render import tex_as_text, to_terminal_text, typeset
 
 
 def ink_rows(tex: str) -> list[list[int]]:
@@ -53,3 +54,29 @@ def test_a_typed_answer_is_checked_letter_by_letter():
     assert '<span style="color: green">Pari</span><span style="color: red">z</span>' in wrong
     assert "Expected: <b>Paris</b>" in wrong
     assert "(nothing typed)" in typed_answer_html("", "Paris")
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"\mathrm{softmax}(QK^\top / \sqrt{d_k})\,V", "softmax(QK^⊤ / √dₖ) V"),
+        (r"\frac{QK^\top}{\sqrt{d_k}}", "(QK^⊤)/√dₖ"),
+        (r"p_i = e^{z_i} / \sum_j e^{z_j}", "pᵢ = e^zᵢ / ∑ⱼ e^zⱼ"),
+        (r"Q \in \mathbb{R}^{n \times d_k}", "Q ∈ ℝ^(n × dₖ)"),
+        (r"\left(\frac{a+b}{2}\right)^2", "((a+b)/2)²"),
+    ],
+)
+def test_math_reads_as_unicode_in_the_terminal(tex, text):
+    assert tex_as_text(tex) == text
+
+
+def test_the_terminal_aligns_tables_and_wraps_prose_at_words():
+    shown = to_terminal_text(
+        "A sentence long enough to wrap, about $O(n^2 d)$ work in the attention layer of a model.\n\n"
+        "| Model | Params |\n|---|---:|\n| BERT-base | 110M |\n| GPT-3 | 175B |\n\n"
+        "```python\nkeep = 'this line exactly as it is, however long it happens to be'\n```",
+        width=40,
+    ).split("\n")
+    assert shown[:3] == ["A sentence long enough to wrap, about", "O(n² d) work in the attention layer of a", "model."]
+    assert shown[4:8] == ["Model      Params", "─────────  ──────", "BERT-base  110M", "GPT-3      175B"]
+    assert shown[-1] == "    keep = 'this line exactly as it is, however long it happens to be'"
