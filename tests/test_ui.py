@@ -1187,3 +1187,24 @@ def test_the_date_popup_shows_its_last_week_and_readable_weekends(qtbot, store):
     rows = view.model().rowCount()  # the day names and six weeks
     assert rows == 7 and all(view.rowHeight(r) >= popup.fontMetrics().height() + 4 for r in range(rows))
     assert popup.weekdayTextFormat(Qt.DayOfWeek.Sunday).foreground().color().name() == theme.LIGHT.again
+
+
+def test_charts_have_a_scale_and_a_legend_and_the_heatmap_names_months_and_days(window, qtbot, store, clock):
+    """The charts had no axes, values or legends, and the heatmap no month or weekday names."""
+    from ui.statistics import _nice_peak
+
+    assert [_nice_peak(n) for n in (0, 1, 3, 7, 18, 230, 1870)] == [1, 1, 5, 10, 20, 500, 2000]
+    for card in store.cards()[:3]:
+        ops.answer(store, card.id, 3)
+    clock.advance(days=2)
+    window.show_screen("Statistics")
+    screen = window.statistics
+    qtbot.waitUntil(lambda: screen.report is not None, timeout=5000)
+    qtbot.wait(50)
+    for chart, swatch in ((screen.forecast, theme.LIGHT.accent), (screen.kinds, theme.LIGHT.learning)):
+        image = chart.grab().toImage()
+        legend = {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(2, 14)}
+        assert swatch in legend  # the legend's colour squares, above the plot
+    heatmap = screen.heatmap.grab().toImage()
+    left = {heatmap.pixelColor(x, y).name() for x in range(screen.heatmap.LEFT - 6) for y in range(heatmap.height())}
+    assert theme.LIGHT.muted in left or len(left) > 2  # the weekday names are drawn left of the cells

@@ -39,27 +39,68 @@ def _say_empty(widget: QWidget, painter: QPainter, text: str, color: str) -> Non
     painter.drawText(widget.rect(), Qt.AlignmentFlag.AlignCenter, text)
 
 
+AXIS_WIDTH = 40  # room left of a bar chart for its scale's figures
+
+
+def _nice_peak(peak: int) -> int:
+    """The top of a scale: 1, 2 or 5 times a power of ten, at or above the tallest bar."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak <= factor * step:
+                return factor * step
+        step *= 10
+
+
+def _draw_scale(painter: QPainter, plot: QRect, top: int, colors: Colors) -> None:
+    """Gridlines at 0, half and the top of the scale, their figures left of the plot."""
+    for share in (0.0, 0.5, 1.0):
+        y = int(plot.bottom() - plot.height() * share)
+        painter.setPen(QColor(colors.border))
+        painter.drawLine(plot.left(), y, plot.right(), y)
+        painter.setPen(QColor(colors.muted))
+        value = top * share
+        text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+        painter.drawText(QRect(0, y - 8, AXIS_WIDTH - 6, 16), Qt.AlignmentFlag.AlignRight, text)
+
+
+def _draw_legend(painter: QPainter, widget: QWidget, names: tuple[str, ...], colors: list[str], muted: str) -> None:
+    """Each series' colour and name, right-aligned above the plot."""
+    metrics = painter.fontMetrics()
+    x = widget.width() - 4
+    for name, color in reversed(list(zip(names, colors))):
+        x -= metrics.horizontalAdvance(name)
+        painter.setPen(QColor(muted))
+        painter.drawText(x, 12, name)
+        x -= 14
+        painter.fillRect(QRect(x, 3, 10, 10), QColor(color))
+        x -= 14
+
+
 class Heatmap(QWidget):
-    """53 weeks by 7 days, darker for more answers; hover shows the day's count."""
+    """53 weeks by 7 days, darker for more answers, with the months above and the weekdays left; hover
+    shows the day's count."""
+
+    TOP, LEFT = 16, 30  # room for the month names and the weekday names
 
     def __init__(self) -> None:
         super().__init__()
         self.report: Report | None = None
         self.colors: Colors = LIGHT
         self.setMouseTracking(True)
-        self.setFixedHeight(7 * 14 + 8)
+        self.setFixedHeight(self.TOP + 7 * 14 + 8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def _cells(self):
         if self.report is None:
             return []
-        size = max(6, min(14, (self.width() - 4) // 53))
+        size = max(6, min(14, (self.width() - self.LEFT - 4) // 53))
         end = self.report.today
         start = end - timedelta(days=7 * 52 + end.weekday())
         cells, day = [], start
         while day <= end:
             column, row = (day - start).days // 7, day.weekday()
-            cells.append((QRect(2 + column * size, 2 + row * size, size - 2, size - 2), day))
+            cells.append((QRect(self.LEFT + column * size, self.TOP + row * size, size - 2, size - 2), day))
             day += timedelta(days=1)
         return cells
 
@@ -77,6 +118,17 @@ class Heatmap(QWidget):
             else:
                 color = empty
             painter.fillRect(rect, color)
+        painter.setPen(QColor(self.colors.muted))
+        cells = self._cells()
+        size = cells[0][0].width() + 2 if cells else 14
+        for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri")):
+            painter.drawText(QRect(0, self.TOP + row * size - 2, self.LEFT - 4, size + 4),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)  # fmt: skip
+        shown = -100
+        for rect, day in cells:  # a month's name over the week its first day falls in
+            if day.day <= 7 and day.weekday() == 0 and rect.left() - shown > 30:
+                painter.drawText(rect.left(), self.TOP - 4, f"{day:%b}")
+                shown = rect.left()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         for rect, day in self._cells():
@@ -101,14 +153,15 @@ class ForecastBars(QWidget):
     def _bars(self):
         if self.report is None or not self.report.forecast:
             return []
-        peak = max(max(c for _, c in self.report.forecast), 1)
-        width = (self.width() - 8) / len(self.report.forecast)
-        height = self.height() - 22
+        plot = self._plot()
+        peak = _nice_peak(max(c for _, c in self.report.forecast))
+        width = plot.width() / len(self.report.forecast)
+        height = plot.height()
         return [
             (
                 QRect(
-                    int(4 + i * width),
-                    int(4 + height * (1 - count / peak)),
+                    int(plot.left() + i * width),
+                    int(plot.top() + height * (1 - count / peak)),
                     max(2, int(width) - 3),
                     int(height * count / peak),
                 ),
@@ -118,25 +171,36 @@ class ForecastBars(QWidget):
             for i, (day, count) in enumerate(self.report.forecast)
         ]
 
+    def _plot(self) -> QRect:
+        return QRect(AXIS_WIDTH, 18, self.width() - AXIS_WIDTH - 4, self.height() - 40)
+
     def paintEvent(self, event) -> None:  # noqa: N802
+        if self.report is None:
+            return
         painter = QPainter(self)
         painter.setPen(QColor(self.colors.muted))
-        if self.preview:  # what a catch-up would make of the next days, drawn over the bars
-            peak = max(max(c for _, c in self.report.forecast), 1) if self.report else 1
-            width = (self.width() - 8) / max(1, len(self.report.forecast) if self.report else 1)
-            height = self.height() - 22
-            outline = QColor(self.colors.good)
-            for i, (_day, count) in enumerate(self.preview[: len(self._bars())]):
-                top = int(4 + height * (1 - min(count, peak) / peak))
-                painter.fillRect(QRect(int(4 + i * width), top, max(2, int(width) - 3), 3), outline)
-        if self.report and not any(count for _, count in self.report.forecast):
+        if not any(count for _, count in self.report.forecast):
             _say_empty(self, painter, "Nothing due in the next 30 days.", self.colors.muted)
             return
+        plot = self._plot()
+        peak = _nice_peak(max(c for _, c in self.report.forecast))
+        _draw_scale(painter, plot, peak, self.colors)
+        names, swatches = ("today, overdue included", "due later"), [self.colors.again, self.colors.accent]
+        if self.preview:
+            names, swatches = (*names, "after catching up"), [*swatches, self.colors.good]
+        _draw_legend(painter, self, names, swatches, self.colors.muted)
+        painter.setPen(QColor(self.colors.muted))
         for index, (rect, day, _count) in enumerate(self._bars()):
             painter.fillRect(rect, QColor(self.colors.again if index == 0 else self.colors.accent))
             if index % 7 == 0:
                 painter.drawText(QRect(rect.left(), self.height() - 18, 60, 16), Qt.AlignmentFlag.AlignLeft,
                                  day.strftime("%d %b"))  # fmt: skip
+        if self.preview:  # what a catch-up would make of the next days, drawn over the bars
+            width = plot.width() / max(1, len(self.report.forecast))
+            for i, (_day, count) in enumerate(self.preview[: len(self._bars())]):
+                top = int(plot.top() + plot.height() * (1 - min(count, peak) / peak))
+                painter.fillRect(QRect(int(plot.left() + i * width), top, max(2, int(width) - 3), 3),
+                                 QColor(self.colors.good))  # fmt: skip
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         for rect, day, count in self._bars():
@@ -156,19 +220,23 @@ class StackedBars(QWidget):
     def __init__(self, names: tuple[str, ...], empty: str, height: int = 130) -> None:
         super().__init__()
         self.names, self.empty = names, empty
+        self.colors: Colors = LIGHT
         self.data: list[tuple[str, tuple[int, ...]]] = []
         self.palette_colors: list[str] = []
         self.setMouseTracking(True)
-        self.setFixedHeight(height)
+        self.setFixedHeight(height + 18)  # and a line for the legend
 
     def set_data(self, data: list[tuple[str, tuple[int, ...]]], colors: list[str]) -> None:
         self.data, self.palette_colors = data, colors
         self.update()
 
+    def _plot(self) -> QRect:
+        return QRect(AXIS_WIDTH, 18, self.width() - AXIS_WIDTH - 4, self.height() - 40)
+
     def _geometry(self):
-        width = (self.width() - 8) / max(1, len(self.data))
-        peak = max([sum(values) for _, values in self.data] + [1])
-        return width, peak, self.height() - 20
+        width = self._plot().width() / max(1, len(self.data))
+        peak = _nice_peak(max([sum(values) for _, values in self.data] + [1]))
+        return width, peak, self._plot().height()
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -176,23 +244,27 @@ class StackedBars(QWidget):
             _say_empty(self, painter, self.empty, self.palette().color(QPalette.ColorRole.PlaceholderText).name())
             return
         width, peak, height = self._geometry()
+        plot = self._plot()
+        _draw_scale(painter, plot, peak, self.colors)
+        _draw_legend(painter, self, self.names, self.palette_colors, self.colors.muted)
         for i, (_label, values) in enumerate(self.data):
-            bottom = 4 + height
+            bottom = plot.bottom()
             for value, color in zip(values, self.palette_colors):
                 size = int(height * value / peak)
-                painter.fillRect(QRect(int(4 + i * width), bottom - size, max(1, int(width) - 1), size), QColor(color))
+                x = int(plot.left() + i * width)
+                painter.fillRect(QRect(x, bottom - size, max(1, int(width) - 1), size), QColor(color))
                 bottom -= size
         painter.setPen(QColor(self.palette().color(self.foregroundRole())))
         metrics = painter.fontMetrics()
         if len(self.data) <= 12:  # buckets: each bar named, centred under it
             for i, (label, _) in enumerate(self.data):
                 text = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(width))
-                painter.drawText(QRect(int(4 + i * width), self.height() - 16, int(width), 16),
+                painter.drawText(QRect(int(plot.left() + i * width), self.height() - 18, int(width), 16),
                                  Qt.AlignmentFlag.AlignHCenter, text)  # fmt: skip
             return
         step = max(1, len(self.data) // 6)  # days: a date every few bars, none cut at the right edge
         for i in range(0, len(self.data), step):
-            x, label = int(4 + i * width), self.data[i][0]
+            x, label = int(plot.left() + i * width), self.data[i][0]
             if x + metrics.horizontalAdvance(label) <= self.width():
                 painter.drawText(x, self.height() - 4, label)
 
@@ -200,7 +272,7 @@ class StackedBars(QWidget):
         if not self.data:
             return
         width, _, _ = self._geometry()
-        index = int((event.position().x() - 4) // max(width, 1))
+        index = int((event.position().x() - self._plot().left()) // max(width, 1))
         if 0 <= index < len(self.data):
             label, values = self.data[index]
             parts = ", ".join(f"{v} {n}" for v, n in zip(values, self.names))
@@ -392,6 +464,8 @@ class StatisticsScreen(QWidget):
         self.heatmap.colors = colors
         self.forecast.colors = colors
         self.calibration_chart.colors = colors
+        for chart in (self.kinds, self.intervals, self.stabilities):
+            chart.colors = colors
         self.update()
 
     def redraw(self, changes: Changes) -> None:
