@@ -1208,3 +1208,22 @@ def test_charts_have_a_scale_and_a_legend_and_the_heatmap_names_months_and_days(
     heatmap = screen.heatmap.grab().toImage()
     left = {heatmap.pixelColor(x, y).name() for x in range(screen.heatmap.LEFT - 6) for y in range(heatmap.height())}
     assert theme.LIGHT.muted in left or len(left) > 2  # the weekday names are drawn left of the cells
+
+
+def test_browse_previews_the_selected_card_and_keeps_the_question_readable_when_narrow(window, qtbot, store):
+    window.resize(900, 700)
+    window.show_screen("Browse")
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.model.rowCount() > 0, timeout=5000)
+    browse.table.selectRow(0)
+    card = store.card(browse.selected_ids()[0])
+    shown = browse.preview.toPlainText()
+    assert card.question.split("\n")[0][:20] in shown and card.answer.split("\n")[0][:10] in shown
+    browse.table.selectAll()
+    assert browse.preview.toPlainText() == f"{browse.model.rowCount()} cards selected"
+    header = browse.table.horizontalHeader()
+    assert header.isSectionHidden(5) and header.isSectionHidden(6)  # Interval and Lapses make room
+    assert header.sectionSize(1) >= 250  # the question column
+    window.resize(1400, 900)
+    qtbot.wait(20)
+    assert not header.isSectionHidden(5)

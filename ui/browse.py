@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,11 +31,12 @@ from cards import browse, ops
 from cards.browse import BrowseRow, CardQuery
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
-from cards.render import one_line
+from cards.render import answer_side, one_line
 from cards.store import Store
 from cards.wording import plural, sentence
 
 from .card_dialog import CardDialog
+from .cardview import CardView
 from .theme import LIGHT, Colors
 from .workers import StoreWorker
 
@@ -154,6 +156,7 @@ class BrowseScreen(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self._sort)
         self.table.doubleClicked.connect(lambda _: self.edit_selected())
+        self.table.installEventFilter(self)  # its own width, once laid out, decides the columns
 
         self.add_button = QPushButton("Add card…")
         self.edit_button = QPushButton("Edit…")
@@ -181,9 +184,20 @@ class BrowseScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 20)
         layout.setSpacing(12)
+        # The card under the cursor, as the review shows it (question, rule, answer), below the list.
+        self.preview = CardView(media=store.media)
+        self.preview.setMinimumHeight(110)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_preview())
+        self.model.modelReset.connect(self.show_preview)
         layout.addWidget(title)
         layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
 
         self._debounce = QTimer(self)
@@ -194,16 +208,34 @@ class BrowseScreen(QWidget):
         for combo in (self.deck_filter, self.tag_filter, self.state_filter):
             combo.currentIndexChanged.connect(lambda _: self.search())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        """Deck and Tags give up width on a narrow window, so the question stays readable."""
-        super().resizeEvent(event)
-        width = self.table.viewport().width()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """Deck and Tags give up width on a narrow list, and Interval and Lapses hide below 800 px (the
+        preview has them), so the question stays readable."""
+        width = self.table.width()
         header = self.table.horizontalHeader()
         header.resizeSection(0, max(90, min(170, width // 6)))
         header.resizeSection(2, max(80, min(130, width // 8)))
+        for column in (5, 6):
+            header.setSectionHidden(column, width < 800)
 
     def set_colors(self, colors: Colors) -> None:
         self.model.colors = colors
+        self.preview.set_colors(colors)
+
+    def show_preview(self) -> None:
+        """The selected card as the review shows it; with several selected, how many."""
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            hint = f"*{plural(len(ids), 'card')} selected*" if ids else "*Select a card to see it here.*"
+            self.preview.show_markdown(hint)
+            return
+        card = self.store.card(ids[0])
+        self.preview.show_markdown(answer_side(card.question, card.answer))
 
     def redraw(self, changes: Changes) -> None:
         if changes & (Changes.DECKS | Changes.CARD_CONTENT):
