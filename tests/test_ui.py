@@ -1227,3 +1227,29 @@ def test_browse_previews_the_selected_card_and_keeps_the_question_readable_when_
     window.resize(1400, 900)
     qtbot.wait(20)
     assert not header.isSectionHidden(5)
+
+
+def test_the_daily_reminder_says_what_today_holds_once_a_day_at_its_hour(window, qtbot, store, clock):
+    """Set in Settings; at the chosen hour (while the app runs) it names today's cards and open plan
+    tasks, once a study day."""
+    from ui.reminder import reminder_text
+
+    screen = window.settings_screen
+    said: list[str] = []
+    window.reminder.reminded.connect(said.append)
+    now = clock.now().astimezone(store.tz)
+    later = (now.hour + 2) % 24
+    if not 6 <= later <= 22:
+        later = 22
+    screen.reminder.setCurrentIndex(screen.reminder.findData(later))
+    assert window.reminder.hour == later and window.reminder.timer.isActive()
+    window.reminder.check()
+    assert said == [] or now.hour >= later  # not before its hour
+    clock.advance(hours=(later - now.hour) % 24 + 0.1)
+    window.reminder.check()
+    window.reminder.check()  # the same day: once
+    expected = reminder_text(store)
+    assert expected is not None and said == [expected] and "to study" in expected
+    assert window.statusBar().currentMessage() == f"Today: {expected}"
+    screen.reminder.setCurrentIndex(0)  # Off
+    assert window.reminder.hour is None and not window.reminder.timer.isActive()

@@ -41,6 +41,7 @@ from .backups_dialog import BackupsDialog
 from .browse import BrowseScreen
 from .calendar_screen import CalendarScreen
 from .import_dialog import ImportDialog, file_filter
+from .reminder import Reminder
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
 from .statistics import StatisticsScreen
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
         self.review.message_posted.connect(lambda text: self.statusBar().showMessage(text, 3000))
         self.calendar.study_requested.connect(self.start_review)
         self.settings_screen.theme_changed.connect(self.apply_theme)
+        self.reminder = Reminder(store, self)
+        self.reminder.reminded.connect(lambda text: self.statusBar().showMessage(f"Today: {text}", 15_000))
+        self.settings_screen.reminder_changed.connect(self.reminder.apply)
         self._make_menus()
 
         # The study day can roll over while the window stays open.

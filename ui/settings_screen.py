@@ -27,6 +27,8 @@ from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.store import Store
 from cards.wording import sentence
 
+from .reminder import REMINDER_KEY
+
 THEMES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
 FIELD_WIDTH = 220
 CHOICE_TEXT = {"after": "Come after the plan's cards", "wait": "Wait until the plan is over"}
@@ -45,6 +47,7 @@ class WindowUndo(QObject):
 
 class SettingsScreen(QWidget):
     theme_changed = Signal(str)
+    reminder_changed = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +74,18 @@ class SettingsScreen(QWidget):
             self.theme.addItem(text, value)
         self.theme.setFixedWidth(FIELD_WIDTH)
         form.addRow("Theme", self.theme)
+        self.reminder = QComboBox()
+        self.reminder.addItem("Off", None)
+        for hour in range(6, 23):
+            self.reminder.addItem(f"{hour:02d}:00", hour)
+        self.reminder.setFixedWidth(FIELD_WIDTH)
+        form.addRow("Daily reminder", self.reminder)
+        reminder_help = QLabel("While the app is open, a notification at this hour of the cards and plan tasks "
+                               "today holds (in the tray, where the desktop has one).")  # fmt: skip
+        reminder_help.setObjectName("muted")
+        reminder_help.setWordWrap(True)
+        reminder_help.setMaximumWidth(520)
+        form.addRow("", reminder_help)
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -97,6 +112,7 @@ class SettingsScreen(QWidget):
             if isinstance(widget, QSpinBox | QDoubleSpinBox):
                 widget.lineEdit().installEventFilter(self._window_undo)
         self.theme.currentIndexChanged.connect(self._apply_theme)
+        self.reminder.currentIndexChanged.connect(self._apply_reminder)
 
     def _field(self, name: str) -> QWidget:
         s = spec(name)
@@ -151,6 +167,9 @@ class SettingsScreen(QWidget):
         self.theme.blockSignals(True)
         self.theme.setCurrentIndex(max(0, self.theme.findData(self.store.get_value("theme", "system"))))
         self.theme.blockSignals(False)
+        self.reminder.blockSignals(True)
+        self.reminder.setCurrentIndex(max(0, self.reminder.findData(self.store.get_value(REMINDER_KEY, None))))
+        self.reminder.blockSignals(False)
 
     def _apply(self, **changes: object) -> None:
         try:
@@ -168,6 +187,10 @@ class SettingsScreen(QWidget):
             return
         if value != getattr(self.store.settings(), name):
             self._apply(**{name: value})
+
+    def _apply_reminder(self) -> None:
+        self.store.set_value(REMINDER_KEY, self.reminder.currentData())
+        self.reminder_changed.emit()
 
     def _apply_theme(self) -> None:
         mode = self.theme.currentData()
