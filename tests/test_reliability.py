@@ -304,3 +304,24 @@ def test_stores_sharing_a_folder_each_list_their_own_backups(tmp_path, clock):
         listed = backup.list_backups(tmp_path / f"{name}.db")
         assert [b.path for b in listed] == [made[name]] and listed[0].cards == 0
     assert not [p for p in backup.backup_dir(tmp_path / "work.db").iterdir() if p.suffix != ".db"]
+
+
+def test_a_second_start_brings_the_open_window_forward_without_a_box(qapp, qtbot, tmp_path, monkeypatch):
+    """The second start raised the first window and also showed a box that had to be dismissed."""
+    from PySide6.QtCore import QLockFile
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from ui import app
+
+    path = tmp_path / "one.db"
+    first = QLockFile(str(path) + ".lock")
+    assert first.tryLock(100)
+    window = QWidget()
+    qtbot.addWidget(window)
+    server = app._listen_for_second_window(path, window)
+    messages: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: messages.append(a[2]))
+    assert app.run(str(path)) == 0
+    assert messages == []
+    server.close()
+    first.unlock()

@@ -34,8 +34,8 @@ def run(db: str | None = None) -> int:
     lock = QLockFile(str(path) + ".lock")
     lock.setStaleLockTime(0)  # never stale by age: only a lock whose process is gone is taken over
     if not lock.tryLock(200):
-        _wake_first_window(path)
-        QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
+        if not _wake_first_window(path):  # it came to the front: nothing more to say
+            QMessageBox.information(None, "Study Planner", f"Study Planner is already open on this store:\n{path}")
         return 0
     try:
         store = open_with_notice(path)
@@ -131,11 +131,13 @@ def _listen_for_second_window(path: Path, window: MainWindow) -> QLocalServer:
     return server
 
 
-def _wake_first_window(path: Path) -> None:
+def _wake_first_window(path: Path) -> bool:
+    """Ask the window already open on this store to come to the front; whether it heard."""
     socket = QLocalSocket()
     socket.connectToServer(_server_name(path))
-    socket.waitForConnected(500)
+    heard = socket.waitForConnected(500)
     socket.close()
+    return heard
 
 
 def _check_integrity_in_background(window: MainWindow) -> None:
