@@ -1253,3 +1253,37 @@ def test_the_daily_reminder_says_what_today_holds_once_a_day_at_its_hour(window,
     assert window.statusBar().currentMessage() == f"Today: {expected}"
     screen.reminder.setCurrentIndex(0)  # Off
     assert window.reminder.hour is None and not window.reminder.timer.isActive()
+
+
+def test_deck_options_set_and_clear_a_deck_s_own_values_from_the_window(window, qtbot, store, monkeypatch):
+    """Per-deck settings were promised but reachable only from the command line."""
+    from ui.deck_options import DeckOptionsDialog
+
+    window.show_screen("Today")
+    window.today.table.selectRow(0)
+    deck_id = window.today.current_deck_id()
+    assert "Deck options…" in [a.text() for a in window.today.table.actions()]
+    opened: list[DeckOptionsDialog] = []
+    monkeypatch.setattr(DeckOptionsDialog, "exec", lambda self: opened.append(self) or 0)
+    window.today.options_action.trigger()
+    dialog = opened[0]
+    assert not dialog.own["new_per_day"].isChecked() and not dialog.values["new_per_day"].isEnabled()
+    dialog.own["new_per_day"].setChecked(True)
+    dialog.values["new_per_day"].setText("1")
+    dialog.own["learning_steps"].setChecked(True)
+    dialog.values["learning_steps"].setText("1m 5m 30m")
+    dialog.save()
+    own = store.deck_overrides(deck_id)
+    assert own["new_per_day"] == 1 and tuple(own["learning_steps"]) == (1.0, 5.0, 30.0) and len(own) == 2
+    assert store.queue_counts(deck_id).new == 1
+    again = DeckOptionsDialog(store, deck_id, window)
+    qtbot.addWidget(again)
+    assert again.own["new_per_day"].isChecked() and again.values["new_per_day"].text() == "1"
+    again.values["new_per_day"].setText("lots")
+    again.save()
+    assert again.error.text() == "New cards per day must be a whole number, not 'lots'."  # in the dialog
+    assert store.deck_overrides(deck_id)["new_per_day"] == 1  # and nothing changed
+    again.own["new_per_day"].setChecked(False)
+    again.own["learning_steps"].setChecked(False)
+    again.save()
+    assert store.deck_overrides(deck_id) == {}

@@ -28,6 +28,7 @@ from cards.store import Store
 from cards.wording import plural, sentence
 from planner import plans
 
+from .deck_options import DeckOptionsDialog
 from .plan_tasks import task_item
 from .readiness_panel import ReadinessPanel
 from .theme import LIGHT, Colors
@@ -141,8 +142,9 @@ class TodayScreen(QWidget):
         self.rename_action = QAction("Rename deck…", self.table, shortcut=QKeySequence("F2"))
         self.delete_action = QAction("Delete deck…", self.table, shortcut=QKeySequence.StandardKey.Delete)
         self.export_action = QAction("Export deck…", self.table)
+        self.options_action = QAction("Deck options…", self.table)
         for action, slot in ((self.rename_action, self.rename_deck), (self.delete_action, self.delete_deck),
-                             (self.export_action, self._export)):  # fmt: skip
+                             (self.export_action, self._export), (self.options_action, self.deck_options)):  # fmt: skip
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             action.triggered.connect(slot)
             self.table.addAction(action)
@@ -233,6 +235,11 @@ class TodayScreen(QWidget):
 
     def _export(self) -> None:
         self.export_requested.emit(self.current_deck_id() or -1)
+
+    def deck_options(self) -> None:
+        deck_id = self.current_deck_id()
+        if deck_id is not None:
+            DeckOptionsDialog(self.store, deck_id, self).exec()
 
     def rename_deck(self) -> None:
         deck_id = self.current_deck_id()
