@@ -7,13 +7,13 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QFontInfo, QFontMetricsF, QImage, QTextDocument
+from PySide6.QtGui import QFont, QFontMetricsF, QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from cards.render import render_html
 
 from . import theme
-from .theme import Colors, card_css
+from .theme import CARD_TEXT_PX, Colors, card_css
 
 MIN_FORMULA_SCALE = 0.6  # a formula drawn smaller than this to fit the card cannot be read
 _IMG = re.compile(r'<img src="([^"]+)"[^>]*>')
@@ -55,11 +55,13 @@ class CardView(QTextBrowser):
             self.show_markdown(self._markdown)
 
     def _render_options(self) -> dict:
+        text_font = QFont(self.font())
+        text_font.setPixelSize(CARD_TEXT_PX)  # the card's text as its style sheet sets it, whatever the DPI
         return {
             "color": self.colors.text,
             "code_style": "monokai" if self.colors.name == "dark" else "friendly",
-            "text_px": QFontInfo(self.font()).pixelSize(),  # formulas at the size of the text around them,
-            "x_height": QFontMetricsF(self.font()).xHeight(),  # and on its baseline
+            "text_px": CARD_TEXT_PX,  # formulas at the size of the text around them,
+            "x_height": QFontMetricsF(text_font).xHeight(),  # and on its baseline
             "scale": self.devicePixelRatioF(),  # drawn for the screen's pixels: crisp at 2x
         }
 

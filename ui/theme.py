@@ -159,10 +159,13 @@ def swatch(color: str, size: int = 10) -> QIcon:
     return QIcon(pixmap)
 
 
+CARD_TEXT_PX = 16  # a card's text size; its formulas are typeset to match it (ui/cardview.py)
+
+
 def card_css(colors: Colors) -> str:
     """The card document's style sheet (QTextDocument understands a subset of CSS)."""
     return f"""
-    body {{ color: {colors.text}; font-size: 16px; }}
+    body {{ color: {colors.text}; font-size: {CARD_TEXT_PX}px; }}
     h1, h2, h3 {{ font-weight: 600; }}
     code {{ background-color: {colors.code_bg}; font-family: monospace; }}
     pre {{ background-color: {colors.code_bg}; font-family: monospace; font-size: 14px; white-space: pre-wrap; }}
