@@ -1287,3 +1287,23 @@ def test_deck_options_set_and_clear_a_deck_s_own_values_from_the_window(window, 
     again.own["learning_steps"].setChecked(False)
     again.save()
     assert store.deck_overrides(deck_id) == {}
+
+
+def test_paging_the_calendar_keeps_the_selected_day_s_tasks(window, qtbot, store):
+    """Paging to the next month left the day panel on the selected day's header with "Nothing planned.",
+    though that day had tasks."""
+    from datetime import timedelta
+
+    today = store.today().day
+    plans.start_plan(store, "research-engineer-12-weeks", on=today)
+    window.show_screen("Calendar")
+    screen = window.calendar
+    before = [screen.day_tasks.item(i).text() for i in range(screen.day_tasks.count())]
+    assert any("min)" in text for text in before)
+    screen.calendar.showNextMonth()
+    screen.calendar.showNextMonth()  # two months on: the selected day is far outside the month shown
+    after = [screen.day_tasks.item(i).text() for i in range(screen.day_tasks.count())]
+    assert screen.day_title.text() == today.strftime("%A %d %B") and after == before
+    assert screen.calendar.selectedDate().toPython() == today
+    screen.calendar.setSelectedDate(screen.calendar.selectedDate().addDays(70))
+    assert screen.day_title.text() == (today + timedelta(days=70)).strftime("%A %d %B")

@@ -336,6 +336,7 @@ class CalendarScreen(QWidget):
         self.store = store
         self.readiness = ReadinessPanel(worker)
         self.colors: Colors = LIGHT
+        self._loaded = (date.min, date.min)  # the days whose tasks and due counts are read (refresh)
         title = QLabel("Calendar")
         title.setObjectName("title")
         self.start_button = QPushButton("Start a plan…")
@@ -433,6 +434,7 @@ class CalendarScreen(QWidget):
             self.calendar.setSelectedDate(to_qdate(today))
         first = date(self.calendar.yearShown(), self.calendar.monthShown(), 1) - timedelta(days=7)
         last = first + timedelta(days=50)
+        self._loaded = (first, last)
         self.calendar.tasks = plans.tasks_between(self.store, first, last)
         self.calendar.due = plans.cards_due_on(self.store, [first + timedelta(days=i) for i in range(51)])
         running = plans.runs(self.store)
@@ -484,6 +486,9 @@ class CalendarScreen(QWidget):
         self.day_title.setText(day.strftime("%A %d %B"))
         self.day_tasks.blockSignals(True)
         self.day_tasks.clear()
+        if not self._loaded[0] <= day <= self._loaded[1]:  # paged away from the selected day: read it
+            self.calendar.tasks |= plans.tasks_between(self.store, day, day)
+            self.calendar.due |= plans.cards_due_on(self.store, [day])
         due = self.calendar.due.get(day)
         if due is not None:
             item = QListWidgetItem(
