@@ -1307,3 +1307,19 @@ def test_paging_the_calendar_keeps_the_selected_day_s_tasks(window, qtbot, store
     assert screen.calendar.selectedDate().toPython() == today
     screen.calendar.setSelectedDate(screen.calendar.selectedDate().addDays(70))
     assert screen.day_title.text() == (today + timedelta(days=70)).strftime("%A %d %B")
+
+
+def test_the_review_s_actions_stay_whole_in_a_narrow_window(window, qtbot, store):
+    """At 900 px the buttons read "Bu... -" and "S...@" beside a long deck name; the name gives way now."""
+    deck = ops.add_deck(store, "Maths for ML: linear algebra, calculus and numerics, the long way round").value
+    ops.add_card(store, deck.id, "Q?", "A.")
+    window.start_review(deck.id)
+    review = window.review
+    qtbot.waitUntil(lambda: review.card is not None)
+    for width in (1400, 900, 800):  # 800: a 1600 px screen at 2x
+        window.resize(width, 600)
+        qtbot.wait(20)
+        for i in range(review.tools.count()):
+            button = review.tools.itemAt(i).widget()
+            assert button.width() >= button.sizeHint().width(), (width, button.text())  # its whole text
+    assert review.deck_label.text().endswith("…") and review.deck_label.toolTip() == deck.name

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -50,6 +51,28 @@ EDIT_KEYS = ("E",)  # as in Anki  # Anki's keys to hear a card's audio again
 LEAVE_KEYS = ("Escape",)
 
 
+class ElidedLabel(QLabel):
+    """One line of text cut with "…" to the room it has (whole in its tooltip), instead of claiming it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
 class ReviewScreen(QWidget):
     """The window's face of the core's review flow (cards/review.py): it draws what the session shows.
 
@@ -68,13 +91,12 @@ class ReviewScreen(QWidget):
         self.counts: QueueCounts | None = None
         self.timer = QElapsedTimer()
 
-        self.deck_label = QLabel()
+        self.deck_label = ElidedLabel()  # a long deck name gives way to the actions beside it
         self.deck_label.setObjectName("subtitle")
         self.counts_label = QLabel()
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
         top = QHBoxLayout()
-        top.addWidget(self.deck_label)
-        top.addStretch()
+        top.addWidget(self.deck_label, 1)
         self.tools = QHBoxLayout()  # the review's actions with their keys, filled in below
         top.addLayout(self.tools)
         top.addSpacing(16)
@@ -158,13 +180,14 @@ class ReviewScreen(QWidget):
         bury = self._add_action("Bury", BURY_KEYS, self.bury)
         suspend = self._add_action("Suspend", SUSPEND_KEYS, self.suspend)
         self.undo_action = self._add_action("Undo", UNDO_KEYS, self.undo)
-        for action in (edit, bury, suspend, self.undo_action):
-            action.setIconText(f"{action.text()}  {action.shortcut().toString()}")  # the key beside the name
+        self.tool_actions = (edit, bury, suspend, self.undo_action)
+        for action in self.tool_actions:
             button = QToolButton()
             button.setDefaultAction(action)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys do it; focus stays with the card's buttons
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setObjectName("tool")
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # never cut to "Bu..."
             self.tools.addWidget(button)
         self._add_action("Replay audio", REPLAY_KEYS, self.replay)
         for key, step in SCROLL_KEYS.items():
@@ -180,6 +203,14 @@ class ReviewScreen(QWidget):
         action.triggered.connect(slot)
         self.addAction(action)
         return action
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # Each action's key beside its name where there is room ("Bury  -"); the name alone where not (the
+        # tooltip keeps the key), so that no button is cut to "Bu...".
+        wide = self.width() >= 900
+        for action in self.tool_actions:
+            action.setIconText(f"{action.text()}  {action.shortcut().toString()}" if wide else action.text())
 
     def set_colors(self, colors: Colors) -> None:
         self.colors = colors
