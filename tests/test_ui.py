@@ -1323,3 +1323,17 @@ def test_the_review_s_actions_stay_whole_in_a_narrow_window(window, qtbot, store
             button = review.tools.itemAt(i).widget()
             assert button.width() >= button.sizeHint().width(), (width, button.text())  # its whole text
     assert review.deck_label.text().endswith("…") and review.deck_label.toolTip() == deck.name
+
+
+def test_browse_filters_leave_the_search_box_room_at_900_px(window, qtbot, store):
+    """After a wide window went to 900 px, the search box had shrunk to "S…" beside long deck names."""
+    ops.add_deck(store, "A deck with a very long name indeed, as imported decks often have")
+    window.resize(1400, 800)
+    window.show_screen("Browse")
+    window.apply_theme("dark")
+    window.resize(900, 700)
+    qtbot.wait(30)
+    browse = window.browse
+    assert browse.search_box.width() >= 180
+    assert browse.table.horizontalHeader().sectionSize(1) >= 200  # the question column
+    assert browse.splitter.width() <= browse.width()  # nothing runs off the window's edge

@@ -131,6 +131,10 @@ class BrowseScreen(QWidget):
         self.deck_filter = QComboBox()
         self.tag_filter = QComboBox()
         self.state_filter = QComboBox()
+        self.search_box.setMinimumWidth(180)
+        for combo in (self.deck_filter, self.tag_filter):  # a long deck or tag name never squeezes the search
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         self.state_filter.addItem("All states", "")
         for state in browse.STATE_FILTERS:
             self.state_filter.addItem(state.capitalize(), state)
