@@ -100,7 +100,7 @@ class ReviewSession:
         except NothingToUndo as exc:
             self.view.message(sentence(str(exc)))
             return False
-        self.view.message(f"Undid {step.label}")
+        self.view.message(f"Undone: {step.label}.")
         if step.label == "answer":
             self.reviewed = max(0, self.reviewed - 1)
         if step.card_id is not None:

@@ -72,7 +72,7 @@ def test_review_piped_answers_undo_and_quit(db):
     assert "```" not in out
     assert out.rstrip().endswith("Reviewed 2 cards.")
     assert review_count(db) == 2
-    assert "Undid answer" in result.stderr
+    assert "Undone: answer." in result.stderr
 
 
 def test_review_refuses_a_rating_before_the_answer_is_shown(db):

@@ -199,6 +199,8 @@ def test_add_a_card_and_see_it_in_review(window, qtbot, store):
     assert "Added “What is the shape of the attention scores?”" in dialog.message.text()
     dialog.save()  # nothing typed: said in the dialog, in a sentence, not in a box
     assert dialog.message.text() == "A card needs a question and an answer."
+    dialog.question.setPlainText("Fixing it")
+    assert dialog.message.text() == ""  # the complaint goes once the learner is fixing it
     dialog.close()
     window.start_review(deck.id)
     assert window.review.card.question == "What is the shape of the attention scores?"

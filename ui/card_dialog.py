@@ -99,7 +99,13 @@ class CardDialog(QDialog):
         self._timer.timeout.connect(self.update_preview)
         self.question.textChanged.connect(self._timer.start)
         self.answer.textChanged.connect(self._timer.start)
+        for field in (self.question, self.answer):  # a complaint goes once the learner is fixing it
+            field.textChanged.connect(self._clear_error)
         self.update_preview()
+
+    def _clear_error(self) -> None:
+        if self.message.objectName() == "error":
+            self.message.clear()
 
     def update_preview(self) -> None:
         question = self.question.toPlainText().strip()

@@ -82,7 +82,8 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Into deck", self.deck_name)
         form.addRow("", self.header)
-        form.addRow("Columns", self.mapping_widget)
+        self.columns_label = QLabel("Columns")
+        form.addRow(self.columns_label, self.mapping_widget)
         form.addRow("", self.history)
 
         self.table = QTableWidget(0, 3)
@@ -174,6 +175,7 @@ class ImportDialog(QDialog):
         is_table = preview is not None and preview.kind == "table"
         self.header.setVisible(is_table)
         self.mapping_widget.setVisible(is_table)
+        self.columns_label.setVisible(is_table)  # the form's label too: "Columns" beside nothing otherwise
         self.history.setVisible(preview is not None and preview.kind == "apkg")
         if not is_table:
             return
@@ -212,10 +214,11 @@ class ImportDialog(QDialog):
         self.progress.show()
         self.status.setText("Checking what the import changes…")
 
-        def rehearse(store: Store, report) -> formats.ImportSummary:
-            # The counts do not depend on the history, which is left out to be quick.
+        def rehearse(store: Store) -> formats.ImportSummary:
+            # The counts do not depend on the history, which is left out to be quick; its steps are not
+            # shown ("Writing…" would read as if the import were under way).
             return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
-                                       with_history=False, progress=report, rehearse=True).value  # fmt: skip
+                                       with_history=False, rehearse=True).value  # fmt: skip
 
         def work(store: Store, report) -> formats.ImportSummary:
             return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
@@ -226,7 +229,7 @@ class ImportDialog(QDialog):
             if planned.changes_existing and not self._agreed(planned):
                 self._importing = None
                 self.progress.hide()
-                self.status.setText("Nothing was imported. " + planned.rehearsal_text())
+                self.status.setText("Nothing was imported.")
                 self.import_button.setEnabled(True)
                 return
             self.status.setText("Importing…")
@@ -235,9 +238,7 @@ class ImportDialog(QDialog):
             )
             self._tasks = [self._importing]
 
-        self._importing = self.worker.run(
-            rehearse, go_ahead, self._failed, progress=self.status.setText, cancelled=self._cancelled
-        )
+        self._importing = self.worker.run(rehearse, go_ahead, self._failed, cancelled=self._cancelled)
         self._tasks = [self._importing]
 
     def _agreed(self, planned: formats.ImportSummary) -> bool:

@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         except NothingToUndo as exc:
             self.statusBar().showMessage(sentence(str(exc)), 4000)
             return
-        self.statusBar().showMessage(f"Undid {step.label}", 4000)
+        self.statusBar().showMessage(f"Undone: {step.label}.", 4000)
 
     def _show_undo_label(self) -> None:
         label = self.store.undo_label

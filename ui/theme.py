@@ -104,6 +104,7 @@ QLabel#title {{ font-size: 22px; font-weight: 600; }}
 QLabel#subtitle {{ color: {c.muted}; font-size: 13px; }}
 QLabel#muted {{ color: {c.muted}; }}
 QLabel#error {{ color: {c.again}; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QFrame#panel {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
 QTableView {{
     background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;

@@ -205,7 +205,7 @@ def _import_markdown(
     parsed = parse_deck_bytes(read_file(path), str(path))
     if deck:
         parsed.name = deck
-    progress(f"Writing {len(parsed.cards):,} cards…")
+    progress(f"Writing {plural(len(parsed.cards), 'card')}…")
     with store.operation(IMPORT_CHANGES, label) as db:
         result = upsert_deck(db, parsed, f"file:{path}", to_ms(store.clock.now()), remove_missing=True)
     return _summary([parsed.name], [result])
@@ -221,7 +221,7 @@ def _import_table(
     by_deck: dict[str, list[DeckCard]] = {}
     for card in cards:  # a row may name its deck (Anki's deck column); the learner's choice wins
         by_deck.setdefault(deck or card.deck or path.stem, []).append(card)
-    progress(f"Writing {len(cards):,} cards…")
+    progress(f"Writing {plural(len(cards), 'card')}…")
     results = []
     with store.operation(IMPORT_CHANGES, label) as db:
         for name, deck_cards in by_deck.items():
@@ -269,7 +269,7 @@ def _import_apkg(
         if card.guid in ours and card.key == f"anki-{card.guid}-0":
             card.key = ours[card.guid]
     results, reviews = [], 0
-    progress(f"Writing {len(package.cards):,} cards…")
+    progress(f"Writing {plural(len(package.cards), 'card')}…")
     with store.operation(IMPORT_CHANGES, label) as db:
         media = _media_kept_apart(db, package.media)
         for name, anki_cards in by_deck.items():
