@@ -156,7 +156,7 @@ class PlanCalendar(QCalendarWidget):
                 box = QRect(rect.left() + 10, y, rect.width() - 12, line * lines)
                 painter.save()
                 painter.setClipRect(box)
-                painter.drawText(box, _wrapped_title_flags(lines), _title_in(painter, items[0].day_subject, box, lines))
+                painter.drawText(box, _wrapped_title_flags(lines), _title_in(painter, items[0], box, lines))
                 painter.restore()
                 y += line * lines
             late = day < self.today and done < len(tasks)
@@ -173,18 +173,26 @@ def _wrapped_title_flags(lines: int) -> int:
     return int(flags | Qt.TextFlag.TextWordWrap) if lines > 1 else int(flags)
 
 
-def _title_in(painter: QPainter, title: str, box: QRect, lines: int) -> str:
-    """The title as it fits the box: whole when it wraps into its lines, else cut with an ellipsis."""
+def _title_in(painter: QPainter, task: plans.TaskItem, box: QRect, lines: int) -> str:
+    """The day's title as it fits the box: whole if it can be, else its own subject without the phase
+    ("Fine-tuning — when and how" -> "when and how" only when the whole does not fit), else cut at a word
+    with "…"; a word is never cut by the box's edge."""
     metrics = painter.fontMetrics()
-    if metrics.boundingRect(box, _wrapped_title_flags(lines), title).height() <= box.height():
-        return title
-    words = title.split()
+    flags = _wrapped_title_flags(lines)
+
+    def fits(text: str) -> bool:
+        widest = max((metrics.horizontalAdvance(word) for word in text.split()), default=0)
+        return widest <= box.width() and metrics.boundingRect(box, flags, text).height() <= box.height()
+
+    for text in dict.fromkeys((task.day_title, task.day_subject)):
+        if fits(text):
+            return text
+    words = task.day_subject.split()
     while len(words) > 1:  # drop words from the end until the rest and "…" fit
         words.pop()
-        shorter = " ".join(words) + "…"
-        if metrics.boundingRect(box, _wrapped_title_flags(lines), shorter).height() <= box.height():
+        if fits(shorter := " ".join(words) + "…"):
             return shorter
-    return metrics.elidedText(title, Qt.TextElideMode.ElideRight, box.width())
+    return metrics.elidedText(task.day_subject, Qt.TextElideMode.ElideRight, box.width())
 
 
 class WeekBars(QWidget):
