@@ -28,7 +28,7 @@ from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)  # a longer fence can hold a shorter one
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.

@@ -80,3 +80,11 @@ def test_the_terminal_aligns_tables_and_wraps_prose_at_words():
     assert shown[:3] == ["A sentence long enough to wrap, about", "O(n² d) work in the attention layer of a", "model."]
     assert shown[4:8] == ["Model      Params", "─────────  ──────", "BERT-base  110M", "GPT-3      175B"]
     assert shown[-1] == "    keep = 'this line exactly as it is, however long it happens to be'"
+
+
+def test_math_in_a_longer_fence_stays_code():
+    """A ~~~~ fence holding ``` blocks (the deck format's own example) had its $$…$$ typeset."""
+    from cards.render import render_html
+
+    shown = render_html("~~~~markdown\n## Q\n```python\nx = 1\n```\n$$a^2$$\n~~~~\n\nAfter $b$.")
+    assert "$$a^2$$" in shown.html and len(shown.images) == 1  # only the $b$ outside the fence

@@ -8,41 +8,43 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QVBoxLayout, QWidget
 
 from cards import app_version
+
+from .cardview import CardView
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"  # the project's docs, beside the packages
 FORMATS = (("&Deck file format", "deck-format.md"), ("&Plan file format", "plan-format.md"))
 
 
 def shortcut_rows(groups: list[tuple[str, list[QAction]]]) -> str:
-    """Markdown tables of each group's actions that have keys: what they do and the keys."""
-    parts = []
+    """One Markdown table of every action that has keys, by group: what it does and its keys. An action
+    names itself by its "help" property where its text changes (Edit > Undo says what it would undo)."""
+    rows = []
     for title, actions in groups:
-        rows = [
-            (action.text().replace("&", "").rstrip("…"), ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
-                                                                     for k in action.shortcuts()))
-            for action in actions
-            if action.shortcuts()
-        ]  # fmt: skip
-        if rows:
-            table = "\n".join(f"| {action} | {keys} |" for action, keys in rows)
-            parts.append(f"### {title}\n\n| Action | Keys |\n|---|---|\n{table}")
-    return "\n\n".join(parts)
+        keyed = [a for a in actions if a.shortcuts()]
+        if keyed:
+            rows.append(f"| **{title}** | |")
+        for action in keyed:
+            name = action.property("help") or action.text().replace("&", "").rstrip("…")
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            rows.append(f"| {name} | {keys} |")
+    return "| Action | Keys |\n|---|---|\n" + "\n".join(rows)
 
 
 def show_text(parent: QWidget, title: str, markdown: str) -> None:
+    """A help page in a dialog, drawn as cards are (tables, code boxes, the theme's colours)."""
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
-    dialog.resize(760, 620)
-    text = QTextBrowser()
-    text.setOpenExternalLinks(False)
-    text.setMarkdown(markdown)
+    dialog.resize(780, 640)
+    page = CardView()
+    page.setObjectName("help")
+    page.show_markdown(markdown)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
-    layout.addWidget(text)
+    layout.addWidget(page)
     layout.addWidget(buttons)
     dialog.exec()
 

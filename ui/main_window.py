@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = QAction("Undo", self, shortcut=QKeySequence.StandardKey.Undo)
+        self.undo_action.setProperty("help", "Undo the last change")  # its text says which change
         self.undo_action.triggered.connect(self.undo)
         edit_menu.addAction(self.undo_action)
         self._show_undo_label()
