@@ -40,7 +40,7 @@ class CardDialog(QDialog):
         self.card = card
         self.saved: Card | None = None
         self.setWindowTitle("Edit card" if card else "Add card")
-        self.resize(900, 560)
+        self.resize(1080, 640)  # room for the preview to show a card as wide as the review does
 
         self.deck = QComboBox()
         for deck in store.decks():

@@ -166,10 +166,11 @@ class TodayScreen(QWidget):
         self.plan_tasks.itemChanged.connect(self._ticked)
         hint = QLabel("Enter or double-click studies a deck; right-click for more.")
         hint.setObjectName("muted")
+        hint.setWordWrap(True)  # on a narrow window it takes two lines rather than going under the buttons
+        hint.setMinimumWidth(120)
 
         buttons = QHBoxLayout()
-        buttons.addWidget(hint)
-        buttons.addStretch()
+        buttons.addWidget(hint, 1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.study_deck)
         buttons.addWidget(self.study_all)
