@@ -110,6 +110,8 @@ QTableView {{
     background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px;
     gridline-color: {c.border}; selection-background-color: {c.accent};
 }}
+QTableView {{ outline: 0; }}
+QTableView::item:selected {{ background: {c.accent}; color: {c.on_accent}; }}
 QHeaderView::section {{
     background: {c.window}; color: {c.muted}; border: none; border-bottom: 1px solid {c.border};
     padding: 6px 8px; font-weight: 600;
