@@ -331,12 +331,20 @@ def test_screenshots_of_every_screen(window, qtbot, store, mode):
             qtbot.wait(20)
             assert not window.grab().isNull()
             window.grab().save(str(ARTIFACTS / f"{name.lower()}-{width}-{mode}.png"))
-    window.start_review(-1)
-    window.grab().save(str(ARTIFACTS / f"review-question-{mode}.png"))
-    window.review.reveal()
-    window.grab().save(str(ARTIFACTS / f"review-answer-{mode}.png"))
-    window.resize(800, 600)
-    window.grab().save(str(ARTIFACTS / f"review-800x600-{mode}.png"))
+    deck = ops.add_deck(store, "Screenshots").value  # a card with inline and display math, a table and code
+    ops.add_card(store, deck.id, "Why scale the logits by $1/\\sqrt{d_k}$ before the softmax?",
+                 "The dot product $q \\cdot k$ of two random vectors has variance $d_k$:\n\n"
+                 "$$\\mathrm{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right)V$$\n\n"
+                 "| $d_k$ | std of $q \\cdot k$ |\n|---|---|\n| 64 | 8 |\n| 128 | 11.3 |\n\n"
+                 "```python\nscores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n```")  # fmt: skip
+    for width, height in ((1400, 900), (900, 700)):
+        window.resize(width, height)
+        qtbot.wait(20)
+        window.start_review(deck.id)  # nothing was rated: the same card's question again
+        window.grab().save(str(ARTIFACTS / f"review-question-{width}-{mode}.png"))
+        window.review.reveal()
+        qtbot.wait(20)
+        window.grab().save(str(ARTIFACTS / f"review-answer-{width}-{mode}.png"))
 
 
 def test_calendar_start_a_plan_tick_a_task_see_progress(window, qtbot, store, clock, monkeypatch):
