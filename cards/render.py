@@ -28,8 +28,78 @@ from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)  # a longer fence can hold a shorter one
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+class _Fences:
+    """Fenced code blocks, line by line in one pass: a line opening with 3 or more backticks or tildes,
+    up to a line of at least as many of the same (a longer fence can hold a shorter one). An unclosed
+    fence runs to the end, as Markdown reads it. A pattern did this before, and backtracked badly on
+    a long run of backticks."""
+
+    OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+    def finditer(self, text: str):
+        position, start, fence = 0, -1, ""
+        for line in text.splitlines(keepends=True):
+            if not fence:
+                opened = self.OPEN.match(line)
+                if opened and not (opened.group(1)[0] == "`" and "`" in line[opened.end():]):
+                    start, fence = position, opened.group(1)
+            elif line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
+                end = position + len(line.rstrip("\r\n"))
+                yield _Span(text, start, end)
+                fence = ""
+            position += len(line)
+        if fence:
+            yield _Span(text, start, len(text))
+
+
+_FENCE = _Fences()
+
+
+class _Span:
+    """What re.Match offers _outside: where a code span starts and ends, and its text."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, _index: int = 0) -> str:
+        return self._text[self._start : self._end]
+
+
+class _CodeSpans:
+    """Markdown's code spans (a run of n backticks up to the next run of exactly n), found in one pass.
+    The pattern it replaces, (`+).+?\1, backtracked: 20,000 backticks took 45 s and froze the window."""
+
+    RUN = re.compile(r"`+")
+
+    def finditer(self, text: str):
+        runs = [(m.start(), m.end()) for m in self.RUN.finditer(text)]
+        by_length: dict[int, list[int]] = {}
+        for index, (start, end) in enumerate(runs):
+            by_length.setdefault(end - start, []).append(index)
+        seen = dict.fromkeys(by_length, 0)  # per length, how far its list has been passed
+        index = 0
+        while index < len(runs):
+            start, end = runs[index]
+            length = end - start
+            later, k = by_length[length], seen[length]
+            while k < len(later) and later[k] <= index:
+                k += 1
+            seen[length] = k
+            if k < len(later):  # closed by the next run of the same length
+                yield _Span(text, start, runs[later[k]][1])
+                index = later[k] + 1
+            else:  # never closed: literal backticks
+                index += 1
+
+
+_CODE_SPAN = _CodeSpans()
+MAX_FORMULA_CHARS = 4000  # longer is shown as its source: mathtext takes seconds a formula beyond this
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
@@ -42,6 +112,9 @@ _SOUND = re.compile(r"\[sound:([^\]]{1,300})\]")
 _PLACEHOLDER = "\ue000MATH{}\ue001"  # private-use characters: never in real text
 _IMG_SRC = re.compile(r'(<img\b[^>]*?)src="([^"]*)"')
 _PLACEHOLDER_RE = re.compile("\ue000MATH(\\d+)\ue001")
+_CODE_PLACEHOLDER = "\ue000CODE{}\ue001"
+_CODE_PLACEHOLDER_RE = re.compile("\ue000CODE(\\d+)\ue001")
+_PRIVATE_MARKS = re.compile("[\ue000\ue001]")
 
 DEFAULT_TEXT_PX = 18.0  # a card's text size when the caller does not say (a 13.5 pt font at 96 dpi)
 DISPLAY_MATH_SCALE = 1.15  # a formula on its own line is set a little larger than the text
@@ -79,6 +152,8 @@ def render_html(
     mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source.
     """
     formulas: list[tuple[str, bool]] = []
+    codes: list[str] = []
+    text = _PRIVATE_MARKS.sub("", text)  # our placeholders' marks: never the card's own
 
     def stash(tex: str, display: bool) -> str:
         formulas.append((tex.strip(), display))
@@ -90,7 +165,18 @@ def render_html(
         part = _DISPLAY_MATH.sub(lambda m: "\n\n" + stash(m.group(1), True) + "\n\n", part)
         return _INLINE_MATH.sub(lambda m: stash(m.group(1), False), part)
 
-    source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math))
+    def stash_code(match) -> str:
+        # Code spans are set here, not by Markdown: its own search for them is quadratic (20,000
+        # backticks in a row took seconds); ours is one pass (_CodeSpans).
+        raw = match.group(0)
+        ticks = len(raw) - len(raw.lstrip("`"))
+        content = raw[ticks:-ticks].replace("\n", " ")
+        if content.startswith(" ") and content.endswith(" ") and content.strip():
+            content = content[1:-1]  # one space either side lets a span begin or end with a backtick
+        codes.append(content)
+        return _CODE_PLACEHOLDER.format(len(codes) - 1)
+
+    source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math, stash_code))
     # Anki's audio: a link the review plays (ui/audio.py), besides playing it when the side shows.
     source = _SOUND.sub(_sound_link, source)
     body = markdown.markdown(
@@ -99,6 +185,7 @@ def render_html(
         extension_configs={"codehilite": {"noclasses": True, "guess_lang": False, "pygments_style": code_style}},
         output_format="html",
     )
+    body = _CODE_PLACEHOLDER_RE.sub(lambda m: f"<code>{html.escape(codes[int(m.group(1))])}</code>", body)
     body = nh3.clean(
         body,
         tags=ALLOWED_TAGS,
@@ -110,6 +197,10 @@ def render_html(
 
     def place(match: re.Match) -> str:
         tex, display = formulas[int(match.group(1))]
+        if len(tex) > MAX_FORMULA_CHARS:
+            if strict_math:
+                raise MathError(f"a formula is longer than {MAX_FORMULA_CHARS:,} characters")
+            return f"<code>{html.escape(tex)}</code>"
         try:
             png = typeset(tex, color, display, text_px, x_height, scale)
         except MathError:
@@ -218,12 +309,13 @@ def _first(match: re.Match) -> str:
     return tex
 
 
-def _outside(text: str, pattern: re.Pattern, transform) -> str:
-    """Apply transform to the parts of text that the pattern does not match."""
+def _outside(text: str, pattern, transform, inside=None) -> str:
+    """Apply transform to the parts of text that the pattern does not match (and inside, if given, to
+    the parts it does)."""
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(transform(text[last : match.start()]))
-        out.append(match.group(0))
+        out.append(inside(match) if inside else match.group(0))
         last = match.end()
     out.append(transform(text[last:]))
     return "".join(out)

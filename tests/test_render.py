@@ -88,3 +88,33 @@ def test_math_in_a_longer_fence_stays_code():
 
     shown = render_html("~~~~markdown\n## Q\n```python\nx = 1\n```\n$$a^2$$\n~~~~\n\nAfter $b$.")
     assert "$$a^2$$" in shown.html and len(shown.images) == 1  # only the $b$ outside the fence
+
+
+def test_rendering_grows_linearly_with_backticks_and_long_formulas_are_shown_as_source():
+    """20,000 backticks took 45 s (the code-span pattern backtracked) and a 99,000-character formula
+    about 35 s: any imported card could freeze the window. Both now take a pass over the text; the
+    growth, not a wall-clock limit, is what is checked (figures: bench/bench_render.py)."""
+    import time
+
+    from cards.render import MAX_FORMULA_CHARS, render_html
+
+    def seconds(text: str) -> float:
+        start = time.perf_counter()
+        render_html(text)
+        return time.perf_counter() - start
+
+    shapes = (lambda n: "`" * n, lambda n: "``a`" * (n // 4), lambda n: "`" * n + "\nx\n" + "`" * n)
+    for make in shapes:
+        small, large = seconds(make(2_000)), seconds(make(16_000))
+        assert large < 30 * max(small, 0.005)  # 8 times the text: linear is 8 times the time; it was ~500
+    huge = "$" + "x+" * 20_000 + "x$"
+    shown = render_html(huge)
+    assert not shown.images and "<code>x+x+" in shown.html and len(huge) > MAX_FORMULA_CHARS
+
+
+def test_the_renderer_s_private_marks_in_a_card_are_just_dropped():
+    """Text holding the renderer's formula placeholder (U+E000 … U+E001) raised IndexError."""
+    from cards.render import render_html
+
+    shown = render_html("a \ue000MATH5\ue001 b $x$")
+    assert "MATH5" in shown.html and len(shown.images) == 1
