@@ -123,17 +123,62 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
     Returns the copy kept of the store as it was: a backup, or for a damaged store a
     plain copy of its file.
     """
+    from .schema import APPLICATION_ID, SCHEMA_VERSION  # here: schema imports this module
+
     try:
+        if not backup_path.is_file():
+            raise StoreError(f"{backup_path} is not a file")
         source = sqlite3.connect(backup_path.resolve().as_uri() + "?mode=ro", uri=True)
         ok = source.execute("PRAGMA quick_check").fetchone()[0]
+        app_id = source.execute("PRAGMA application_id").fetchone()[0]
+        version = source.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as exc:
         raise StoreError(f"{backup_path} is not a readable backup: {exc}") from None
-    if ok != "ok":
+    problem = (
+        f"is damaged ({ok}); choose another backup" if ok != "ok"
+        else "is not a Study Planner backup (an empty file, or another program's database)"
+        if app_id != APPLICATION_ID
+        else f"was written by a newer Study Planner (schema {version}); update the app to restore it"
+        if version > SCHEMA_VERSION
+        else None
+    )  # fmt: skip
+    if problem:
         source.close()
-        raise StoreError(f"{backup_path} is damaged ({ok}); choose another backup")
-    partial = store_path.with_name(store_path.name + ".restoring")
+        raise StoreError(f"{backup_path} {problem}")
     try:
         safety = _keep_current(store_path, now)
+        if _readable(store_path):
+            # In place, through SQLite: a review open on the store in another process writes its next
+            # answers into the restored store. Replacing the file left that process writing to the old
+            # file, which nothing would ever read again: its answers were lost, silently.
+            live = sqlite3.connect(store_path, timeout=10)
+            try:
+                source.backup(live)
+            finally:
+                live.close()
+        else:  # a damaged store: replaced as a file, which no one can be using to any purpose
+            _replace_file(source, store_path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot restore into {store_path}: {exc}") from None
+    finally:
+        source.close()
+    return safety
+
+
+def _readable(store_path: Path) -> bool:
+    try:
+        db = sqlite3.connect(store_path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def _replace_file(source: sqlite3.Connection, store_path: Path) -> None:
+    partial = store_path.with_name(store_path.name + ".restoring")
+    try:
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
@@ -142,12 +187,9 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
         for suffix in ("-wal", "-shm"):
             Path(str(store_path) + suffix).unlink(missing_ok=True)
         partial.replace(store_path)
-    except (OSError, sqlite3.Error) as exc:
+    except BaseException:
         partial.unlink(missing_ok=True)
-        raise StoreError(f"cannot restore into {store_path}: {exc}") from None
-    finally:
-        source.close()
-    return safety
+        raise
 
 
 def _keep_current(store_path: Path, now: datetime) -> Path:

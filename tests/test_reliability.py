@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cards import backup, ops, schema
+from cards.errors import StoreError
 from cards.store import Store
 from tests.conftest import add_deck_with_cards
 
@@ -325,3 +326,54 @@ def test_a_second_start_brings_the_open_window_forward_without_a_box(qapp, qtbot
     assert messages == []
     server.close()
     first.unlock()
+
+
+def test_answers_given_in_an_open_review_after_a_restore_reach_the_store(tmp_path):
+    """`restore` while `studyplanner review` ran on the same store: the answers acknowledged after it
+    went to the replaced file, which nothing reads, silently. The restore is now made in place."""
+    from planner.plans import open_store
+
+    path = tmp_path / "busy.db"
+    with open_store(path, load_builtin=False) as s:  # a whole store, plans' tables too
+        add_deck_with_cards(s, "Busy", 5)
+        made = backup.create_backup(s.db, path, datetime.now(UTC))  # cards, no answers
+    review = subprocess.Popen(
+        [sys.executable, "-m", "studyplanner", "--db", str(path), "review"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert review.stdin is not None and review.stdout is not None
+    review.stdin.write("\n3\n")  # one answer before the restore
+    review.stdin.flush()
+    time.sleep(1.0)
+    backup.restore(path, made, datetime.now(UTC))
+    review.stdin.write("\n3\n\n3\nq\n")  # two more after it, acknowledged by the next question
+    review.stdin.flush()
+    _, err = review.communicate(timeout=60)
+    assert review.returncode == 0, err
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM review").fetchone()[0] == 2  # the two after the restore
+    db.close()
+
+
+@pytest.mark.parametrize("kind", ["empty", "another program", "newer"])
+def test_restore_refuses_what_is_not_one_of_our_backups(tmp_path, kind):
+    """`restore` put any SQLite file in place of the store: a 0-byte file, another program's database."""
+    path = tmp_path / "s.db"
+    with Store.open(path, load_builtin=False) as s:
+        add_deck_with_cards(s, "Mine", 2)
+    other = tmp_path / "other.db"
+    if kind == "empty":
+        other.write_bytes(b"")
+    else:
+        db = sqlite3.connect(other)
+        db.execute("CREATE TABLE t (x)")
+        if kind == "newer":
+            db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+        db.commit()
+        db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a Study Planner backup|newer Study Planner"):
+        backup.restore(path, other, datetime.now(UTC))
+    assert path.read_bytes() == before
