@@ -21,6 +21,10 @@ class UnknownCard(StudyPlannerError):
         self.card_id = card_id
 
 
+class AnsweredElsewhere(StudyPlannerError):
+    """The card was answered (or changed) by another review since it was shown: not answered twice."""
+
+
 class NothingToUndo(StudyPlannerError):
     def __init__(self, message: str = "nothing to undo") -> None:
         super().__init__(message)

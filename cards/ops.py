@@ -21,7 +21,7 @@ from fsrs import State
 
 from . import schema
 from .changes import Changes, OpResult
-from .errors import StudyPlannerError, UnknownCard
+from .errors import AnsweredElsewhere, StudyPlannerError, UnknownCard
 from .loading import add_parent_decks, new_deck_key
 from .queue import fsrs_state, tags_text
 from .rows import CARD_SELECT, Card, Deck, card_from_row
@@ -42,8 +42,14 @@ CONTENT = Changes.CARD_CONTENT
 # --------------------------------------------------------------------- reviewing
 
 
-def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpResult[Card]:
-    """Record an answer: card state and log row in one transaction. The value is the card as answered."""
+def answer(
+    store: Store, card_id: int, rating: int, duration_ms: int = 0, shown_reps: int | None = None
+) -> OpResult[Card]:
+    """Record an answer: card state and log row in one transaction. The value is the card as answered.
+
+    shown_reps, the card's answer count when it was shown: if another review (another window or
+    `studyplanner review` on the same store) answered it since, AnsweredElsewhere, and nothing is written.
+    """
     if rating not in (1, 2, 3, 4):
         raise StudyPlannerError(f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating!r}")
     duration_ms = max(0, min(int(duration_ms), 3_600_000))
@@ -52,6 +58,8 @@ def answer(store: Store, card_id: int, rating: int, duration_ms: int = 0) -> OpR
         if row is None:
             raise UnknownCard(card_id)
         card = card_from_row(row)
+        if shown_reps is not None and card.reps != shown_reps:
+            raise AnsweredElsewhere("this card was answered in another review since it was shown")
         if card.queue == QUEUE_SUSPENDED:
             raise StudyPlannerError("this card is suspended; unsuspend it to study it")
         last_id = db.execute("SELECT max(id) FROM review").fetchone()[0] or 0

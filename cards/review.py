@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from . import ops
-from .errors import NothingToUndo
+from .errors import AnsweredElsewhere, NothingToUndo
 from .queue import QueueCounts
 from .rows import Card
 from .stats import estimated_minutes
@@ -88,7 +88,13 @@ class ReviewSession:
             self.view.message("Show the answer before rating the card.")
             return False
         duration_ms = int((self.timer() - self._shown_at) * 1000)
-        ops.answer(self.store, self.card.id, rating, duration_ms)  # raises, leaving the card shown, if not saved
+        try:  # raises, leaving the card shown, if not saved
+            ops.answer(self.store, self.card.id, rating, duration_ms, shown_reps=self.card.reps)
+        except AnsweredElsewhere:
+            # Two reviews on one store: the other answered it first. Never twice; on to the next card.
+            self.view.message("This card was answered in another review meanwhile; it is not answered twice.")
+            self._show(self._next())
+            return False
         self.reviewed += 1
         self._show(self._next())
         return True

@@ -147,3 +147,22 @@ def test_terminal_and_window_give_the_same_review(tmp_path, clock, qtbot):
     window.close()
     terminal.close()
     windowed.close()
+
+
+def test_two_reviews_on_one_store_never_answer_a_card_twice(store, clock):
+    """Two sessions (two windows, or the window and `studyplanner review`) were shown the same card and
+    both answers counted: 92 and 131 of 150 cards twice in two runs."""
+    first, second = StubView(), StubView()
+    one, two = ReviewSession(store, first), ReviewSession(store, second)
+    one.start()
+    two.start()
+    shared = one.card.id
+    assert two.card.id == shared  # both shown the same card
+    one.reveal()
+    two.reveal()
+    assert one.rate(3)
+    assert not two.rate(1)  # refused: the other answered it first
+    said = "This card was answered in another review meanwhile; it is not answered twice."
+    assert ("message", said) in second.events
+    assert store.db.execute("SELECT count(*) FROM review WHERE card_id = ?", (shared,)).fetchone()[0] == 1
+    assert two.card is not None and two.card.id != shared and not two.answer_shown  # on to the next card
