@@ -205,11 +205,17 @@ class Store(StudyQueue):
                     return
                 self._commit()
             except sqlite3.OperationalError as exc:
-                self.db.execute("ROLLBACK")
+                self._roll_back()
                 raise _store_error(self.path, exc) from None
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._roll_back()
                 raise
+
+    def _roll_back(self) -> None:
+        """ROLLBACK, unless SQLite already rolled the transaction back itself (a full disk does): then a
+        second one would fail, and its "no transaction is active" would hide why the write failed."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     @contextmanager
     def rehearsal(self) -> Iterator[None]:

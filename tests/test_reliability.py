@@ -377,3 +377,35 @@ def test_restore_refuses_what_is_not_one_of_our_backups(tmp_path, kind):
     with pytest.raises(StoreError, match="not a Study Planner backup|newer Study Planner"):
         backup.restore(path, other, datetime.now(UTC))
     assert path.read_bytes() == before
+
+
+def test_a_full_disk_says_so_and_keeps_every_earlier_answer(tmp_path, clock):
+    """A full disk during review or import said "cannot rollback - no transaction is active": SQLite rolls
+    a transaction back itself when the disk fills at its commit, and our ROLLBACK then failed, hiding why.
+    The disk is the boundary: its COMMIT fails as SQLite's does on a full disk (seen on a 3 MB tmpfs)."""
+
+    class FullDisk:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __getattr__(self, name: str):
+            return getattr(self.db, name)
+
+        def execute(self, sql: str, *args):
+            if sql == "COMMIT":
+                self.db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL at commit
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.db.execute(sql, *args)
+
+    path = tmp_path / "full.db"
+    s = Store.open(path, clock=clock, load_builtin=False)
+    add_deck_with_cards(s, "Full", 3)
+    ops.answer(s, s.next_card().id, 3)
+    real = s.db
+    s.db = FullDisk(real)  # type: ignore[assignment]
+    with pytest.raises(StoreError, match="the disk is full"):
+        ops.answer(s, s.next_card().id, 3)
+    s.db = real
+    assert real.execute("SELECT count(*) FROM review").fetchone()[0] == 1  # the earlier answer, kept
+    assert real.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    s.close()
