@@ -69,6 +69,8 @@ def list_backups(store_path: Path, counts: bool = True) -> list[BackupInfo]:
     result = []
     prefix = backup_prefix(store_path)
     for path in backup_dir(store_path).glob(f"{glob.escape(prefix)}*.db"):
+        if not path.is_file():  # a pipe or folder of that name: opening it would wait forever
+            continue
         created = _created(path, prefix)
         if created is None:
             continue

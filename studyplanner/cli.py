@@ -10,6 +10,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "restore":
             return cmd_restore(args, sys.stdout)
         with open_store(args.db, progress=lambda text: print(text, file=sys.stderr, flush=True)) as store:
-            status = COMMANDS[args.command](store, args, sys.stdin, sys.stdout)
+            status = COMMANDS[args.command](store, args, sys.stdin, Printable(sys.stdout))  # type: ignore[arg-type]
             sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
             return status
     except StudyPlannerError as exc:
@@ -142,6 +143,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `studyplanner decks | head -1`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush writes nowhere
         return 141  # as a process ended by SIGPIPE
+
+
+# Escape and control sequences a card or deck name may carry (an imported file is anyone's): on a
+# terminal they recolour, move the cursor, retitle the window or write to the clipboard (OSC 52).
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+class Printable:
+    """Standard output with control sequences taken out; new lines and tabs stay."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(_CONTROL.sub("", text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.out, name)  # flush, isatty, ...
 
 
 class _Version(argparse.Action):
@@ -485,11 +506,7 @@ def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -
                   f"{'not done' if args.undo else 'done'}.\n")  # fmt: skip
     elif command == "import":
         path = Path(args.file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise StudyPlannerError(f"cannot read {path}: {exc.strerror}") from None
-        parsed = parse_plan_bytes(data, str(path))
+        parsed = parse_plan_bytes(formats.read_file(path), str(path))
         plans.import_plan(store, parsed, source=f"file:{path}", path=str(path))
         out.write(f"Imported the plan {parsed.name!r} ({parsed.key}, {len(parsed.days)} days).\n")
     elif command == "ics":

@@ -369,3 +369,20 @@ def test_review_in_the_terminal_shows_math_as_unicode(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Why divide by √dₖ?" in result.stdout and "\\sqrt" not in result.stdout
     assert "scale  variance" in result.stdout and "|" not in result.stdout.split("Why divide")[1].split("1 Again")[0]
+
+
+def test_control_sequences_in_cards_and_deck_names_never_reach_the_terminal(tmp_path):
+    """`review` and `decks` printed a card's and a deck's escape sequences as they were: colours, cursor
+    moves, a clipboard write (OSC 52)."""
+    from cards import ops
+
+    path = tmp_path / "esc.db"
+    store = Store.open(path, load_builtin=False)
+    deck = ops.add_deck(store, "Evil\x1b[2J deck").value
+    ops.add_card(store, deck.id, "Q\x1b]52;c;cm0gLXJmIH4=\x07 here?\x07", "A\x1b[31m red\x1b[0m\x9b.")
+    store.close()
+    for command, stdin in ((["decks"], ""), (["review"], "\n3\nq\n")):
+        result = run("--db", str(path), *command, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        assert not any(c in result.stdout for c in "\x1b\x07\x9b"), command
+    assert "Q here?" in result.stdout and "A red." in result.stdout

@@ -409,3 +409,24 @@ def test_a_full_disk_says_so_and_keeps_every_earlier_answer(tmp_path, clock):
     assert real.execute("SELECT count(*) FROM review").fetchone()[0] == 1  # the earlier answer, kept
     assert real.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     s.close()
+
+
+def test_pipes_and_devices_are_refused_before_any_read(tmp_path, clock):
+    """A named pipe made `import` wait forever, /dev/zero was read without end, and a pipe in backups/
+    hung `backup --list`. Run in a child with a time limit: a hang fails the test instead of the suite."""
+    fifo = tmp_path / "deck.csv"
+    os.mkfifo(fifo)
+    store_path = tmp_path / "s.db"
+    with Store.open(store_path, clock=clock, load_builtin=False):
+        pass
+    (tmp_path / "backups").mkdir(exist_ok=True)
+    os.mkfifo(tmp_path / "backups" / "s-20261130-120000.db")
+    for command in (["import", str(fifo)], ["import", "/dev/zero"], ["plan", "import", str(fifo)],
+                    ["backup", "--list"]):  # fmt: skip
+        result = subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(store_path), *command],
+                                capture_output=True, text=True, cwd=ROOT, timeout=30)  # fmt: skip
+        assert "Traceback" not in result.stderr, command
+        if command[0] != "backup":
+            assert result.returncode == 1 and "not a regular file" in result.stderr, command
+        else:
+            assert result.returncode == 0

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import re
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -100,13 +101,25 @@ class Preview:
     decks: list[str] = field(default_factory=list)
 
 
-def read_file(path: str | Path) -> bytes:
+def check_readable(path: str | Path) -> Path:
+    """A file the app is asked to read: a regular file of sane size, or a clear error before any read (a
+    named pipe made `import` wait forever, and a device like /dev/zero was read without end)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return path.read_bytes()
+        info = path.stat()
+    except OSError as exc:
+        raise FileFormatError(str(path), None, f"cannot read the file: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise FileFormatError(str(path), None, "this is not a regular file (a folder, a pipe or a device?)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    return path
+
+
+def read_file(path: str | Path) -> bytes:
+    path = check_readable(path)
+    try:
+        return path.read_bytes()[: MAX_FILE_BYTES + 1]
     except OSError as exc:
         raise FileFormatError(str(path), None, f"cannot read the file: {exc.strerror}") from None
 
@@ -135,7 +148,7 @@ def _bulk(fn):
 def preview_file(
     path: str | Path, mapping: dict[str, int] | None = None, has_header: bool | None = None, limit: int = 20
 ) -> Preview:
-    path = Path(path)
+    path = check_readable(path)
     preview = format_of(path, "import").preview
     assert preview is not None  # every importable format has a previewer
     return preview(path, mapping, has_header, limit)
@@ -186,7 +199,7 @@ def import_file(
     progress(step) is told each step; it may raise Cancelled, which rolls everything back. With
     rehearse, the import runs and is rolled back: its summary says what it would change.
     """
-    path = Path(path)
+    path = check_readable(path)
     importer = format_of(path, "import").importer
     assert importer is not None
     label = f"import {path.name}"
