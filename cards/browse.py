@@ -54,20 +54,25 @@ class BrowseRow:
     suspended: bool
 
 
+def _literal(text: str) -> str:
+    """Text for a LIKE pattern, matched as it is (ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search(db: sqlite3.Connection, query: CardQuery) -> list[int]:
     """Ids of the cards matching the query, in the query's order."""
     args: list[str | int]
     where, args = ["1"], []
     for word in query.text.split():
         where.append("(question LIKE ? ESCAPE '\\' OR answer LIKE ? ESCAPE '\\')")
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = "%" + _literal(word) + "%"
         args += [pattern, pattern]
     if query.deck_id is not None:
         where.append("deck_id = ?")
         args.append(query.deck_id)
     if query.tag:
-        where.append("tags LIKE ?")
-        args.append(f"% {query.tag} %")
+        where.append("tags LIKE ? ESCAPE '\\'")  # a tag with % or _ in it is itself, not a wildcard
+        args.append(f"% {_literal(query.tag)} %")
     if query.state:
         where.append(STATE_FILTERS[query.state])
     order = SORT_KEYS[query.sort] + (" DESC" if query.descending else "")

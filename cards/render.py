@@ -23,7 +23,7 @@ from functools import lru_cache
 import markdown
 import nh3
 
-from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_STYLES, ALLOWED_TAGS
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
@@ -190,6 +190,7 @@ def render_html(
         body,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        filter_style_properties=ALLOWED_STYLES,
         url_schemes={"math", "media", "sound"},  # no http(s), no data: nothing is fetched from anywhere
         link_rel=None,
     )

@@ -13,3 +13,9 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align", "style"}, "th": {"align", "style"}, "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height", "class"}, "ol": {"start"},
 }  # fmt: skip
+# The style properties a card keeps: colours and text styling. Gone: anything that loads a URL
+# (background: url(...)), hides text (display, visibility) or moves it about (position, margins).
+ALLOWED_STYLES = {
+    "color", "background-color", "font-weight", "font-style", "text-decoration", "text-align",
+    "vertical-align", "line-height", "border",
+}  # fmt: skip

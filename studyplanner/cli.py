@@ -373,7 +373,8 @@ def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextI
         elif command in keys:
             keys[command]()
         else:
-            view.message(f"{line.strip()!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q")
+            shown = line.strip()[:40] + ("…" if len(line.strip()) > 40 else "")  # a 50 MB line is not echoed
+            view.message(f"{shown!r} is not a rating: type 1-4, an empty line to show the answer, u, b, s or q")
             if not stdin.isatty():
                 _end_review(view, session)
                 return 1

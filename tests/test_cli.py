@@ -386,3 +386,9 @@ def test_control_sequences_in_cards_and_deck_names_never_reach_the_terminal(tmp_
         assert result.returncode == 0, result.stderr
         assert not any(c in result.stdout for c in "\x1b\x07\x9b"), command
     assert "Q here?" in result.stdout and "A red." in result.stdout
+
+
+def test_a_huge_line_in_a_piped_review_is_not_echoed_whole(db):
+    """A 50 MB bad line was echoed whole into the error."""
+    result = run("--db", str(db), "review", stdin="x" * 5_000_000 + "\n")
+    assert result.returncode == 1 and len(result.stderr) < 400 and "is not a rating" in result.stderr

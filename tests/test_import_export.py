@@ -338,3 +338,23 @@ def test_rows_sharing_a_question_are_all_kept_and_a_reimport_changes_nothing(sto
     assert answers == ["a place for money", "a river's edge", "an animal"]
     again = formats.import_file(store, path).value
     assert (again.added, again.unchanged) == (0, 3)
+
+
+def test_a_nul_byte_anywhere_in_a_text_file_is_refused_with_its_line(store, tmp_path):
+    """A NUL past the first 4 KB was imported, and the CSV export then cut the field at it."""
+    path = tmp_path / "nul.csv"
+    rows = "".join(f"q{i},a{i}\n" for i in range(600))
+    path.write_bytes(b"question,answer\n" + rows.encode() + b"bad,an\x00swer\n")
+    before = len(store.cards())
+    with pytest.raises(FileFormatError, match="NUL byte") as error:
+        formats.import_file(store, path)
+    assert error.value.line == 602 and len(store.cards()) == before
+
+
+def test_card_html_keeps_colours_but_no_urls_and_nothing_hidden(store, tmp_path):
+    """style="background: url(http://…)" and display:none survived sanitizing."""
+    from cards.render import render_html
+
+    side = '<span style="color: red; background: url(http://example.com/x.png); display: none">shown</span>'
+    for html_text in (render_html(side).html, formats._clean(side)):
+        assert "color:red" in html_text.replace(" ", "") and "url(" not in html_text and "display" not in html_text

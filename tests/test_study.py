@@ -316,3 +316,13 @@ def test_the_deck_list_counts_each_deck_as_study_deck_brings_it(store, clock):
     ops.answer(store, store.next_card(b).id, 3)  # one new card of Beta's subtree studied
     rows = {row.counts.name: row.counts for row in store.deck_list().rows}
     assert (rows["Alpha"].new, rows["Beta"].new) == (3, 2)  # the global limit has 3 left; Beta's own 2
+
+
+def test_the_browse_tag_filter_takes_percent_and_underscore_as_themselves(store):
+    """The tag filter read % and _ as wildcards: "a_b" found cards tagged "axb" too."""
+    from cards.browse import CardQuery, search
+
+    deck = ops.add_deck(store, "Tags").value
+    exact = ops.add_card(store, deck.id, "Q1?", "A", tags=["a_b"]).value
+    ops.add_card(store, deck.id, "Q2?", "A", tags=["axb"])
+    assert search(store.db, CardQuery(tag="a_b")) == [exact.id]

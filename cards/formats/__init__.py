@@ -25,7 +25,7 @@ from ..errors import FileFormatError, StudyPlannerError
 from ..history import PastAnswer, append_history
 from ..loading import LoadSummary, new_deck_key, upsert_deck
 from ..rows import Deck
-from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_STYLES, ALLOWED_TAGS
 from ..scheduling import QUEUE_SUSPENDED
 from ..store import Store
 from ..timeutil import to_ms
@@ -487,6 +487,7 @@ def _clean(text: str) -> str:
         return text
     text = nh3.clean(
         text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None,
+        filter_style_properties=ALLOWED_STYLES,
         clean_content_tags=_UI_ONLY,
     )  # fmt: skip
     if "<pre" not in text:

@@ -45,7 +45,11 @@ def decode_text(data: bytes, path: str) -> str:
     """UTF-8 with or without BOM; anything else is refused with the line it breaks on."""
     if data.startswith((b"PK\x03\x04", b"SQLite format 3")) or b"\x00" in data[:4096]:
         raise FileFormatError(path, None, "this is not a text file (is it an .apkg or a database?)")
-    return decode_utf8(data, path)
+    text = decode_utf8(data, path)
+    if "\x00" in text:  # past the first 4 KB too: a NUL was imported, and the CSV export then cut the field
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FileFormatError(path, line, "the line holds a NUL byte, which no text file has: is it a binary file?")
+    return text
 
 
 def read_table(data: bytes, path: str, mapping: dict[str, int] | None = None, has_header: bool | None = None) -> Table:
