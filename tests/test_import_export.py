@@ -358,3 +358,22 @@ def test_card_html_keeps_colours_but_no_urls_and_nothing_hidden(store, tmp_path)
     side = '<span style="color: red; background: url(http://example.com/x.png); display: none">shown</span>'
     for html_text in (render_html(side).html, formats._clean(side)):
         assert "color:red" in html_text.replace(" ", "") and "url(" not in html_text and "display" not in html_text
+
+
+def test_csv_export_leaves_no_live_spreadsheet_formula_and_round_trips(store, tmp_path):
+    """A field starting =, +, - or @ was a live formula when the export was opened in a spreadsheet."""
+    import csv
+
+    deck = ops.add_deck(store, "Formulas").value
+    sides = [("=HYPERLINK(\"http://x\")", "+1"), ("-2 or @cmd?", "- a list\n- item"), ("Plain?", "plain")]
+    for question, answer in sides:
+        ops.add_card(store, deck.id, question, answer)
+    path = tmp_path / "out.csv"
+    formats.export_deck(store, deck.id, path)
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[1:]
+    assert all(field[:1] not in "=+-@" or field == "" for row in rows for field in row[:2])
+    assert rows[0][0].startswith("'=") and rows[2][:2] == ["Plain?", "plain"]
+    summary = formats.import_file(store, path, deck="Again").value
+    again = [(c.question, c.answer) for c in store.cards(store.deck_by_name("Again").id)]
+    assert summary.added == 3 and again == sides

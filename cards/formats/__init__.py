@@ -332,10 +332,13 @@ def _export_table(store: Store, deck: Deck, path: Path, with_history: bool) -> i
     delimiter = "," if path.suffix.lower() == ".csv" else "\t"
     # The deck and each card's key go along: the file imported back updates its cards instead of
     # doubling them in a deck named after the file.
-    line = delimited.quoted_line_sql(["question", "answer", "trim(tags)", "?3", "key"])
+    # A field starting = + - or @ is a formula to a spreadsheet (one that can run commands): it gets a
+    # leading ', which spreadsheets hide and our import takes off again.
+    safe = [delimited.formula_safe_sql(column) for column in ("question", "answer", "trim(tags)")]
+    line = delimited.quoted_line_sql([*safe, "?3", "key"])  # a key is letters, digits, - _ . : never one
     # UTF-8 bytes straight from SQLite: the deck is never decoded and encoded again.
     sql = f"SELECT CAST({line} AS BLOB) FROM card WHERE deck_id = ?2 ORDER BY position, id"
-    lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id, deck.name))]
+    lines = [row[0] for row in store.db.execute(sql, (delimiter, deck_id, delimited.formula_safe(deck.name)))]
     header = delimiter.join(['"question"', '"answer"', '"tags"', '"deck"', '"key"']).encode()
     data = b"\n".join([header, *lines, b""])
     _write_atomically(path, lambda tmp: tmp.write_bytes(data))

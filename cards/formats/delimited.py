@@ -97,7 +97,7 @@ def cards_from_table(table: Table, path: str) -> tuple[list[DeckCard], int]:
         return cells[column].strip() if column is not None and column < len(cells) else ""
 
     for line, cells in table.rows:
-        question, answer = cell(cells, "question"), cell(cells, "answer")
+        question, answer = unguarded(cell(cells, "question")), unguarded(cell(cells, "answer"))
         if not question:  # a row without a question makes no card; one without an answer does (Anki's too)
             skipped += 1
             continue
@@ -160,6 +160,24 @@ def _anki_mapping(anki: dict[str, str], columns: int, path: str) -> dict[str, in
     if len(fields) > 1:
         mapping["answer"] = fields[1]
     return mapping
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def formula_safe_sql(column: str) -> str:
+    """SQL for a column's value with a ' before a leading = + - or @ (no spreadsheet formula)."""
+    return f"CASE WHEN {column} GLOB '[=+@-]*' THEN '''' || {column} ELSE {column} END"
+
+
+def formula_safe(value: str) -> str:
+    """The same for a value at hand (a deck's name)."""
+    return "'" + value if value[:1] in FORMULA_STARTS and value else value
+
+
+def unguarded(value: str) -> str:
+    """A field as it was before formula_safe_sql guarded it."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
 def quoted_line_sql(columns: list[str]) -> str:
