@@ -246,13 +246,24 @@ def lay_out(start: date, days: int, rest_weekday: int | None) -> list[date]:
     return dates
 
 
+PLAN_YEARS = 10  # how far from today a plan may start or an exam fall (9999-12-31 overflowed the calendar)
+
+
+def _check_dates(store: Store, on: date, exam: date | None) -> None:
+    today = store.today().day
+    for name, day in (("start", on), ("exam date", exam)):
+        if day is not None and abs((day - today).days) > PLAN_YEARS * 366:
+            raise StudyPlannerError(f"the {name} {day} is more than {PLAN_YEARS} years from today")
+    if exam is not None and exam < on:
+        raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
+
+
 def start_warnings(store: Store, key: str, on: date, exam: date | None = None) -> list[str]:
     """What a learner should hear before starting this plan on this date (the dialog and the command
     line ask before going on): the plan is already running, the start is in the past, it ends after
     the exam. An exam before the start is no warning but an error, as start_plan says."""
     plan = plan_by_key(store, key)
-    if exam is not None and exam < on:
-        raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
+    _check_dates(store, on, exam)
     warnings = []
     for r in runs(store):
         if r.plan_key == key:
@@ -273,8 +284,7 @@ def start_plan(store: Store, key: str, on: date | None = None, exam: date | None
     about start_warnings first)."""
     plan = plan_by_key(store, key)
     on = on or store.today().day + timedelta(days=1)
-    if exam is not None and exam < on:
-        raise StudyPlannerError(f"the exam date {exam} is before the plan's start {on}")
+    _check_dates(store, on, exam)
     dates = lay_out(on, plan.days, plan.rest_weekday)
     on = dates[0]  # a start on the rest day begins the day after
     label = f"start {plan.name}"

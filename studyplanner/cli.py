@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_spread.add_argument("--budget", type=_positive_int, metavar="MIN", help="minutes a day (default: setting)")
     plan_spread.add_argument("--dry-run", action="store_true", help="only show where the tasks would go")
     plan_done = plan_sub.add_parser("done", help="tick tasks done")
-    plan_done.add_argument("task_ids", nargs="+", type=int, metavar="TASK_ID")
+    plan_done.add_argument("task_ids", nargs="+", type=_task_id, metavar="TASK_ID")
     plan_done.add_argument("--undo", action="store_true", help="mark them not done again")
     plan_import = plan_sub.add_parser("import", help="import a plan file (docs/plan-format.md)")
     plan_import.add_argument("file")
@@ -596,6 +596,13 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
+
+
+def _task_id(text: str) -> int:
+    value = _positive_int(text)
+    if value >= 2**63:  # beyond SQLite's integers: no task has it (it raised OverflowError)
+        raise argparse.ArgumentTypeError(f"{text} is not a task id (see 'plan show')")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -164,7 +164,8 @@ def test_plan_commands_end_to_end(db, tmp_path):
     assert any(p["key"] == "test-plan" and p["days"] == 5 for p in listed)
 
     today = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"]
-    result = run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", "2099-01-01")
+    exam = (date.fromisoformat(today) + timedelta(days=700)).isoformat()
+    result = run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", exam)
     assert result.returncode == 0 and "Started Test plan" in result.stdout
     shown = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)
     first_day = shown["days"][0]
@@ -262,9 +263,10 @@ def test_plan_readiness_json(db):
     none = run("--db", str(db), "plan", "readiness")
     assert none.returncode == 0 and "No running plan has an exam date" in none.stdout
     today = json.loads(run("--db", str(db), "plan", "show", "--json").stdout)["today"]
-    run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", "2099-01-01", "--yes")
+    exam = (date.fromisoformat(today) + timedelta(days=700)).isoformat()
+    run("--db", str(db), "plan", "start", "test-plan", "--on", today, "--exam", exam, "--yes")
     ready = json.loads(run("--db", str(db), "plan", "readiness", "--json").stdout)
-    assert set(ready) >= {"exam", "overall", "on_schedule", "decks", "topics"} and ready["exam"] == "2099-01-01"
+    assert set(ready) >= {"exam", "overall", "on_schedule", "decks", "topics"} and ready["exam"] == exam
     assert ready["overall"] == 0 and {t["name"] for t in ready["topics"]} == {"arithmetic", "pytorch", "attention"}
     assert ready["topics"][0] == {"name": ready["topics"][0]["name"], "cards": 1, "learned": 0, "recall": 0}
     text = run("--db", str(db), "plan", "readiness").stdout
@@ -392,3 +394,15 @@ def test_a_huge_line_in_a_piped_review_is_not_echoed_whole(db):
     """A 50 MB bad line was echoed whole into the error."""
     result = run("--db", str(db), "review", stdin="x" * 5_000_000 + "\n")
     assert result.returncode == 1 and len(result.stderr) < 400 and "is not a rating" in result.stderr
+
+
+def test_out_of_range_task_ids_and_far_dates_get_one_clear_line(tmp_path):
+    """`plan done 99999999999999999999` raised OverflowError, and `--exam 9999-12-31` made every later
+    `plan ics` raise 'date value out of range'."""
+    db = str(tmp_path / "s.db")
+    result = run("--db", db, "plan", "done", "99999999999999999999")
+    assert result.returncode == 2 and "is not a task id" in result.stderr and "Traceback" not in result.stderr
+    result = run("--db", db, "plan", "start", "research-engineer-12-weeks", "--exam", "9999-12-31", "--yes")
+    assert result.returncode == 1 and "more than 10 years from today" in result.stderr
+    result = run("--db", db, "plan", "ics", str(tmp_path / "plan.ics"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
