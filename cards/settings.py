@@ -107,13 +107,31 @@ class SchedulingSettings:
 def stored_settings(db: sqlite3.Connection, deck_id: int | None = None) -> SchedulingSettings:
     """The settings a store holds for a deck (its overrides over the global ones); None: the global ones."""
     row = db.execute("SELECT value FROM setting WHERE key = 'scheduling'").fetchone()
-    result = SchedulingSettings.from_json(row[0] if row else None)
+    result = _kept(SchedulingSettings(), row[0] if row else None)
     if deck_id is None:
         return result
     row = db.execute("SELECT options FROM deck WHERE id = ?", (deck_id,)).fetchone()
     if row is None:
         raise SettingsError(f"no deck with id {deck_id}")
-    return result.replace(**json.loads(row[0] or "{}"))
+    return _kept(result, row[0])
+
+
+def _kept(base: SchedulingSettings, stored: str | None) -> SchedulingSettings:
+    """base with the stored values over it, each that can be read: damaged JSON, or a value of the wrong
+    type or out of range (another program's write, a bad disk), falls back to base's value instead of
+    stopping every command and the window with a traceback. The next change writes them whole again."""
+    try:
+        values = json.loads(stored) if stored else {}
+    except ValueError:
+        return base
+    if not isinstance(values, dict):
+        return base
+    for name, value in values.items():
+        try:
+            base = base.replace(**{name: value})
+        except (SettingsError, TypeError, ValueError):
+            continue
+    return base
 
 
 def _checked_type(name: str, value: Any, kind: type) -> Any:

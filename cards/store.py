@@ -324,12 +324,12 @@ class Store(StudyQueue):
         row = self.db.execute("SELECT options FROM deck WHERE id = ?", (deck_id,)).fetchone()
         if row is None:
             raise StudyPlannerError(f"no deck with id {deck_id}")
-        return json.loads(row[0] or "{}")
+        return _json_or(row[0], {}, dict)
 
     def get_value(self, key: str, default: object = None) -> object:
         """A preference of the learner's (window geometry, theme...), stored as JSON."""
         row = self.db.execute("SELECT value FROM setting WHERE key = ?", (f"pref:{key}",)).fetchone()
-        return json.loads(row[0]) if row else default
+        return _json_or(row[0], default) if row else default
 
     def set_value(self, key: str, value: object) -> None:
         """Keep a preference. Not a change to the learner's cards or plans: it is not undone, and it does
@@ -353,6 +353,16 @@ class Store(StudyQueue):
         day = study_day(self.clock.now(), hour, self.tz)
         start, end = day_bounds(day, hour, self.tz)
         return StudyDay(day, to_ms(start), to_ms(end))
+
+
+def _json_or(text: str | None, default, kind: type | None = None):
+    """A stored JSON value, or default where it is damaged (or not of the kind wanted): a preference or a
+    deck's options are never worth a traceback."""
+    try:
+        value = json.loads(text) if text else default
+    except ValueError:
+        return default
+    return value if kind is None or isinstance(value, kind) else default
 
 
 def _connect(path: Path) -> sqlite3.Connection:

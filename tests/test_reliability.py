@@ -430,3 +430,21 @@ def test_pipes_and_devices_are_refused_before_any_read(tmp_path, clock):
             assert result.returncode == 1 and "not a regular file" in result.stderr, command
         else:
             assert result.returncode == 0
+
+
+@pytest.mark.parametrize("stored", ["{bad json", "[1, 2]", '{"new_per_day": "many", "desired_retention": 0.85}'])
+def test_damaged_settings_fall_back_to_the_defaults_instead_of_a_traceback(tmp_path, clock, stored):
+    """Damaged settings JSON in the store stopped every command with a JSONDecodeError traceback."""
+    path = tmp_path / "s.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        deck = add_deck_with_cards(s, "D", 3)
+        s.db.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('scheduling', ?)", (stored,))
+        s.db.execute("UPDATE deck SET options = ? WHERE id = ?", (stored, deck))
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        settings = s.settings(deck)
+        assert settings.new_per_day == 20  # the default, where the stored value cannot be read
+        assert settings.desired_retention == (0.85 if "0.85" in stored else 0.9)  # what can be read stays
+        assert s.queue_counts(deck).new == 3
+    result = subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(path), "decks"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert result.returncode == 0 and "Traceback" not in result.stderr
