@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from .errors import FileFormatError
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A card's key may also hold what an Anki note's guid holds ("anki-f|J3#x-0"): an .md export of an
+# imported deck must read back. Never a space: a key is one word on its line.
+CARD_KEY_RE = re.compile(r"^[A-Za-z0-9][^\s]*$")
 TAG_RE = re.compile(r"^[^\s\"]+$")
 ANSWER_MARK = "### Answer"
 MAX_FIELD_CHARS = 100_000
@@ -64,18 +67,21 @@ def parse_deck_header(data: bytes, path: str) -> DeckFile:
 def parse_deck(text: str, path: str) -> DeckFile:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fence: str | None = None
+    fence_line = 0
     # Split into the header and card sections, at "## " lines outside code fences.
     sections: list[tuple[int, list[str]]] = [(1, [])]
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip()
         if fence is None and stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
+            fence, fence_line = stripped[:3], number
         elif fence is not None and stripped.startswith(fence):
             fence = None
         elif fence is None and line.startswith("## "):
             sections.append((number, [line]))
             continue
         sections[-1][1].append(line)
+    if fence is not None:  # everything after it would be code: the cards below would vanish into it
+        raise FileFormatError(path, fence_line, f"the code block opened here with {fence} is never closed")
 
     deck = _parse_header(sections[0][1], path)
     seen: dict[str, int] = {}
@@ -124,7 +130,7 @@ def _parse_card(lines: list[str], start: int, deck_key: str, path: str) -> DeckC
         line = lines[offset]
         if line.startswith("key:"):
             key = line[4:].strip()
-            if not KEY_RE.match(key):
+            if not CARD_KEY_RE.match(key):
                 raise FileFormatError(
                     path, start + offset, f"bad card key {key!r}: use letters, digits, '-', '_' or '.'"
                 )

@@ -140,3 +140,17 @@ def test_a_failed_load_loads_nothing(store):
     with pytest.raises(Exception, match="already named"):
         load_deck(store, bad)
     assert store.cards() == before and len(store.decks()) == 1
+
+
+def test_an_unclosed_code_fence_is_an_error_at_its_line_not_a_deck_of_fewer_cards():
+    """An unclosed fence in one answer made every later card part of its code: 5 of 6 cards vanished on
+    re-import, without a word."""
+    import pytest
+
+    from cards.deckfile import parse_deck
+    from cards.errors import FileFormatError
+
+    text = "# D\nkey: d\n\n## Q1\n\n### Answer\n```python\nx = 1\n\n## Q2\n\n### Answer\nA2\n"
+    with pytest.raises(FileFormatError, match="never closed") as error:
+        parse_deck(text, "d.md")
+    assert error.value.line == 7

@@ -377,3 +377,17 @@ def test_csv_export_leaves_no_live_spreadsheet_formula_and_round_trips(store, tm
     summary = formats.import_file(store, path, deck="Again").value
     again = [(c.question, c.answer) for c in store.cards(store.deck_by_name("Again").id)]
     assert summary.added == 3 and again == sides
+
+
+def test_an_md_export_of_an_anki_deck_reads_back(store, tmp_path):
+    """Keys made from Anki note guids (base91: | # % ( ...) were refused when the .md export was imported."""
+    from cards.formats.apkg import ExportCard, write_apkg
+
+    package = tmp_path / "anki.apkg"
+    write_apkg(package, "From Anki", [ExportCard("anki-f|J3#x%(-0", "Q?", "A.", [])], {})
+    formats.import_file(store, package)
+    deck = store.deck_by_name("From Anki")
+    out = tmp_path / "out.md"
+    formats.export_deck(store, deck.id, out)
+    summary = formats.import_file(store, out).value
+    assert (summary.added, summary.unchanged) == (0, 1)
