@@ -448,3 +448,34 @@ def test_damaged_settings_fall_back_to_the_defaults_instead_of_a_traceback(tmp_p
     result = subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(path), "decks"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
     assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_just_after_an_import_commits_is_an_interrupt_not_a_traceback(store, tmp_path):
+    """Ctrl+C during an import's commit: the import landed, but our ROLLBACK then failed and its
+    OperationalError (a traceback, exit 1) replaced the interrupt. The keyboard is the boundary: the
+    COMMIT goes through and the interrupt arrives right after it."""
+    from cards import formats
+
+    class InterruptedAfterCommit:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __getattr__(self, name: str):
+            return getattr(self.db, name)
+
+        def execute(self, sql: str, *args):
+            result = self.db.execute(sql, *args)
+            if sql == "COMMIT":
+                raise KeyboardInterrupt
+            return result
+
+    deck = tmp_path / "deck.csv"
+    deck.write_text("question,answer\nQ1?,A1\nQ2?,A2\n")
+    real = store.db
+    store.db = InterruptedAfterCommit(real)  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        formats.import_file(store, deck, deck="Interrupted")
+    store.db = real
+    landed = real.execute("SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id "
+                          "WHERE d.name = 'Interrupted'").fetchone()[0]  # fmt: skip
+    assert landed == 2 and real.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
