@@ -378,6 +378,24 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise schema.open_error(path, exc) from None
 
 
+def _holders(path: Path) -> list[str]:
+    """The other processes that have the store open ("studyplanner (pid 4242)"), where the system says
+    (Linux's /proc); none where it does not."""
+    target = str(path.resolve())
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        pid = fd_dir.parent.name
+        if pid == str(os.getpid()):
+            continue
+        try:
+            if any(os.readlink(fd) in (target, target + "-wal") for fd in fd_dir.iterdir()):
+                name = (fd_dir.parent / "comm").read_text().strip()
+                found.append(f"{name} (pid {pid})")
+        except OSError:  # gone, or not ours to look at
+            continue
+    return found
+
+
 def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
     text = str(exc)
     if "readonly" in text:
@@ -385,7 +403,8 @@ def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
     if "full" in text:
         return StoreError(f"cannot write to the store {path}: the disk is full")
     if "locked" in text or "busy" in text:
-        return StoreError(f"the store {path} is busy: another program is writing to it")
+        holders = ", ".join(_holders(path)) or "another program"
+        return StoreError(f"the store {path} is busy: {holders} is writing to it")
     return StoreError(f"cannot write to the store {path}: {text}")
 
 

@@ -479,3 +479,28 @@ def test_ctrl_c_just_after_an_import_commits_is_an_interrupt_not_a_traceback(sto
     landed = real.execute("SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id "
                           "WHERE d.name = 'Interrupted'").fetchone()[0]  # fmt: skip
     assert landed == 2 and real.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_writer_kept_waiting_names_the_program_that_holds_the_store(tmp_path, clock):
+    """Another program holding the write lock: the answer waits (SQLite's 5 s), then says which program
+    has the store open, by name and pid, where the system tells (Linux)."""
+    path = tmp_path / "held.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        add_deck_with_cards(s, "Held", 2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1], isolation_level=None);"
+         " db.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(30)", str(path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        s = Store.open(path, clock=clock, load_builtin=False)
+        with pytest.raises(StoreError, match="is busy") as error:
+            ops.answer(s, s.next_card().id, 3)
+        if sys.platform.startswith("linux"):
+            assert f"(pid {holder.pid})" in str(error.value)
+        assert s.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
+        s.close()
+    finally:
+        holder.kill()
+        holder.wait()
