@@ -504,3 +504,15 @@ def test_a_writer_kept_waiting_names_the_program_that_holds_the_store(tmp_path, 
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_short_soak_of_random_operations_and_kills_loses_no_acknowledged_answer(tmp_path):
+    """bench/soak.py for 15 s (30 minutes there): reviews, imports, exports, backups, stats and plan reads
+    from three workers' processes at once, reviews and imports killed with SIGKILL at random moments."""
+    from bench import soak
+
+    result = soak.run(seconds=15, workers=3, folder=tmp_path)
+    assert result["integrity"] == "ok" and result["replay_mismatches"] == 0
+    acknowledged, logged = result["acknowledged_answers"], result["answers_in_log"]
+    assert acknowledged > 0 and result["operations"].get("review killed", 0) > 0
+    assert acknowledged <= logged <= acknowledged + result["answers_in_flight_at_a_kill"]
