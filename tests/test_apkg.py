@@ -612,3 +612,16 @@ def test_two_decks_sounds_of_one_name_both_stay(tmp_path, store):
         (card,) = store.cards(store.deck_by_name(deck).id)
         (name,) = sounds(card.question)
         assert store.media(name) == recording
+
+
+def test_answers_dated_outside_any_real_time_are_left_out_and_named(anki_export, tmp_path, store):
+    """A crafted package with review-log ids far out of range (an answer in the year 146,000) stopped the
+    import with a traceback; the answer is left out, said in the summary, and the rest comes in."""
+    from cards.formats import import_file
+
+    crafted = _rewrite(anki_export, tmp_path, "UPDATE revlog SET id = 4611686018427387903 "
+                                              "WHERE id = (SELECT max(id) FROM revlog)")  # fmt: skip
+    summary = import_file(store, crafted).value
+    assert summary.added == len(read_apkg(anki_export["paths"][True]).cards)
+    assert any("an answer dated outside 1970-2100 was left out" in p for p in summary.problems)
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

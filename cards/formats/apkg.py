@@ -163,6 +163,10 @@ def read_apkg(path: str | Path) -> AnkiPackage:
         raise FileFormatError(where, None, f"the package holds data Anki does not write ({exc!r})") from None
 
 
+# The moments an answer in a package may have (Unix milliseconds): others overflowed the calendar.
+ANSWERED_FROM_MS, ANSWERED_UNTIL_MS = 0, 4_102_444_800_000  # 1970-01-01 to 2100-01-01
+
+
 class _Reader:
     def __init__(self, path: str, archive: zipfile.ZipFile) -> None:
         self.path = path
@@ -393,6 +397,9 @@ class _Reader:
                 by_card.pop(cid, None)
                 continue
             if kind == 3 and factor == 0:  # cramming in a filtered deck that did not reschedule
+                continue
+            if not ANSWERED_FROM_MS <= rid < ANSWERED_UNTIL_MS:  # a crafted or damaged log: no real moment
+                self.skipped.append(f"card {cid}: an answer dated outside 1970-2100 was left out")
                 continue
             # ease 0 and types 4, 5 are manual reschedules, not answers
             if ease in (1, 2, 3, 4) and kind in (0, 1, 2, 3):
