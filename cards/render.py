@@ -430,6 +430,14 @@ def tex_as_text(tex: str) -> str:
     return re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
 
 
+_MATH_SIGNS = ("$", "\\(", "\\[", "[latex]")
+
+
+def may_have_math(text: str) -> bool:
+    """Whether a side can hold a formula (a cheap test: most sides have none to typeset)."""
+    return any(sign in text for sign in _MATH_SIGNS)
+
+
 def sounds(text: str) -> list[str]:
     """The store's audio files a card side names ([sound:name], as Anki writes it), in order."""
     return _SOUND.findall(text)

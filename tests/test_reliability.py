@@ -379,30 +379,40 @@ def test_restore_refuses_what_is_not_one_of_our_backups(tmp_path, kind):
     assert path.read_bytes() == before
 
 
+class AtCommit:
+    """The store's connection, with something happening at COMMIT: before it instead of it (a full disk:
+    SQLite rolls back and fails), or just after it (Ctrl+C). The disk and the keyboard are the boundaries."""
+
+    def __init__(self, db: sqlite3.Connection, before=None, after=None) -> None:
+        self.db, self.before, self.after = db, before, after
+
+    def __getattr__(self, name: str):
+        return getattr(self.db, name)
+
+    def execute(self, sql: str, *args):
+        if sql == "COMMIT" and self.before:
+            self.before(self.db)
+        result = self.db.execute(sql, *args)
+        if sql == "COMMIT" and self.after:
+            self.after(self.db)
+        return result
+
+
 def test_a_full_disk_says_so_and_keeps_every_earlier_answer(tmp_path, clock):
     """A full disk during review or import said "cannot rollback - no transaction is active": SQLite rolls
     a transaction back itself when the disk fills at its commit, and our ROLLBACK then failed, hiding why.
     The disk is the boundary: its COMMIT fails as SQLite's does on a full disk (seen on a 3 MB tmpfs)."""
 
-    class FullDisk:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
-
-        def __getattr__(self, name: str):
-            return getattr(self.db, name)
-
-        def execute(self, sql: str, *args):
-            if sql == "COMMIT":
-                self.db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL at commit
-                raise sqlite3.OperationalError("database or disk is full")
-            return self.db.execute(sql, *args)
+    def disk_full(db: sqlite3.Connection) -> None:
+        db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL at commit
+        raise sqlite3.OperationalError("database or disk is full")
 
     path = tmp_path / "full.db"
     s = Store.open(path, clock=clock, load_builtin=False)
     add_deck_with_cards(s, "Full", 3)
     ops.answer(s, s.next_card().id, 3)
     real = s.db
-    s.db = FullDisk(real)  # type: ignore[assignment]
+    s.db = AtCommit(real, before=disk_full)  # type: ignore[assignment]
     with pytest.raises(StoreError, match="the disk is full"):
         ops.answer(s, s.next_card().id, 3)
     s.db = real
@@ -456,23 +466,13 @@ def test_ctrl_c_just_after_an_import_commits_is_an_interrupt_not_a_traceback(sto
     COMMIT goes through and the interrupt arrives right after it."""
     from cards import formats
 
-    class InterruptedAfterCommit:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
-
-        def __getattr__(self, name: str):
-            return getattr(self.db, name)
-
-        def execute(self, sql: str, *args):
-            result = self.db.execute(sql, *args)
-            if sql == "COMMIT":
-                raise KeyboardInterrupt
-            return result
+    def interrupt(_db: sqlite3.Connection) -> None:
+        raise KeyboardInterrupt
 
     deck = tmp_path / "deck.csv"
     deck.write_text("question,answer\nQ1?,A1\nQ2?,A2\n")
     real = store.db
-    store.db = InterruptedAfterCommit(real)  # type: ignore[assignment]
+    store.db = AtCommit(real, after=interrupt)  # type: ignore[assignment]
     with pytest.raises(KeyboardInterrupt):
         formats.import_file(store, deck, deck="Interrupted")
     store.db = real

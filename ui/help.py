@@ -54,6 +54,11 @@ def doc_text(name: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+def show_doc(parent: QWidget, title: str, name: str) -> None:
+    """A doc page, read when asked for (not at every start)."""
+    show_text(parent, title, doc_text(name) or f"{name} is not installed with this copy of Study Planner.")
+
+
 def about(parent: QWidget, store_path: Path) -> None:
     QMessageBox.about(
         parent,

@@ -193,10 +193,9 @@ class MainWindow(QMainWindow):
         keys.triggered.connect(self.show_shortcuts)
         self.help_menu.addAction(keys)
         for title, name in help.FORMATS:
-            text = help.doc_text(name)
-            if text is not None:  # the docs sit beside the packages in a source install (make run)
+            if (help.DOCS / name).is_file():  # the docs sit beside the packages in a source install (make run)
                 action = QAction(title, self)
-                action.triggered.connect(lambda _=False, t=title, m=text: help.show_text(self, t.replace("&", ""), m))
+                action.triggered.connect(lambda _=False, t=title, n=name: help.show_doc(self, t.replace("&", ""), n))
                 self.help_menu.addAction(action)
         self.help_menu.addSeparator()
         about = QAction("&About Study Planner", self)

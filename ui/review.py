@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cards.errors import StudyPlannerError
 from cards.queue import QueueCounts
-from cards.render import answer_side, asks_to_type, sounds, typed_answer_html
+from cards.render import answer_side, asks_to_type, may_have_math, sounds, typed_answer_html
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
@@ -323,7 +323,8 @@ class ReviewScreen(QWidget):
         self.typed.setVisible(asks_to_type(card.question))
         (self.typed if self.typed.isVisible() else self.show_button).setFocus()
         self.audio.play(sounds(card.question))
-        self.view.prepare(answer_side(card.question, card.answer))  # its formulas typeset while this is read
+        if may_have_math(card.answer):  # its formulas typeset while the question is read
+            self.view.prepare(answer_side(card.question, card.answer))
 
     def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().focusInEvent(event)
