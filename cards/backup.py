@@ -38,29 +38,45 @@ def backup_prefix(store_path: Path) -> str:
 
 
 def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -> Path:
-    """Copy the store, as of one consistent moment, into its backups folder."""
+    """Copy the store, as of one consistent moment, into its backups folder; a damaged store is refused."""
+    from .schema import damaged, is_damage  # here: schema imports this module
+
     folder = backup_dir(store_path)
+    prefix = backup_prefix(store_path)
+    target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}.db"
+    n = 1
+    while target_path.exists():
+        target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}-{n}.db"
+        n += 1
+    partial = target_path.with_suffix(".partial")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        prefix = backup_prefix(store_path)
-        target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}.db"
-        n = 1
-        while target_path.exists():
-            target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}-{n}.db"
-            n += 1
-        partial = target_path.with_suffix(".partial")
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
+            _check_copy(target, store_path)
             # A plain rollback-journal file: the copy of a WAL store stayed in WAL mode, and every
             # read-only look at it (backup --list) left -wal and -shm files beside it.
             target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
         partial.replace(target_path)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, StoreError) as exc:
+        partial.unlink(missing_ok=True)
+        if isinstance(exc, StoreError):
+            raise
+        if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+            raise damaged(store_path, exc) from None
         raise StoreError(f"cannot write a backup into {folder}: {exc}") from None
     return target_path
+
+
+def _check_copy(copy: sqlite3.Connection, store_path: Path) -> None:
+    """A copy of a damaged store is refused: kept as a backup, it would push the good ones out of the
+    rotation (prune keeps one a day, then one a week...) until only damaged copies were left."""
+    from .schema import check_intact  # here: schema imports this module
+
+    check_intact(copy, store_path)
 
 
 def list_backups(store_path: Path, counts: bool = True) -> list[BackupInfo]:
@@ -127,6 +143,7 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
     """
     from .schema import APPLICATION_ID, SCHEMA_VERSION  # here: schema imports this module
 
+    _check_target(store_path)
     try:
         if not backup_path.is_file():
             raise StoreError(f"{backup_path} is not a file")
@@ -165,6 +182,28 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
     finally:
         source.close()
     return safety
+
+
+def _check_target(store_path: Path) -> None:
+    """Refuse to restore over what is not a store of ours (another program's database, a newer store).
+    A damaged store of ours is what restoring is for: it is read no further than its header."""
+    from .schema import APPLICATION_ID, SCHEMA_VERSION, check_file
+
+    check_file(store_path)
+    try:
+        db = sqlite3.connect(store_path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return  # damaged past its header: kept as a plain copy, then replaced
+    if has_tables and app_id != APPLICATION_ID:
+        raise StoreError(f"{store_path} is an SQLite file of another program, not a Study Planner store")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{store_path} was written by a newer Study Planner; update the app before restoring")
 
 
 def _readable(store_path: Path) -> bool:

@@ -97,12 +97,17 @@ class Store(StudyQueue):
         tz: tzinfo | None = None,
         load_builtin: bool = True,
         progress: Callable[[str], None] | None = None,
+        check_intact: bool = False,
     ) -> Store:
         """Open (or create) a store. A new store gets the built-in decks. progress is told, in a line to
-        show, when opening takes long (an upgrade of an older store)."""
+        show, when opening takes long (an upgrade of an older store). With check_intact a damaged store is
+        refused before anything is written (the command line's writing commands ask for it; the window
+        checks after its first paint)."""
         path = Path(path) if path is not None else default_path()
         db = _connect(path)
         try:
+            if check_intact:
+                schema.check_intact(db, path)
             clock = clock or SystemClock()
             is_new = schema.prepare(db, path, clock.now(), tz, progress)
             store = cls(db, path, clock, tz)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from cards.queue import QueueCounts
 from cards.review import ReviewSession, ReviewSummary
 from cards.rows import Card
 from cards.scheduling import RATING_NAMES, format_interval
+from cards.schema import damaged, is_damage
 from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.stats import report, summary
 from cards.store import Store, default_path
@@ -131,18 +133,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "restore":
             return cmd_restore(args, sys.stdout)
-        with open_store(args.db, progress=lambda text: print(text, file=sys.stderr, flush=True)) as store:
+        with open_store(
+            args.db, progress=lambda text: print(text, file=sys.stderr, flush=True), check_intact=_writes(args)
+        ) as store:
             status = COMMANDS[args.command](store, args, sys.stdin, Printable(sys.stdout))  # type: ignore[arg-type]
             sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
             return status
     except StudyPlannerError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as exc:  # a read met a damaged page (a write command checked before it began)
+        path = Path(args.db).expanduser() if args.db else default_path()
+        problem = damaged(path, exc) if is_damage(exc) else f"cannot read the store {path}: {exc}"
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `studyplanner decks | head -1`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush writes nowhere
         return 141  # as a process ended by SIGPIPE
+
+
+def _writes(args: argparse.Namespace) -> bool:
+    """Whether the command changes the store (or copies it, as a backup does): then a damaged store is
+    refused before it starts."""
+    if args.command in ("decks", "stats", "export") or (args.command == "backup" and args.list):
+        return False
+    if args.command == "settings":
+        return args.name is not None
+    if args.command == "optimize":
+        return args.apply
+    if args.command == "plan":
+        return args.plan_command not in ("list", "show", "readiness", "ics") and not getattr(args, "dry_run", False)
+    return True
 
 
 # Escape and control sequences a card or deck name may carry (an imported file is anyone's): on a
@@ -449,8 +472,6 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     store_path = Path(args.db).expanduser() if args.db else default_path()
     if not store_path.exists():
         raise StudyPlannerError(f"there is no store at {store_path} to restore into")
-    with open_store(store_path):  # refuse anything that is not a store of ours, before touching it
-        pass
     safety = backup.restore(store_path, Path(args.file), datetime.now(UTC))
     out.write(f"Restored {args.file} into {store_path}. The store as it was is in {safety}.\n")
     return 0

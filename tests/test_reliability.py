@@ -516,3 +516,37 @@ def test_a_short_soak_of_random_operations_and_kills_loses_no_acknowledged_answe
     acknowledged, logged = result["acknowledged_answers"], result["answers_in_log"]
     assert acknowledged > 0 and result["operations"].get("review killed", 0) > 0
     assert acknowledged <= logged <= acknowledged + result["answers_in_flight_at_a_kill"]
+
+
+def test_a_damaged_store_is_one_line_for_every_command_is_never_written_and_restores(tmp_path, capsys):
+    from planner.plans import open_store
+    from studyplanner.cli import main
+
+    path = tmp_path / "damaged.db"
+    with open_store(path, load_builtin=False) as s:
+        add_deck_with_cards(s, "Big", 3000)
+        good = s.backup()
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096 * 6 : 4096 * 8] = b"\x5a" * (4096 * 2)  # two pages of the card table scribbled over
+    path.write_bytes(bytes(data))
+    damaged = path.read_bytes()
+
+    def run(*args: str) -> tuple[int, str]:
+        status = main(["--db", str(path), *args])
+        return status, capsys.readouterr().err
+
+    rag = str(ROOT / "decks" / "03-rag-failure-modes.md")
+    for command in (["decks"], ["stats"], ["review", "--limit", "1"], ["backup"], ["plan", "show"],
+                    ["settings", "desired_retention", "0.85"], ["import", rag]):  # fmt: skip
+        status, err = run(*command)
+        assert status == 1 and "Traceback" not in err, command
+        assert "is damaged" in err and "studyplanner restore" in err, (command, err)
+        assert path.read_bytes() == damaged, f"{command} wrote to the damaged store"
+    assert backup.list_backups(path, counts=False)[0].path == good, "a damaged copy pushed no good backup out"
+
+    status, err = run("restore", str(good))
+    assert status == 0, err
+    assert run("decks") == (0, "")
+    with Store.open(path, load_builtin=False) as s:
+        assert s.db.execute("SELECT count(*) FROM card").fetchone()[0] == 3000

@@ -45,7 +45,13 @@ def test_empty_file_is_upgraded_from_version_zero(tmp_path, clock):
     store.close()
 
 
-def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatch):
+@pytest.mark.parametrize(
+    "failure",
+    [sqlite3.OperationalError("disk I/O error"), sqlite3.IntegrityError("UNIQUE constraint failed: deck.key"),
+     ValueError("invalid literal for int() with base 10: 'x'"), KeyError("stability")],
+)  # fmt: skip
+def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatch, failure):
+    """Whatever an upgrade step meets (the disk, a row it did not expect), it is one line, never a traceback."""
     path = tmp_path / "s.db"
     store = open_store(path, clock)
     deck = ops.add_deck(store, "Kept").value
@@ -54,11 +60,11 @@ def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatc
 
     def broken_v2(db, tz):
         db.execute("ALTER TABLE card ADD COLUMN extra INTEGER")
-        raise sqlite3.OperationalError("disk I/O error")
+        raise failure
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken_v2])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="cannot (open|upgrade) the store"):
         open_store(path, clock)
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION - 1
