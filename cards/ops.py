@@ -21,6 +21,7 @@ from fsrs import State
 
 from . import schema
 from .changes import Changes, OpResult
+from .deckfile import MAX_FIELD_CHARS
 from .errors import AnsweredElsewhere, StudyPlannerError, UnknownCard
 from .loading import add_parent_decks, new_deck_key
 from .queue import fsrs_state, tags_text
@@ -179,8 +180,7 @@ def add_card(
     store: Store, deck_id: int, question: str, answer: str, tags: Iterable[str] = (), key: str | None = None
 ) -> OpResult[Card]:
     question, answer = question.strip(), answer.strip()
-    if not question or not answer:
-        raise StudyPlannerError("a card needs a question and an answer")
+    _check_card_text(question, answer)
     store.deck(deck_id)
     now_ms = to_ms(store.clock.now())
     with store.operation(CONTENT | QUEUE, "add card") as db:
@@ -193,6 +193,15 @@ def add_card(
             (deck_id, key or "c-" + uuid.uuid4().hex[:12], question, answer, tags_text(tags), position, now_ms, now_ms),
         )
     return OpResult(store.card(cursor.lastrowid or 0), CONTENT | QUEUE, "add card")
+
+
+def _check_card_text(question: str, answer: str) -> None:
+    """The limits an import holds a card to hold for a typed or pasted one too (docs/reliability.md)."""
+    if not question or not answer:
+        raise StudyPlannerError("a card needs a question and an answer")
+    for side, text in (("question", question), ("answer", answer)):
+        if len(text) > MAX_FIELD_CHARS:
+            raise StudyPlannerError(f"the {side} is longer than {MAX_FIELD_CHARS:,} characters")
 
 
 def edit_card(
@@ -208,8 +217,7 @@ def edit_card(
     card = store.card(card_id)
     question = card.question if question is None else question.strip()
     answer = card.answer if answer is None else answer.strip()
-    if not question or not answer:
-        raise StudyPlannerError("a card needs a question and an answer")
+    _check_card_text(question, answer)
     moved = deck_id is not None and deck_id != card.deck_id
     if deck_id is not None:
         store.deck(deck_id)

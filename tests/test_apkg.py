@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from cards.errors import FileFormatError
+from cards.errors import FileFormatError, StudyPlannerError
 from cards.formats import apkg
 from cards.formats.anki_templates import ANSWER, QUESTION, answer_without_front, render, render_cloze, strip_html
 from cards.formats.apkg import AnkiReview, ExportCard, read_apkg, write_apkg
@@ -256,6 +256,16 @@ def test_zip_bomb_while_unpacking(tmp_path, monkeypatch):
     bomb = zstandard.ZstdCompressor().compress(bytes(10_000_000))  # not written with a size we check
     path = _zip(tmp_path / "bomb.apkg", {"collection.anki21b": bomb}, zipfile.ZIP_STORED)
     _fails(path, "unpacks to more than")
+
+
+def test_a_package_of_many_small_members_of_zeros_is_a_bomb_too(anki_export, tmp_path):
+    """Each 8 MiB member passed the per-member ratio: 63 of them added 504 MB of media from 507 KB."""
+    zeros = bytes(8 * 2**20)
+    media = {str(i): zeros for i in range(63)}
+    listing = json.dumps({str(i): f"z{i}.png" for i in range(63)}).encode()
+    path = _rewrite(anki_export, tmp_path, members={"media": listing, **media})
+    assert path.stat().st_size < 600_000
+    _fails(path, "unpacks to more than 200 times its size")
 
 
 FIRST_NOTE = "WHERE id = (SELECT min(id) FROM notes)"  # the basic note: one card
@@ -625,3 +635,22 @@ def test_answers_dated_outside_any_real_time_are_left_out_and_named(anki_export,
     assert summary.added == len(read_apkg(anki_export["paths"][True]).cards)
     assert any("an answer dated outside 1970-2100 was left out" in p for p in summary.problems)
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_field_limit_is_the_one_every_import_and_edit_holds(anki_export, tmp_path, store):
+    """docs/reliability.md promises 100,000 characters a field; a package let 1,000,000 through."""
+    from cards import ops
+    from cards.deckfile import MAX_FIELD_CHARS
+
+    long = "x" * 150_000
+    sql = f"UPDATE notes SET flds = '{long}' || char(31) || 'b' {FIRST_NOTE}"
+    package = read_apkg(_rewrite(anki_export, tmp_path, sql))
+    assert len(package.cards) == 5 and MAX_FIELD_CHARS == 100_000
+    assert package.skipped[0].endswith("a field is longer than 100,000 characters")
+    deck = ops.add_deck(store, "Typed").value
+    with pytest.raises(StudyPlannerError, match="the answer is longer than 100,000 characters"):
+        ops.add_card(store, deck.id, "q", long)
+    card = ops.add_card(store, deck.id, "q", "a").value
+    with pytest.raises(StudyPlannerError, match="the question is longer than 100,000 characters"):
+        ops.edit_card(store, card.id, question=long)
+    assert store.card(card.id).question == "q"

@@ -32,6 +32,7 @@ from typing import BinaryIO, NoReturn
 
 import zstandard
 
+from ..deckfile import MAX_FIELD_CHARS
 from ..errors import FileFormatError
 from . import occlusion, protobuf
 from .anki_templates import (
@@ -49,7 +50,6 @@ MAX_TOTAL_BYTES = 512 * 2**20  # everything a package unpacks to
 MAX_MEMBER_BYTES = 256 * 2**20  # one member (or the collection inside it) unpacked
 MAX_RATIO = 200  # unpacked : packed. SQLite and text stay far below; bombs go far above
 RATIO_FLOOR = 8 * 2**20  # members smaller than this may compress as well as they like
-MAX_FIELD_CHARS = 1_000_000
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")  # best first
 NOTETYPE_NAME = "Basic (Study Planner)"
 NOTETYPE_ID = 1_718_000_000_001  # fixed, so re-imports into Anki reuse the note type
@@ -173,6 +173,9 @@ class _Reader:
         self.zip = archive
         self.names = set(archive.namelist())
         self.left = MAX_TOTAL_BYTES  # what may still be unpacked; declared sizes can lie
+        # The package as a whole may unpack to MAX_RATIO times its packed size (beyond RATIO_FLOOR): the
+        # member check alone let 63 members of 8 MiB of zeros through, 504 MB of media from 507 KB.
+        self.packed = sum(info.compress_size for info in archive.infolist())
         self.skipped: list[str] = []
 
     def fail(self, problem: str) -> NoReturn:
@@ -204,6 +207,8 @@ class _Reader:
             self.fail(f"the package unpacks to more than {MAX_TOTAL_BYTES // 2**20} MiB (a zip bomb?)")
         if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
             self.fail(f"{name!r} is compressed more than {MAX_RATIO}:1, as only zip bombs are")
+        if total > RATIO_FLOOR and total > MAX_RATIO * max(self.packed, 1):
+            self.fail(f"the package unpacks to more than {MAX_RATIO} times its size, as only zip bombs do")
 
     def copy(self, name: str, out: BinaryIO, zstd: bool) -> None:
         """Unpack a member into out, stopping as soon as it grows past the limits."""
