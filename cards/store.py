@@ -42,6 +42,11 @@ def default_path() -> Path:
 
 
 @dataclass
+class Rehearsal:
+    keep: bool = False  # set inside the transaction: commit it after all (see Store.rehearsal)
+
+
+@dataclass
 class _Shared:
     """What the connections of one process to one store have in common (the window's and its worker's)."""
 
@@ -66,7 +71,7 @@ class Store(StudyQueue):
         self.db = db  # for the core's own modules; screens and commands call functions of the core
         self.closed = False
         self._lock = threading.RLock()
-        self._rehearsing = False  # see rehearsal()
+        self._rehearsal: Rehearsal | None = None  # see rehearsal()
         self._shared = shared if shared is not None else _Shared()
         self.undo_stack = self._shared.undo_stack
         self.listeners = self._shared.listeners
@@ -204,7 +209,7 @@ class Store(StudyQueue):
                 yield self.db
                 if not undo_step:
                     self.recorder.records.clear()
-                if self._rehearsing:
+                if self._rolling_back_rehearsal():
                     self.db.execute("ROLLBACK")  # all of it done, none of it kept (rehearsal())
                     self.recorder.records.clear()
                     return
@@ -223,15 +228,19 @@ class Store(StudyQueue):
             self.db.execute("ROLLBACK")
 
     @contextmanager
-    def rehearsal(self) -> Iterator[None]:
-        """Operations inside run in full and are rolled back: what they report is exactly what they would
-        change (an import's counts, shown before the learner agrees), and nothing changes."""
+    def rehearsal(self) -> Iterator[Rehearsal]:
+        """Operations inside run in full and are rolled back, unless they set the rehearsal's keep before
+        their transaction ends: what they report is exactly what they would change (an import's counts,
+        shown before the learner agrees), and nothing changes that the learner was not asked about."""
         with self._lock:
-            self._rehearsing = True
+            self._rehearsal = Rehearsal()
             try:
-                yield
+                yield self._rehearsal
             finally:
-                self._rehearsing = False
+                self._rehearsal = None
+
+    def _rolling_back_rehearsal(self) -> bool:
+        return self._rehearsal is not None and not self._rehearsal.keep
 
     def _commit(self) -> None:
         """COMMIT, and let this process's other connections know it was one of ours (not another program's)."""
@@ -270,7 +279,7 @@ class Store(StudyQueue):
                     yield db
                     records = self.recorder.take()
             # Committed: a failed operation leaves the history as it was.
-            if self._rehearsing:
+            if self._rolling_back_rehearsal():
                 return
             if undo_label is None:
                 self.undo_stack.clear()

@@ -419,19 +419,21 @@ def _end_review(view: TerminalView, session: ReviewSession) -> int:
 
 
 def cmd_import(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    if not args.yes:  # an import that changes cards already here says how first, and asks
-        planned = formats.import_file(store, args.file, deck=args.deck, with_history=False, rehearse=True).value
-        if planned.changes_existing:
-            out.write(planned.rehearsal_text() + "\n")
-            if not stdin.isatty():
-                print(f"{PROG}: nothing was imported: run again with --yes to make these changes", file=sys.stderr)
-                return 1
-            out.write("Go ahead? [y/N] ")
-            out.flush()
-            if stdin.readline().strip().lower() not in ("y", "yes"):
-                out.write("Nothing was imported.\n")
-                return 1
-    summary = formats.import_file(store, args.file, deck=args.deck, with_history=not args.no_history).value
+    with_history = not args.no_history
+    summary = formats.import_file(
+        store, args.file, deck=args.deck, with_history=with_history, ask_first=not args.yes
+    ).value
+    if not summary.applied:  # it would change cards already here: it says how first, and asks
+        out.write(summary.rehearsal_text() + "\n")
+        if not stdin.isatty():
+            print(f"{PROG}: nothing was imported: run again with --yes to make these changes", file=sys.stderr)
+            return 1
+        out.write("Go ahead? [y/N] ")
+        out.flush()
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            out.write("Nothing was imported.\n")
+            return 1
+        summary = formats.import_file(store, args.file, deck=args.deck, with_history=with_history).value
     out.write(summary.text() + "\n")
     return 0
 

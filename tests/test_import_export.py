@@ -391,3 +391,26 @@ def test_an_md_export_of_an_anki_deck_reads_back(store, tmp_path):
     formats.export_deck(store, deck.id, out)
     summary = formats.import_file(store, out).value
     assert (summary.added, summary.unchanged) == (0, 1)
+
+
+def test_asking_first_costs_nothing_when_no_card_you_have_changes(store, tmp_path, monkeypatch):
+    """Asking first ran every import twice (a rehearsal, then the import): a 1,000,000-row CSV took 19 s
+    against Anki's 15. Now the import runs once and commits unless it changes cards the store has."""
+    from cards.formats import delimited
+
+    reads = []
+    real_read = delimited.read_table
+    monkeypatch.setattr(delimited, "read_table", lambda *a: reads.append(1) or real_read(*a))
+    path = write(tmp_path, "fresh.csv", "Q1,A1\nQ2,A2\n")
+    result = formats.import_file(store, path, ask_first=True)
+    assert result.value.applied and result.value.added == 2 and len(reads) == 1
+    (deck,) = [d for d in store.decks() if d.name == "fresh"]
+    assert [c.question for c in store.cards(deck.id)] == ["Q1", "Q2"]
+    assert store.undo_stack.label == "import fresh.csv"  # one step, as any import
+
+    write(tmp_path, "fresh.csv", "Q1,A1 changed\nQ2,A2\n")
+    before = store.db.execute("SELECT * FROM card ORDER BY id").fetchall()
+    summary = formats.import_file(store, path, ask_first=True).value
+    assert not summary.applied and summary.updated == 1 and "1 card changed" in summary.rehearsal_text()
+    assert store.db.execute("SELECT * FROM card ORDER BY id").fetchall() == before
+    assert store.undo_stack.label == "import fresh.csv" and len(store.undo_stack.steps) == 1

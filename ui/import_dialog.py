@@ -212,33 +212,33 @@ class ImportDialog(QDialog):
         with_history = self.history.isChecked()
         self.import_button.setEnabled(False)
         self.progress.show()
-        self.status.setText("Checking what the import changes…")
+        self.status.setText("Importing…")
 
-        def rehearse(store: Store) -> formats.ImportSummary:
-            # The counts do not depend on the history, which is left out to be quick; its steps are not
-            # shown ("Writing…" would read as if the import were under way).
-            return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
-                                       with_history=False, rehearse=True).value  # fmt: skip
+        def work(store: Store, report, ask_first: bool = True) -> formats.ImportSummary:
+            return formats.import_file(
+                store, path, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history,
+                progress=report, ask_first=ask_first,
+            ).value  # fmt: skip
 
-        def work(store: Store, report) -> formats.ImportSummary:
-            return formats.import_file(store, path, deck=deck, mapping=mapping, has_header=has_header,
-                                       with_history=with_history, progress=report).value  # fmt: skip
-
-        def go_ahead(planned: formats.ImportSummary) -> None:
-            """An import that changes cards already here says exactly how, and asks first."""
-            if planned.changes_existing and not self._agreed(planned):
+        def settled(summary: formats.ImportSummary) -> None:
+            """An import that would change cards already here was rolled back: it says exactly how, and asks."""
+            if summary.applied:
+                self._imported(summary)
+            elif not self._agreed(summary):
                 self._importing = None
                 self.progress.hide()
                 self.status.setText("Nothing was imported.")
                 self.import_button.setEnabled(True)
-                return
-            self.status.setText("Importing…")
-            self._importing = self.worker.run(
-                work, self._imported, self._failed, progress=self.status.setText, cancelled=self._cancelled
-            )
-            self._tasks = [self._importing]
+            else:
+                self.status.setText("Importing…")
+                self._run(lambda store, report: work(store, report, ask_first=False), self._imported)
 
-        self._importing = self.worker.run(rehearse, go_ahead, self._failed, cancelled=self._cancelled)
+        self._run(work, settled)
+
+    def _run(self, work, done) -> None:
+        self._importing = self.worker.run(
+            work, done, self._failed, progress=self.status.setText, cancelled=self._cancelled
+        )
         self._tasks = [self._importing]
 
     def _agreed(self, planned: formats.ImportSummary) -> bool:

@@ -27,7 +27,7 @@ from ..loading import LoadSummary, new_deck_key, upsert_deck
 from ..rows import Deck
 from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_STYLES, ALLOWED_TAGS
 from ..scheduling import QUEUE_SUSPENDED
-from ..store import Store
+from ..store import Rehearsal, Store
 from ..timeutil import to_ms
 from ..wording import plural
 from . import delimited
@@ -52,6 +52,7 @@ class ImportSummary:
     reviews: int = 0  # answers of imported history
     media: int = 0
     problems: tuple[str, ...] = ()  # why cards were skipped, each naming its record
+    applied: bool = True  # False: rolled back, to ask the learner first (import_file's ask_first)
 
     @property
     def changes_existing(self) -> bool:
@@ -59,7 +60,7 @@ class ImportSummary:
         return bool(self.updated or self.removed)
 
     def rehearsal_text(self) -> str:
-        """What a rehearsed import would do, in the learner's words."""
+        """What an import not yet applied would do, in the learner's words."""
         parts = [plural(self.added, "new card")]
         if self.updated:
             parts.append(f"{plural(self.updated, 'card')} changed")
@@ -192,41 +193,52 @@ def import_file(
     has_header: bool | None = None,
     with_history: bool = True,
     progress: Progress = _silent,
-    rehearse: bool = False,
+    ask_first: bool = False,
 ) -> OpResult[ImportSummary]:
     """Import a deck file into the store, all or nothing (and undoable). `deck` names the deck to fill.
 
     progress(step) is told each step; it may raise Cancelled, which rolls everything back. With
-    rehearse, the import runs and is rolled back: its summary says what it would change.
+    ask_first, an import that would change or suspend cards the store already has is rolled back
+    instead of committed, and its summary (applied False) says exactly what it would do: the caller
+    asks the learner, then imports again. Any other import is done in that one pass.
     """
     path = check_readable(path)
     importer = format_of(path, "import").importer
     assert importer is not None
     label = f"import {path.name}"
     progress(f"Reading {path.name}…")
-    with store.rehearsal() if rehearse else contextlib.nullcontext():
+    with store.rehearsal() if ask_first else contextlib.nullcontext() as trial:
         summary = importer(
             store, path, label, deck=deck, mapping=mapping, has_header=has_header, with_history=with_history,
-            progress=progress,
+            progress=progress, trial=trial,
         )  # fmt: skip
-    return OpResult(summary, IMPORT_CHANGES if not rehearse else Changes(0), label)
+    return OpResult(summary, IMPORT_CHANGES if summary.applied else Changes(0), label)
+
+
+def _settled(summary: ImportSummary, trial: Rehearsal | None) -> ImportSummary:
+    """Inside the import's transaction: whether a tentative import (ask_first) commits."""
+    if trial is None:
+        return summary
+    trial.keep = not summary.changes_existing
+    return replace(summary, applied=trial.keep)
 
 
 def _import_markdown(
-    store: Store, path: Path, label: str, *, deck: str | None, progress: Progress, **_: object
-) -> ImportSummary:
+    store: Store, path: Path, label: str, *, deck: str | None, progress: Progress, trial: Rehearsal | None,
+    **_: object,
+) -> ImportSummary:  # fmt: skip
     parsed = parse_deck_bytes(read_file(path), str(path))
     if deck:
         parsed.name = deck
     progress(f"Writing {plural(len(parsed.cards), 'card')}…")
     with store.operation(IMPORT_CHANGES, label) as db:
         result = upsert_deck(db, parsed, f"file:{path}", to_ms(store.clock.now()), remove_missing=True)
-    return _summary([parsed.name], [result])
+        return _settled(_summary([parsed.name], [result]), trial)
 
 
 def _import_table(
     store: Store, path: Path, label: str, *, deck: str | None, mapping: dict[str, int] | None,
-    has_header: bool | None, progress: Progress, **_: object,
+    has_header: bool | None, progress: Progress, trial: Rehearsal | None, **_: object,
 ) -> ImportSummary:  # fmt: skip
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
@@ -250,12 +262,13 @@ def _import_table(
             skipped += _drop_duplicates(deck_cards)
             deck_file = DeckFile(name, key, "", deck_cards)
             results.append(upsert_deck(db, deck_file, f"file:{path}", to_ms(store.clock.now()), remove_missing=False))
-    return _summary(list(by_deck), results, skipped=skipped)
+        return _settled(_summary(list(by_deck), results, skipped=skipped), trial)
 
 
 def _import_apkg(
-    store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress, **_: object
-) -> ImportSummary:
+    store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress,
+    trial: Rehearsal | None, **_: object,
+) -> ImportSummary:  # fmt: skip
     from .apkg import GUID_LENGTH, note_guid, read_apkg
 
     now_ms = to_ms(store.clock.now())
@@ -314,8 +327,8 @@ def _import_apkg(
                 "ON CONFLICT (name) DO UPDATE SET data = excluded.data, sha1 = excluded.sha1",
                 (media.get(name, name), data, hashlib.sha1(data).hexdigest()),
             )
-    summary = _summary(list(by_deck), results, skipped=len(problems), reviews=reviews, media=len(package.media))
-    return replace(summary, problems=tuple(problems))
+        summary = _summary(list(by_deck), results, skipped=len(problems), reviews=reviews, media=len(package.media))
+        return _settled(replace(summary, problems=tuple(problems)), trial)
 
 
 @_bulk
