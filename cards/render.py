@@ -17,6 +17,7 @@ import math
 import re
 import textwrap
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -100,6 +101,15 @@ class _CodeSpans:
 
 _CODE_SPAN = _CodeSpans()
 MAX_FORMULA_CHARS = 4000  # longer is shown as its source: mathtext takes seconds a formula beyond this
+# Typesetting one card may take this long (s); its formulas past it are shown as their source, with a note
+# (a card of 500 formulas took 9 s and froze the window). Formulas typeset before (ahead, or on an earlier
+# showing) cost nothing the next time.
+TYPESET_BUDGET_S = 0.1
+TYPESET_NOTE = (
+    "<p><i>Some formulas are shown as their TeX source: typesetting this many would keep the card from "
+    "showing.</i></p>"
+)
+_clock = time.perf_counter  # tests put a clock of their own here
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 # Pandoc's rule: no space just inside the dollars, and no digit right after the closing one.
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
@@ -142,6 +152,7 @@ def render_html(
     text_px: float = DEFAULT_TEXT_PX,
     x_height: float = DEFAULT_TEXT_PX / 2,
     scale: float = 1.0,
+    budget: float | None = TYPESET_BUDGET_S,
 ) -> RenderedCard:
     """Markdown to sanitized HTML: highlighted code, tables, math as images.
 
@@ -149,7 +160,8 @@ def render_html(
     at the size of the text around them (`text_px`, in logical pixels) and drawn for a screen of
     `scale` device pixels to each logical one (2 on a HiDPI screen), each inline one on the text's baseline
     (`x_height`: that of the text's font, in logical pixels). With strict_math, a formula
-    mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source.
+    mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source. Formulas are typeset
+    for `budget` seconds at most (None: all of them, as strict_math does); the rest show as source.
     """
     formulas: list[tuple[str, bool]] = []
     codes: list[str] = []
@@ -195,19 +207,29 @@ def render_html(
         link_rel=None,
     )
     images: dict[str, bytes] = {}
+    spent = 0.0  # seconds typesetting this card
+    over_budget = False
 
     def place(match: re.Match) -> str:
+        nonlocal spent, over_budget
         tex, display = formulas[int(match.group(1))]
         if len(tex) > MAX_FORMULA_CHARS:
             if strict_math:
                 raise MathError(f"a formula is longer than {MAX_FORMULA_CHARS:,} characters")
             return f"<code>{html.escape(tex)}</code>"
+        if budget is not None and not strict_math and spent > budget:
+            over_budget = True
+            return f"<code>{html.escape(tex)}</code>"
+        _load_mathtext()  # once a process, and not the card's time: the start-up warms it up (ui/app.py)
+        started = _clock()
         try:
             png = typeset(tex, color, display, text_px, x_height, scale)
         except MathError:
             if strict_math:
                 raise
             return f"<code>{html.escape(tex)}</code>"
+        finally:
+            spent += _clock() - started
         ident = hashlib.sha1(f"{tex}|{color}|{display}|{text_px}|{x_height}|{scale}".encode()).hexdigest()[:16]
         images[f"math:{ident}"] = png
         img = f'<img src="math:{ident}" alt="{html.escape(tex, quote=True)}" style="vertical-align: middle">'
@@ -228,6 +250,8 @@ def render_html(
 
     body = _IMG_SRC.sub(local, body)
     body = re.sub(r"<p>\s*(<div align=\"center\">.*?</div>)\s*</p>", r"\1", body)
+    if over_budget:
+        body = TYPESET_NOTE + body
     return RenderedCard(html=body, images=images, media=media)
 
 
@@ -249,6 +273,11 @@ def typeset(
 
 
 _TYPESETTING = threading.Lock()
+
+
+def _load_mathtext() -> None:
+    from matplotlib import mathtext  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
 
 
 def _typeset(tex: str, color: str, display: bool, text_px: float, x_height: float, scale: float) -> bytes:

@@ -118,3 +118,20 @@ def test_the_renderer_s_private_marks_in_a_card_are_just_dropped():
 
     shown = render_html("a \ue000MATH5\ue001 b $x$")
     assert "MATH5" in shown.html and len(shown.images) == 1
+
+
+def test_a_card_of_many_formulas_typesets_within_its_budget_and_says_the_rest_is_source(monkeypatch):
+    """A card of 500 formulas took 7 s to show and froze the window. Now typesetting stops after
+    TYPESET_BUDGET_S of it; the other formulas show as their source under a note. Each formula here
+    "takes" 20 ms by the test's clock."""
+    from cards import render
+
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(render, "_clock", lambda: next(ticks) * 0.02)
+    card = "\n\n".join(f"Term {i}: $x_{{{i}}} + y$" for i in range(20))
+    shown = render.render_html(card)
+    assert render.TYPESET_BUDGET_S == 0.1 and len(shown.images) == 6  # 6 x 20 ms passes 100 ms
+    assert shown.html.startswith(render.TYPESET_NOTE) and "<code>x_{19} + y</code>" in shown.html
+    assert len(render.render_html(card, budget=None).images) == 20  # typeset ahead: all of them
+    assert len(render.render_html(card, strict_math=True).images) == 20  # the built-in decks' check
+    assert "TeX source" not in render.render_html("$a$ and $b$").html  # a usual card: no note

@@ -68,7 +68,8 @@ class CardView(QTextBrowser):
     def prepare(self, text: str) -> None:
         """Typeset what will be shown next (the answer, while the question is read) on a thread of its own:
         its formulas are cached by then, and it appears at once."""
-        options = self._render_options()  # read here: widgets belong to the GUI thread
+        options = {**self._render_options(), "budget": None}  # read here: widgets belong to the GUI thread
+        # No budget here: every formula is typeset ahead, so the card shows whole within its own budget.
         threading.Thread(target=render_html, args=(text,), kwargs=options, name="typeset-ahead", daemon=True).start()
 
     def show_markdown(self, text: str) -> None:
