@@ -28,7 +28,7 @@ from .errors import NothingToUndo, StoreError, StudyPlannerError
 from .queue import Pacing, StudyDay, StudyQueue
 from .rows import Card
 from .settings import SchedulingSettings, stored_settings
-from .timeutil import Clock, SystemClock, day_bounds, study_day, to_ms
+from .timeutil import Clock, SystemClock, check_clock, day_bounds, study_day, to_ms
 
 ENV_DB = "STUDYPLANNER_DB"
 Listener = Callable[[Changes], None]
@@ -109,11 +109,12 @@ class Store(StudyQueue):
         refused before anything is written (the command line's writing commands ask for it; the window
         checks after its first paint)."""
         path = Path(path) if path is not None else default_path()
+        clock = clock or SystemClock()
+        check_clock(clock.now())
         db = _connect(path)
         try:
             if check_intact:
                 schema.check_intact(db, path)
-            clock = clock or SystemClock()
             is_new = schema.prepare(db, path, clock.now(), tz, progress)
             store = cls(db, path, clock, tz)
             from .loading import decline_builtin_decks, refresh_builtin_decks_when_possible

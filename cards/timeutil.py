@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
+from .errors import StudyPlannerError
+
 UTC = UTC
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -28,6 +30,19 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""
         ...
+
+
+SANE_YEARS = range(2000, 2100)  # what a computer's clock may read; anything else is a clock set wrong
+
+
+def check_clock(now: datetime) -> None:
+    """Refuse a clock set far wrong (1969, 9999): answers dated by it would spoil their cards' schedules,
+    and dates beyond a few centuries overflow the calendar and the zip format."""
+    if now.year not in SANE_YEARS:
+        raise StudyPlannerError(
+            f"the computer's clock reads {now:%Y-%m-%d %H:%M} UTC: set it to the right date, then start again "
+            "(answers dated by it would spoil their cards' schedules)"
+        )
 
 
 class SystemClock:

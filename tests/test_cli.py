@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -406,3 +407,21 @@ def test_out_of_range_task_ids_and_far_dates_get_one_clear_line(tmp_path):
     assert result.returncode == 1 and "more than 10 years from today" in result.stderr
     result = run("--db", db, "plan", "ics", str(tmp_path / "plan.ics"))
     assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("moment", ["1969-07-20 12:00:00", "2200-01-01 00:00:00", "9999-12-31 12:00:00"])
+def test_a_clock_set_far_wrong_is_one_line_and_writes_nothing(tmp_path, moment):
+    """Under a clock of 1969 or 9999, `review` died with OverflowError and `export x.apkg` with "ZIP does
+    not support timestamps before 1980"; answers would have been dated by it. Run under libfaketime."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.skip("libfaketime is not installed (.ci/run installs it)")
+    db = tmp_path / "s.db"
+    assert run("--db", str(db), "decks").returncode == 0
+    before = db.read_bytes()
+    for command in (["review", "--limit", "1"], ["export", "transformers", str(tmp_path / "t.apkg")], ["decks"]):
+        result = subprocess.run([faketime, moment, sys.executable, "-m", "studyplanner", "--db", str(db), *command],
+                                input="3\n", capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (command, result.stderr)
+        assert "the computer's clock reads" in result.stderr and "set it to the right date" in result.stderr
+    assert db.read_bytes() == before

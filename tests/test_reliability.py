@@ -550,3 +550,13 @@ def test_a_damaged_store_is_one_line_for_every_command_is_never_written_and_rest
     assert run("decks") == (0, "")
     with Store.open(path, load_builtin=False) as s:
         assert s.db.execute("SELECT count(*) FROM card").fetchone()[0] == 3000
+
+
+@pytest.mark.parametrize("year", [1969, 2200])
+def test_a_store_is_not_opened_under_a_clock_set_far_wrong(tmp_path, year):
+    from cards.errors import StudyPlannerError
+    from cards.timeutil import FixedClock
+
+    with pytest.raises(StudyPlannerError, match=f"the computer's clock reads {year}-"):
+        Store.open(tmp_path / "s.db", clock=FixedClock(datetime(year, 7, 20, tzinfo=UTC)))
+    assert not (tmp_path / "s.db").exists()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from cards.errors import StudyPlannerError
 from cards.render import typeset
 from cards.store import Store, default_path
+from cards.wording import sentence
 from planner.plans import open_store
 
 from .backups_dialog import BackupsDialog
@@ -40,7 +41,7 @@ def run(db: str | None = None) -> int:
     try:
         store = open_with_notice(path)
     except StudyPlannerError as exc:
-        QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{exc}")
+        QMessageBox.critical(None, "Study Planner", f"The store could not be opened.\n\n{sentence(str(exc))}")
         return 1
     sys.excepthook = _show_unexpected_error
     window = open_window(store)
