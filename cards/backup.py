@@ -165,17 +165,28 @@ def restore(store_path: Path, backup_path: Path, now: datetime) -> Path:
         source.close()
         raise StoreError(f"{backup_path} {problem}")
     try:
-        safety = _keep_current(store_path, now)
         if _readable(store_path):
             # In place, through SQLite: a review open on the store in another process writes its next
             # answers into the restored store. Replacing the file left that process writing to the old
             # file, which nothing would ever read again: its answers were lost, silently.
             live = sqlite3.connect(store_path, timeout=10)
+            kept: list[Path] = []
+
+            def keep_current(status: int, remaining: int, total: int) -> None:
+                # After the first step the store's write lock is the restore's until it ends, while readers
+                # still see the store as it was: the copy kept now holds every answer committed before the
+                # restore. Kept before the restore began, an answer committed in between was in neither.
+                if not kept:
+                    kept.append(_keep_current(store_path, now))
+
             try:
-                source.backup(live)
+                source.backup(live, pages=max(1, source.execute("PRAGMA page_count").fetchone()[0] // 64),
+                              progress=keep_current)  # fmt: skip
             finally:
                 live.close()
+            safety = kept[0]
         else:  # a damaged store: replaced as a file, which no one can be using to any purpose
+            safety = _keep_current(store_path, now)
             _replace_file(source, store_path)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"cannot restore into {store_path}: {exc}") from None

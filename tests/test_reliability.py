@@ -356,6 +356,46 @@ def test_answers_given_in_an_open_review_after_a_restore_reach_the_store(tmp_pat
     db.close()
 
 
+def test_an_answer_committed_while_a_restore_runs_is_in_the_copy_kept_or_the_restored_store(tmp_path, clock):
+    """The copy of the store kept by a restore was taken before the restore began: an answer committed
+    in between was in neither file (4 of 1,706 in a 40 s soak with 14 restores). The copy is now taken
+    under the restore's own write lock."""
+    import threading
+
+    path = tmp_path / "busy.db"
+    with Store.open(path, load_builtin=False, clock=clock) as s:
+        add_deck_with_cards(s, "Busy", 3000)
+        made = backup.create_backup(s.db, path, clock.now())
+    acknowledged: list[int] = []
+    restored = threading.Event()
+
+    def answer_on() -> None:  # another review, answering as fast as it can until the restore is over
+        with Store.open(path, load_builtin=False, clock=clock) as other:
+            cards = [row[0] for row in other.db.execute("SELECT id FROM card ORDER BY id")]
+            for card_id in cards:
+                if restored.is_set():
+                    return
+                try:
+                    ops.answer(other, card_id, 3)
+                except StoreError:
+                    continue  # refused, and said so (busy): not acknowledged
+                acknowledged.append(card_id)  # each card is answered once: its id names the answer
+
+    writer = threading.Thread(target=answer_on)
+    writer.start()
+    while len(acknowledged) < 20:
+        time.sleep(0.001)
+    kept = backup.restore(path, made, clock.now())
+    restored.set()
+    writer.join()
+    found = set()
+    for copy in (path, kept):
+        db = sqlite3.connect(copy)
+        found.update(row[0] for row in db.execute("SELECT card_id FROM review"))
+        db.close()
+    assert acknowledged and set(acknowledged) <= found
+
+
 @pytest.mark.parametrize("kind", ["empty", "another program", "newer"])
 def test_restore_refuses_what_is_not_one_of_our_backups(tmp_path, kind):
     """`restore` put any SQLite file in place of the store: a 0-byte file, another program's database."""
@@ -507,15 +547,16 @@ def test_a_writer_kept_waiting_names_the_program_that_holds_the_store(tmp_path, 
 
 
 def test_a_short_soak_of_random_operations_and_kills_loses_no_acknowledged_answer(tmp_path):
-    """bench/soak.py for 15 s (30 minutes there): reviews, imports, exports, backups, stats and plan reads
-    from three workers' processes at once, reviews and imports killed with SIGKILL at random moments."""
+    """bench/soak.py for 15 s (30 minutes there): reviews, imports, exports, backups, restores, stats and
+    plan reads from three workers' processes at once, reviews and imports killed with SIGKILL at random
+    moments. Each acknowledged answer is looked for by its card and moment, in the store or in the copy a
+    restore kept of the store it replaced."""
     from bench import soak
 
     result = soak.run(seconds=15, workers=3, folder=tmp_path)
     assert result["integrity"] == "ok" and result["replay_mismatches"] == 0
-    acknowledged, logged = result["acknowledged_answers"], result["answers_in_log"]
-    assert acknowledged > 0 and result["operations"].get("review killed", 0) > 0
-    assert acknowledged <= logged <= acknowledged + result["answers_in_flight_at_a_kill"]
+    assert result["acknowledged_answers"] > 0 and result["acknowledged_answers_lost"] == 0
+    assert result["operations"].get("review killed", 0) > 0 and result["operations"].get("restore", 0) > 0
 
 
 def test_a_damaged_store_is_one_line_for_every_command_is_never_written_and_restores(tmp_path, capsys):
