@@ -153,6 +153,7 @@ def render_html(
     x_height: float = DEFAULT_TEXT_PX / 2,
     scale: float = 1.0,
     budget: float | None = TYPESET_BUDGET_S,
+    mathjax: bool = False,
 ) -> RenderedCard:
     """Markdown to sanitized HTML: highlighted code, tables, math as images.
 
@@ -161,7 +162,8 @@ def render_html(
     `scale` device pixels to each logical one (2 on a HiDPI screen), each inline one on the text's baseline
     (`x_height`: that of the text's font, in logical pixels). With strict_math, a formula
     mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source. Formulas are typeset
-    for `budget` seconds at most (None: all of them, as strict_math does); the rest show as source.
+    for `budget` seconds at most (None: all of them, as strict_math does); the rest show as source. With
+    mathjax, formulas are left in MathJax's \\(...\\) and \\[...\\] for Anki's clients to set (sync).
     """
     formulas: list[tuple[str, bool]] = []
     codes: list[str] = []
@@ -213,6 +215,8 @@ def render_html(
     def place(match: re.Match) -> str:
         nonlocal spent, over_budget
         tex, display = formulas[int(match.group(1))]
+        if mathjax:
+            return f"\\[{html.escape(tex)}\\]" if display else f"\\({html.escape(tex)}\\)"
         if len(tex) > MAX_FORMULA_CHARS:
             if strict_math:
                 raise MathError(f"a formula is longer than {MAX_FORMULA_CHARS:,} characters")

@@ -35,6 +35,7 @@ from planner.planfile import parse_plan_bytes
 from planner.plans import open_store
 
 PROG = "studyplanner"
+SYNC_PASSWORD_ENV = "STUDYPLANNER_SYNC_PASSWORD"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--list", action="store_true", help="list the backups with their dates and counts")
     res = sub.add_parser("restore", help="put a backup in place of the store (the store is backed up first)")
     res.add_argument("file")
+
+    syn = sub.add_parser("sync", help="sync with an Anki sync server, so Anki's apps review the same cards")
+    syn.add_argument("--server", metavar="URL", help="AnkiWeb's or your own server's address (remembered)")
+    syn.add_argument("--user", metavar="NAME", help="your user name there (remembered)")
+    whole = syn.add_mutually_exclusive_group()
+    whole.add_argument("--full-upload", action="store_true", help="when both sides changed: this store wins")
+    whole.add_argument("--full-download", action="store_true", help="when both sides changed: the server wins")
 
     plan = sub.add_parser("plan", help="study plans on a calendar")
     plan_sub = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND", required=True)
@@ -479,6 +487,29 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_sync(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    """The password comes from STUDYPLANNER_SYNC_PASSWORD or, on a terminal, a prompt; only the first sync
+    (or a new server or user) needs it."""
+    from cards import sync
+
+    full = "upload" if args.full_upload else "download" if args.full_download else None
+
+    def run(password: str | None) -> sync.SyncSummary:
+        return sync.sync(store, server=args.server, user=args.user, password=password, full=full,
+                         progress=lambda text: print(text, file=sys.stderr, flush=True)).value  # fmt: skip
+
+    try:
+        summary = run(os.environ.get(SYNC_PASSWORD_ENV))
+    except sync.NeedsPassword:
+        if not stdin.isatty():
+            raise
+        import getpass
+
+        summary = run(getpass.getpass("Password: "))
+    out.write(summary.text().capitalize() + ".\n")
+    return 0
+
+
 def cmd_plan(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     command = args.plan_command
     if command == "list":
@@ -649,6 +680,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "optimize": cmd_optimize,
     "plan": cmd_plan,
+    "sync": cmd_sync,
 }
 
 if __name__ == "__main__":

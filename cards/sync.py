@@ -1,0 +1,391 @@
+"""Sync with an Anki sync server (AnkiWeb, or the one the `anki` package ships: `python -m anki.syncserver`),
+so that Anki's own apps (AnkiDroid, AnkiMobile, Anki desktop) and our other desktops review the same cards.
+
+We speak Anki's protocol through the `anki` library, by way of a mirror: an Anki collection kept beside the
+store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
+
+1. Into the mirror, first contact aside: every card of the store as a note (its GUID made from the card's
+   key, as .apkg exports make it, so the same card is the same note everywhere), its deck, its answers
+   (revlog rows by their id, the same millisecond as ours) and its state. The text goes as Anki shows it:
+   Markdown as HTML, math in MathJax, code coloured inline.
+2. The mirror syncs with the server. A mirror made just now has nothing: a non-empty server is downloaded
+   into it first, so a second desktop's built-in decks meet the server's notes by GUID and are never
+   added twice. A full upload or download that Anki asks for later (both sides changed the collection's
+   schema) is the learner's choice; the store is backed up first.
+3. Answers the mirror received (given on a phone, another desktop) come into the store: each such card's
+   log is the union of both sides' answers, and its state is replayed from it on the learner's days.
+
+What is not carried yet: edits made in Anki's apps, cards added there, suspensions made there, media, and
+plan runs. The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as
+Anki keeps it in its profile; the password itself is never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .changes import Changes, OpResult
+from .errors import StudyPlannerError
+from .formats.apkg import note_guid
+from .history import PastAnswer, merge_history
+from .render import render_html
+from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED
+from .store import Store
+from .timeutil import to_ms
+from .wording import plural
+
+SERVER_KEY, USER_KEY, HKEY_KEY = "sync_server", "sync_user", "sync_hkey"
+PUSHED_KEY = "studyplanner_pushed"  # in the mirror's configuration, which Anki syncs and leaves alone
+NOTETYPE_NAME = "Study Planner"
+# Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
+REVLOG_KIND = {0: 0, 1: 0, 2: 1, 3: 2}
+_DAY_MS = 86_400_000
+Progress = Callable[[str], None]
+
+
+class SyncError(StudyPlannerError):
+    """The sync could not be done; nothing the store held was lost (one line says why)."""
+
+
+class NeedsPassword(SyncError):
+    def __init__(self) -> None:
+        super().__init__("the server needs your password for the first sync (set STUDYPLANNER_SYNC_PASSWORD)")
+
+
+class FullSyncChoice(SyncError):
+    """Anki's protocol asks for a whole upload or download: one side's collection replaces the other's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server and this store have each changed in a way Anki cannot merge: choose which one wins, "
+            "--full-upload (this store replaces the server's collection) or --full-download (the server's "
+            "collection replaces what this store has synced); the store is backed up first"
+        )
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    sent: int  # answers of this store the server did not have
+    received: int  # answers from elsewhere now in the store
+    cards_sent: int = 0  # cards new to the server
+    full: str | None = None  # "upload" or "download" when the whole collection went one way
+    conflicts: int = 0
+
+    def text(self) -> str:
+        parts = [f"sent {plural(self.sent, 'answer')}", f"received {plural(self.received, 'answer')}"]
+        if self.cards_sent:
+            parts.insert(1, f"{plural(self.cards_sent, 'new card')} sent")
+        text = ", ".join(parts) + f", {plural(self.conflicts, 'conflict')}"
+        return text + (f" (a full {self.full})" if self.full else "")
+
+
+def mirror_path(store_path: Path) -> Path:
+    return store_path.parent / "sync" / store_path.stem / "collection.anki2"
+
+
+def _silent(step: str) -> None:
+    pass
+
+
+def sync(
+    store: Store,
+    *,
+    server: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    full: str | None = None,
+    progress: Progress = _silent,
+) -> OpResult[SyncSummary]:
+    """Sync the store with an Anki sync server. server and user are remembered after the first sync; the
+    password is needed only until the server has given its key. full ("upload" or "download") answers
+    Anki's demand for a whole transfer when both sides changed the collection's schema."""
+    from anki.collection import Collection
+
+    server = server or _text(store.get_value(SERVER_KEY))
+    user = user or _text(store.get_value(USER_KEY))
+    if not server or not user:
+        raise SyncError("give the server and your user name the first time: sync --server URL --user NAME")
+    server = server if server.endswith("/") else server + "/"
+    path = mirror_path(store.path)
+    new_mirror = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    progress("Opening the sync collection…")
+    col = Collection(str(path))
+    try:
+        auth = _auth(store, col, server, user, password)
+        full_done = None
+        if new_mirror:  # first contact: the server's collection first, if it has one
+            progress(f"Asking {server}…")
+            out = _call(lambda: col.sync_collection(auth, False))
+            if out.required == out.FULL_DOWNLOAD:
+                progress("Downloading the server's collection…")
+                _full(col, auth, out.server_media_usn, upload=False)
+                full_done = "download"
+        progress("Writing the store's cards and answers into the sync collection…")
+        sent, cards_sent = _push(store, col)
+        progress(f"Syncing with {server}…")
+        out = _call(lambda: col.sync_collection(auth, False))
+        if out.required in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
+            upload = {out.FULL_UPLOAD: True, out.FULL_DOWNLOAD: False}.get(out.required)
+            if upload is None:  # both sides have changed: the learner chooses
+                if full not in ("upload", "download"):
+                    raise FullSyncChoice()
+                upload = full == "upload"
+            store.backup()
+            progress("Uploading the whole collection…" if upload else "Downloading the server's collection…")
+            _full(col, auth, out.server_media_usn, upload=upload)
+            full_done = "upload" if upload else "download"
+            if not upload:  # what this store has that the download lacks goes up again
+                sent, cards_sent = _push(store, col)
+                _call(lambda: col.sync_collection(auth, False))
+        progress("Bringing answers given elsewhere into the store…")
+        received = _pull(store, col)
+    finally:
+        col.close()
+    return OpResult(SyncSummary(sent, received, cards_sent, full_done), Changes.STUDY_QUEUE if received else Changes(0))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _auth(store: Store, col: Any, server: str, user: str, password: str | None) -> Any:
+    from anki.sync import SyncAuth
+
+    same = _text(store.get_value(SERVER_KEY)) == server and _text(store.get_value(USER_KEY)) == user
+    hkey = _text(store.get_value(HKEY_KEY)) if same else None
+    if hkey is None:
+        if password is None:
+            raise NeedsPassword()
+        auth = _call(lambda: col.sync_login(user, password, server))
+        with store.transaction() as db:  # remembered: later syncs need no password
+            for key, value in ((SERVER_KEY, server), (USER_KEY, user), (HKEY_KEY, auth.hkey)):
+                store.put_value(db, key, value)
+        return auth
+    return SyncAuth(hkey=hkey, endpoint=server)
+
+
+def _call(fn: Callable[[], Any]) -> Any:
+    """A call to the server, its failures in one line each (the server's own words where it gives them:
+    "client too old", a full disk there...)."""
+    from anki.errors import AnkiError, NetworkError, SyncErrorKind
+    from anki.errors import SyncError as AnkiSyncError
+
+    try:
+        return fn()
+    except AnkiSyncError as exc:
+        if exc.kind == SyncErrorKind.AUTH:
+            raise SyncError("the server refused the user name or password") from None
+        raise SyncError(f"the sync failed: {exc}") from None
+    except NetworkError as exc:
+        raise SyncError(f"cannot reach the server: {exc}") from None
+    except AnkiError as exc:
+        raise SyncError(f"the sync failed: {exc}") from None
+
+
+def _full(col: Any, auth: Any, server_usn: int | None, upload: bool) -> None:
+    col.close_for_full_sync()
+    try:
+        _call(lambda: col.full_upload_or_download(auth=auth, server_usn=server_usn, upload=upload))
+    finally:
+        col.reopen(after_full_sync=True)
+    if not upload:
+        _Written.forget(Path(col.path))
+
+
+# --------------------------------------------------------------------- store -> mirror
+
+
+def _push(store: Store, col: Any) -> tuple[int, int]:
+    """Write the store's cards, states and answers into the mirror; returns (answers, cards) new to it.
+    A card is rendered only when its text, tags or deck changed since it was last written (the record of
+    what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
+    notetype = _notetype(col)
+    written = _Written(Path(col.path).with_name("written.sqlite"))
+    notes = {guid: (nid, flds) for guid, nid, flds in col.db.all("SELECT guid, id, flds FROM notes")}
+    cards_by_note = dict(col.db.all("SELECT nid, id FROM cards WHERE ord = 0"))
+    deck_ids: dict[str, int] = {}
+    mirror_card: dict[int, int] = {}  # our card id -> the mirror's
+    added = 0
+    rows = store.db.execute(
+        "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name FROM card c JOIN deck d ON d.id = c.deck_id"
+    ).fetchall()
+    for card_id, key, question, answer, tags, deck_name in rows:
+        guid = note_guid(key)
+        known = notes.get(guid)
+        digest = hashlib.sha1("\x1f".join((question, answer, tags, deck_name)).encode()).hexdigest()
+        if known is not None and written.get(guid) == digest:
+            if known[0] in cards_by_note:
+                mirror_card[card_id] = cards_by_note[known[0]]
+            continue
+        written.put(guid, digest)
+        fields = [_anki_html(question), _anki_html(answer)]
+        if deck_name not in deck_ids:
+            deck_ids[deck_name] = col.decks.id(deck_name)
+        if known is None:
+            note = col.new_note(notetype)
+            note.guid = guid
+            note.fields[:] = fields
+            note.tags = tags.split()
+            col.add_note(note, deck_ids[deck_name])
+            mirror_card[card_id] = note.cards()[0].id
+            added += 1
+        else:
+            nid, flds = known
+            if flds != "\x1f".join(fields):
+                note = col.get_note(nid)
+                if len(note.fields) == len(fields):
+                    note.fields[:] = fields
+                    col.update_note(note)
+            if nid in cards_by_note:
+                mirror_card[card_id] = cards_by_note[nid]
+    written.commit()
+    _push_states(store, col, mirror_card)
+    return _push_answers(store, col, mirror_card), added
+
+
+class _Written:
+    """What was last written into the mirror for each note (a digest of its card's text, tags and deck)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS written (guid TEXT PRIMARY KEY, digest TEXT NOT NULL)")
+        self.digests = dict(self.db.execute("SELECT guid, digest FROM written"))
+
+    def get(self, guid: str) -> str | None:
+        return self.digests.get(guid)
+
+    def put(self, guid: str, digest: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO written (guid, digest) VALUES (?, ?)", (guid, digest))
+
+    def commit(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+    @staticmethod
+    def forget(col_path: Path) -> None:
+        """After a download the mirror holds the server's notes: everything is compared afresh."""
+        Path(col_path).with_name("written.sqlite").unlink(missing_ok=True)
+
+
+def _push_states(store: Store, col: Any, mirror_card: dict[int, int]) -> None:
+    """The mirror's cards take the store's states, so the phone schedules what the store would."""
+    from anki.cards import FSRSMemoryState
+
+    today = col.sched.today
+    now_ms = to_ms(store.clock.now())
+    for card_id, state, queue, stability, difficulty, due_ms, last_ms, reps, lapses in store.db.execute(
+        "SELECT id, state, queue, stability, difficulty, due_ms, last_review_ms, reps, lapses FROM card WHERE reps > 0"
+        " OR queue < 0"
+    ):
+        cid = mirror_card.get(card_id)
+        if cid is None:
+            continue
+        card = col.get_card(cid)
+        before = (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses)
+        if state == 2:  # review: due on a day number of the mirror's
+            days = max(0, round(((due_ms or now_ms) - now_ms) / _DAY_MS))
+            card.type, card.queue, card.due = 2, 2, today + days
+            card.ivl = max(1, round(((due_ms or now_ms) - (last_ms or now_ms)) / _DAY_MS))
+        elif state in (1, 3):  # (re)learning: due at a moment, in seconds
+            card.type, card.queue, card.due, card.left = state, 1, (due_ms or now_ms) // 1000, 1
+        if queue == QUEUE_SUSPENDED:
+            card.queue = -1
+        elif queue == QUEUE_BURIED:
+            card.queue = -3
+        card.reps, card.lapses = reps, lapses
+        if stability is not None and difficulty is not None:
+            card.memory_state = FSRSMemoryState(stability=stability, difficulty=difficulty)
+        if (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses) != before:
+            col.update_card(card)
+
+
+def _push_answers(store: Store, col: Any, mirror_card: dict[int, int]) -> int:
+    """The store's answers the mirror lacks. One the mirror has under an id a few ms off (nudged on a
+    collision, there or here) is the same answer: ids are unique instants, not names."""
+    from .history import SAME_ANSWER_MS
+
+    taken = {rid for (rid,) in col.db.all("SELECT id FROM revlog")}
+    held: dict[int, list[int]] = {}
+    for rid, cid in col.db.all("SELECT id, cid FROM revlog"):
+        held.setdefault(cid, []).append(rid)
+    sent = 0
+    for review_id, card_id, rating, duration_ms, state_before, stability_after in store.db.execute(
+        "SELECT id, card_id, rating, duration_ms, state_before, stability_after FROM review ORDER BY id"
+    ).fetchall():
+        cid = mirror_card.get(card_id)
+        if cid is None or any(abs(rid - review_id) <= SAME_ANSWER_MS for rid in held.get(cid, ())):
+            continue
+        while review_id in taken:  # another card's answer of the same millisecond
+            review_id += 1
+        taken.add(review_id)
+        col.db.execute(  # usn -1: not yet on the server, so the next sync sends it
+            "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+            "VALUES (?, ?, -1, ?, ?, 0, 0, ?, ?)",
+            review_id, cid, rating, max(1, round(stability_after or 0)), min(duration_ms, 60_000),
+            REVLOG_KIND.get(state_before, 0),
+        )  # fmt: skip
+        sent += 1
+    if sent:  # rows written in SQL do not mark the collection changed: without this the sync sends nothing
+        col.set_config(PUSHED_KEY, to_ms(store.clock.now()))
+    return sent
+
+
+def _anki_html(text: str) -> str:
+    return render_html(text, mathjax=True, budget=None).html
+
+
+def _notetype(col: Any) -> Any:
+    """Our note type in the mirror: Front and Back, as Anki's Basic (made once; later syncs find it)."""
+    existing = col.models.by_name(NOTETYPE_NAME)
+    if existing is not None:
+        return existing
+    models = col.models
+    notetype = models.new(NOTETYPE_NAME)
+    for name in ("Front", "Back"):
+        models.add_field(notetype, models.new_field(name))
+    template = models.new_template("Card 1")
+    template["qfmt"] = "{{Front}}"
+    template["afmt"] = '{{FrontSide}}\n\n<hr id="answer">\n\n{{Back}}'
+    models.add_template(notetype, template)
+    notetype["css"] = ".card { font-family: sans-serif; font-size: 18px; text-align: left; }\n"
+    models.add(notetype)
+    return models.by_name(NOTETYPE_NAME)
+
+
+# --------------------------------------------------------------------- mirror -> store
+
+
+def _pull(store: Store, col: Any) -> int:
+    """Answers in the mirror the store lacks, for cards it has, merged into each card's log (merge_history
+    knows an answer it has under an id a few ms off)."""
+    from .history import SAME_ANSWER_MS
+
+    ours = {note_guid(key): card_id for card_id, key in store.db.execute("SELECT id, key FROM card")}
+    held: dict[int, list[int]] = {}
+    for rid, card_id in store.db.execute("SELECT id, card_id FROM review"):
+        held.setdefault(card_id, []).append(rid)
+    arriving: dict[int, list[PastAnswer]] = {}
+    for review_id, guid, ease, duration_ms in col.db.all(
+        "SELECT r.id, n.guid, r.ease, r.time FROM revlog r JOIN cards c ON c.id = r.cid JOIN notes n ON n.id = c.nid "
+        "WHERE r.ease BETWEEN 1 AND 4 AND r.type IN (0, 1, 2) ORDER BY r.id"
+    ):
+        card_id = ours.get(guid)
+        if card_id is not None and not any(abs(rid - review_id) <= SAME_ANSWER_MS for rid in held.get(card_id, ())):
+            arriving.setdefault(card_id, []).append(PastAnswer(review_id, ease, duration_ms))
+    if not arriving:
+        return 0
+    received = 0
+    with store.operation(Changes.STUDY_QUEUE) as db:
+        for card_id, answers in arriving.items():
+            (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
+            received += merge_history(db, card_id, answers, store.settings(deck_id), store.tz)
+    return received
+
+
+__all__ = ["SyncError", "SyncSummary", "mirror_path", "sync"]

@@ -1,0 +1,180 @@
+"""Sync through Anki's own sync server (`python -m anki.syncserver`, run here on 127.0.0.1), with the `anki`
+library's Collection standing in for AnkiDroid: what it downloads, answers and sends back."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cards import ops, sync
+from cards.store import Store
+from cards.timeutil import FixedClock
+from tests.conftest import add_deck_with_cards
+
+anki_collection = pytest.importorskip("anki.collection")
+Collection = anki_collection.Collection
+USER, PASSWORD = "learner", "s3cret"
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Anki's sync server on a free port, with one user, for the test's time."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SYNC_USER1": f"{USER}:{PASSWORD}", "SYNC_BASE": str(tmp_path / "server"),
+           "SYNC_HOST": "127.0.0.1", "SYNC_PORT": str(port)}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "anki.syncserver"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the sync server did not start") from None
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class Phone:
+    """An Anki client, as AnkiDroid is one: its own collection, synced by Anki's code."""
+
+    def __init__(self, path: Path, server: str) -> None:
+        self.col = Collection(str(path))
+        self.auth = self.col.sync_login(USER, PASSWORD, server)
+
+    def sync(self) -> None:
+        out = self.col.sync_collection(self.auth, False)
+        if out.required in (out.FULL_DOWNLOAD, out.FULL_SYNC):
+            self.col.close_for_full_sync()
+            self.col.full_upload_or_download(auth=self.auth, server_usn=out.server_media_usn, upload=False)
+            self.col.reopen(after_full_sync=True)
+
+    def answer(self, front_contains: str, ease: int) -> int:
+        (cid,) = self.col.find_cards(f'"front:*{front_contains}*"')
+        card = self.col.get_card(cid)
+        card.start_timer()
+        self.col.sched.answerCard(card, ease)
+        return self.col.db.scalar("SELECT max(id) FROM revlog WHERE cid = ?", cid)
+
+
+def _store(path: Path, clock) -> Store:
+    store = Store.open(path, load_builtin=False, clock=clock)
+    deck_id = add_deck_with_cards(store, "Attention", 4)
+    ops.add_card(store, deck_id, "Why divide by $\\sqrt{d_k}$?", "To keep the **softmax** out of saturation.")
+    return store
+
+
+def test_answers_go_to_the_phone_and_the_phone_s_answers_come_back(server, tmp_path):
+    clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
+    desk = _store(tmp_path / "desk" / "study.db", clock)
+    first, second = (c.id for c in desk.cards(desk.decks()[0].id)[:2])
+    ops.answer(desk, first, 3)
+    ops.answer(desk, second, 1)
+    summary = sync.sync(desk, server=server, user=USER, password=PASSWORD).value
+    assert (summary.sent, summary.received, summary.cards_sent, summary.full) == (2, 0, 5, "upload")
+    assert desk.get_value(sync.HKEY_KEY) and desk.get_value(sync.SERVER_KEY) == server  # no password again
+
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.note_count() == 5 and phone.col.db.scalar("SELECT count() FROM revlog") == 2
+    (math,) = phone.col.find_notes('"front:*divide*"')
+    assert phone.col.get_note(math).fields == [  # math for MathJax to set, emphasis as HTML
+        "<p>Why divide by \\(\\sqrt{d_k}\\)?</p>", "<p>To keep the <strong>softmax</strong> out of saturation.</p>"]
+    (nid,) = phone.col.find_notes('"front:*question 3*"')
+    assert phone.col.get_note(nid).fields[0] == "<p>Attention question 3</p>"  # Markdown as HTML
+    answered_there = phone.answer("question 3", 3)
+    phone.sync()
+
+    clock.advance(minutes=10)
+    back = sync.sync(desk).value  # server and user remembered; no password
+    assert (back.sent, back.received) == (0, 1)
+    (card,) = [c for c in desk.cards(desk.decks()[0].id) if c.question == "Attention question 3"]
+    log = desk.db.execute("SELECT id, rating FROM review WHERE card_id = ?", (card.id,)).fetchall()
+    assert log == [(answered_there, 3)] and card.reps == 1 and card.state != 0  # replayed on our side
+    assert sync.sync(desk).value.received == 0  # nothing twice
+    phone.col.close()
+    desk.close()
+
+
+SHIPPED = "# Shipped\nkey: shipped\n\n" + "".join(
+    f"## Shipped question {i}?\nkey: shipped-{i}\n\n### Answer\nAnswer {i}.\n\n" for i in range(5)
+)  # a deck both desktops have from the start, as the built-in decks: the same keys on each
+
+
+def _with_shipped_deck(path: Path, clock) -> Store:
+    from cards import formats
+
+    store = Store.open(path, load_builtin=False, clock=clock)
+    deck_file = path.parent / "shipped.md"
+    deck_file.write_text(SHIPPED)
+    formats.import_file(store, deck_file)
+    return store
+
+
+def test_a_second_desktop_with_the_same_cards_merges_by_key_and_never_duplicates(server, tmp_path):
+    clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "laptop").mkdir()
+    desk = _with_shipped_deck(tmp_path / "desk" / "study.db", clock)
+    ops.answer(desk, desk.cards(desk.decks()[0].id)[0].id, 3)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+
+    laptop = _with_shipped_deck(tmp_path / "laptop" / "study.db", clock)
+    ops.answer(laptop, laptop.cards(laptop.decks()[0].id)[1].id, 4)
+    summary = sync.sync(laptop, server=server, user=USER, password=PASSWORD).value
+    assert summary.full == "download" and summary.cards_sent == 0  # the server's notes met ours by key
+    assert (summary.sent, summary.received) == (1, 1)
+    assert sync.sync(desk).value.received == 1
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.note_count() == 5 and phone.col.db.scalar("SELECT count() FROM revlog") == 2
+    for store in (desk, laptop):
+        assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 2
+        store.close()
+    phone.col.close()
+
+
+def test_a_wrong_password_or_no_server_is_one_line_and_changes_nothing(server, tmp_path):
+    store = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC)))
+    with pytest.raises(sync.SyncError, match="refused the user name or password"):
+        sync.sync(store, server=server, user=USER, password="wrong")
+    with pytest.raises(sync.SyncError, match="cannot reach the server"):
+        sync.sync(store, server="http://127.0.0.1:9/", user=USER, password=PASSWORD)
+    with pytest.raises(sync.NeedsPassword):
+        sync.sync(store, server=server, user=USER)
+    assert store.get_value(sync.HKEY_KEY) is None
+    store.close()
+
+
+def test_the_command_line_syncs_with_the_password_from_the_environment(server, tmp_path):
+    db = tmp_path / "study.db"
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*args: str, password: str | None = PASSWORD) -> subprocess.CompletedProcess:
+        env = {**os.environ}
+        env.pop("STUDYPLANNER_SYNC_PASSWORD", None)
+        if password:
+            env["STUDYPLANNER_SYNC_PASSWORD"] = password
+        return subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(db), *args], capture_output=True,
+                              text=True, cwd=root, env=env, timeout=120)  # fmt: skip
+
+    first = run("sync", "--server", server, "--user", USER)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("Sent 0 answers, ") and "(a full upload)" in first.stdout
+    again = run("sync", password=None)  # remembered
+    assert again.returncode == 0 and again.stdout == "Sent 0 answers, received 0 answers, 0 conflicts.\n"
+    wrong = run("sync", "--server", server, "--user", "nobody", password=None)
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert "needs your password" in wrong.stderr
