@@ -7,8 +7,10 @@ of each week for 2 months, and of each month for a year. Older ones are removed.
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,15 +44,14 @@ def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -
     from .schema import damaged, is_damage  # here: schema imports this module
 
     folder = backup_dir(store_path)
-    prefix = backup_prefix(store_path)
-    target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}.db"
-    n = 1
-    while target_path.exists():
-        target_path = folder / f"{prefix}{now.astimezone(UTC):{STAMP}}-{n}.db"
-        n += 1
-    partial = target_path.with_suffix(".partial")
+    partial: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        # A partial file of this backup's own: two processes backing up in the same second wrote one
+        # partial file together, and the second's rename replaced the first's backup.
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{backup_prefix(store_path)}", suffix=".partial")
+        os.close(fd)
+        partial = Path(name)
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
@@ -60,15 +61,30 @@ def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -
             target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
+        target_path = _claim_name(folder, f"{backup_prefix(store_path)}{now.astimezone(UTC):{STAMP}}")
         partial.replace(target_path)
     except (OSError, sqlite3.Error, StoreError) as exc:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         if isinstance(exc, StoreError):
             raise
         if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
             raise damaged(store_path, exc) from None
         raise StoreError(f"cannot write a backup into {folder}: {exc}") from None
     return target_path
+
+
+def _claim_name(folder: Path, stem: str) -> Path:
+    """A backup's file name no one else has: created here, exclusively, so that another process backing up
+    in the same second takes the next name instead of writing over this one."""
+    n = 0
+    while True:
+        path = folder / (f"{stem}.db" if n == 0 else f"{stem}-{n}.db")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return path
+        except FileExistsError:
+            n += 1
 
 
 def _check_copy(copy: sqlite3.Connection, store_path: Path) -> None:
