@@ -62,9 +62,9 @@ class FullSyncChoice(SyncError):
 
     def __init__(self) -> None:
         super().__init__(
-            "the server and this store have each changed in a way Anki cannot merge: choose which one wins, "
-            "--full-upload (this store replaces the server's collection) or --full-download (the server's "
-            "collection replaces what this store has synced); the store is backed up first"
+            "the server and this store have each changed in a way Anki cannot merge, so one must replace the "
+            "other: this store the server's collection (a full upload), or the server's collection what this "
+            "store has synced (a full download); the store is backed up first"
         )
 
 

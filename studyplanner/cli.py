@@ -499,13 +499,16 @@ def cmd_sync(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO)
                          progress=lambda text: print(text, file=sys.stderr, flush=True)).value  # fmt: skip
 
     try:
-        summary = run(os.environ.get(SYNC_PASSWORD_ENV))
-    except sync.NeedsPassword:
-        if not stdin.isatty():
-            raise
-        import getpass
+        try:
+            summary = run(os.environ.get(SYNC_PASSWORD_ENV))
+        except sync.NeedsPassword:
+            if not stdin.isatty():
+                raise
+            import getpass
 
-        summary = run(getpass.getpass("Password: "))
+            summary = run(getpass.getpass("Password: "))
+    except sync.FullSyncChoice as exc:
+        raise StudyPlannerError(f"{exc}: run again with --full-upload or --full-download") from None
     out.write(summary.text().capitalize() + ".\n")
     return 0
 

@@ -178,3 +178,45 @@ def test_the_command_line_syncs_with_the_password_from_the_environment(server, t
     wrong = run("sync", "--server", server, "--user", "nobody", password=None)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
     assert "needs your password" in wrong.stderr
+
+
+def test_file_sync_in_the_window_asks_once_then_syncs_with_a_key(server, tmp_path, qtbot, monkeypatch):
+    """File > Sync (Ctrl+Y): the first time a dialog takes the server, user and password (a wrong password
+    brings it back with the server's answer); later syncs ask nothing. The dialog is the boundary mocked."""
+    from PySide6.QtWidgets import QLabel
+
+    from planner import plans
+    from ui.main_window import MainWindow
+    from ui.sync_dialog import SyncLogin
+
+    store = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    plans.attach(store)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    asked: list[str] = []
+    passwords = iter(["wrong", PASSWORD])
+
+    def fill_in(dialog: SyncLogin) -> int:
+        asked.append(dialog.server.text())
+        asked.extend(label.text() for label in dialog.findChildren(QLabel) if "refused" in label.text())
+        dialog.server.setText(server)
+        dialog.user.setText(USER)
+        dialog.password.setText(next(passwords))
+        return SyncLogin.DialogCode.Accepted
+
+    monkeypatch.setattr(SyncLogin, "exec", fill_in)
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Synced:"), timeout=30_000)
+    assert "The server refused the user name or password." in asked  # asked again, saying why
+    assert window.statusBar().currentMessage() == (
+        "Synced: sent 0 answers, 5 new cards sent, received 0 answers, 0 conflicts (a full upload)."
+    )
+    count = len(asked)
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == (
+        "Synced: sent 0 answers, received 0 answers, 0 conflicts."), timeout=30_000)  # fmt: skip
+    assert len(asked) == count  # no dialog the second time
+    window.close()
+    store.close()
+

@@ -224,12 +224,15 @@ class ImportDialog(QDialog):
             """An import that would change cards already here was rolled back: it says exactly how, and asks."""
             if summary.applied:
                 self._imported(summary)
-            elif not self._agreed(summary):
+                return
+            self.progress.hide()  # nothing is being written while the learner decides
+            self.status.setText("Nothing is changed until you answer.")
+            if not self._agreed(summary):
                 self._importing = None
-                self.progress.hide()
                 self.status.setText("Nothing was imported.")
                 self.import_button.setEnabled(True)
             else:
+                self.progress.show()
                 self.status.setText("Importing…")
                 self._run(lambda store, report: work(store, report, ask_first=False), self._imported)
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import formats, ops
+from cards import formats, ops, sync
 from cards.changes import Changes
 from cards.errors import NothingToUndo, StudyPlannerError
 from cards.queue import QueueCounts
@@ -45,6 +46,7 @@ from .reminder import Reminder
 from .review import ReviewScreen
 from .settings_screen import SettingsScreen
 from .statistics import StatisticsScreen
+from .sync_dialog import SyncLogin, choose_full_sync
 from .today import TodayScreen
 from .workers import StoreWorker
 
@@ -173,6 +175,10 @@ class MainWindow(QMainWindow):
         add = QAction("&Add card…", self, shortcut=QKeySequence("Ctrl+N"))
         add.triggered.connect(self.browse.add_card)
         file_menu.addAction(add)
+        file_menu.addSeparator()
+        self.sync_action = QAction("&Sync with Anki", self, shortcut=QKeySequence("Ctrl+Y"))
+        self.sync_action.triggered.connect(lambda: self.sync_now())
+        file_menu.addAction(self.sync_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -338,6 +344,47 @@ class MainWindow(QMainWindow):
             ),
             lambda message: QMessageBox.warning(self, "Not exported", message),
         )
+
+    def sync_now(self, password: str | None = None, full: str | None = None, ask: str = "") -> None:
+        """Sync on the worker; the first sync (or a refused password) asks for the server, user and password."""
+        server, user = self.store.get_value(sync.SERVER_KEY), self.store.get_value(sync.USER_KEY)
+        if password is None and (ask or not server or not user):
+            login = SyncLogin(self, str(server or "") or None, str(user or "") or None, ask)
+            if login.exec() != QDialog.DialogCode.Accepted:
+                return
+            server, user, password = login.server.text().strip(), login.user.text().strip(), login.password.text()
+
+        def work(store: Store, report) -> object:
+            try:
+                kwargs = {"server": server, "user": user, "password": password, "full": full, "progress": report}
+                return sync.sync(store, **kwargs).value  # type: ignore[arg-type]
+            except (sync.NeedsPassword, sync.FullSyncChoice) as exc:
+                return exc  # a question for the learner, asked on the GUI thread
+
+        def done(outcome: object) -> None:
+            self.sync_action.setEnabled(True)
+            if isinstance(outcome, sync.NeedsPassword):
+                self.sync_now(ask=sentence(str(outcome)))
+            elif isinstance(outcome, sync.FullSyncChoice):
+                chosen = choose_full_sync(self)
+                if chosen is not None:
+                    self.sync_now(password, full=chosen)
+                else:
+                    self.statusBar().showMessage("Not synced.", 5000)
+            else:
+                self.statusBar().showMessage(f"Synced: {outcome.text()}.", 8000)  # type: ignore[attr-defined]
+
+        def failed(message: str) -> None:
+            self.sync_action.setEnabled(True)
+            self.statusBar().clearMessage()
+            if "refused the user name or password" in message:
+                self.sync_now(ask=sentence(message))
+            else:
+                QMessageBox.warning(self, "Not synced", sentence(message))
+
+        self.sync_action.setEnabled(False)  # one sync at a time
+        self.statusBar().showMessage("Syncing…")
+        self._sync_task = self.worker.run(work, done, failed, progress=self.statusBar().showMessage)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if any(Path(u.toLocalFile()).suffix.lower() in formats.IMPORTABLE for u in event.mimeData().urls()):
