@@ -74,12 +74,15 @@ class SyncSummary:
     received: int  # answers from elsewhere now in the store
     cards_sent: int = 0  # cards new to the server
     full: str | None = None  # "upload" or "download" when the whole collection went one way
+    edited_there: int = 0  # cards whose text was edited in Anki's apps, now edited here too
     conflicts: int = 0
 
     def text(self) -> str:
         parts = [f"sent {plural(self.sent, 'answer')}", f"received {plural(self.received, 'answer')}"]
         if self.cards_sent:
             parts.insert(1, f"{plural(self.cards_sent, 'new card')} sent")
+        if self.edited_there:
+            parts.append(f"{plural(self.edited_there, 'card')} edited elsewhere")
         text = ", ".join(parts) + f", {plural(self.conflicts, 'conflict')}"
         return text + (f" (a full {self.full})" if self.full else "")
 
@@ -143,11 +146,13 @@ def sync(
             if not upload:  # what this store has that the download lacks goes up again
                 sent, cards_sent = _push(store, col)
                 _call(lambda: col.sync_collection(auth, False))
-        progress("Bringing answers given elsewhere into the store…")
+        progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
+        edited = _pull_edits(store, col)
     finally:
         col.close()
-    return OpResult(SyncSummary(sent, received, cards_sent, full_done), Changes.STUDY_QUEUE if received else Changes(0))
+    changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (Changes.CARD_CONTENT if edited else Changes(0))
+    return OpResult(SyncSummary(sent, received, cards_sent, full_done, edited_there=edited), changes)
 
 
 def _text(value: object) -> str | None:
@@ -207,24 +212,26 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
     notetype = _notetype(col)
     written = _Written(Path(col.path).with_name("written.sqlite"))
-    notes = {guid: (nid, flds) for guid, nid, flds in col.db.all("SELECT guid, id, flds FROM notes")}
+    notes = {guid: (nid, flds, mod) for guid, nid, flds, mod in col.db.all("SELECT guid, id, flds, mod FROM notes")}
     cards_by_note = dict(col.db.all("SELECT nid, id FROM cards WHERE ord = 0"))
     deck_ids: dict[str, int] = {}
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
     added = 0
     rows = store.db.execute(
-        "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name FROM card c JOIN deck d ON d.id = c.deck_id"
+        "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
+        "JOIN deck d ON d.id = c.deck_id"
     ).fetchall()
-    for card_id, key, question, answer, tags, deck_name in rows:
+    for card_id, key, question, answer, tags, deck_name, modified_ms in rows:
         guid = note_guid(key)
         known = notes.get(guid)
-        digest = hashlib.sha1("\x1f".join((question, answer, tags, deck_name)).encode()).hexdigest()
-        if known is not None and written.get(guid) == digest:
-            if known[0] in cards_by_note:
-                mirror_card[card_id] = cards_by_note[known[0]]
+        entry = written.get(guid)
+        digest = _source_digest(question, answer, tags, deck_name)
+        if known is not None and known[0] in cards_by_note:
+            mirror_card[card_id] = cards_by_note[known[0]]
+        if known is not None and entry is not None and entry[0] == digest:
             continue
-        written.put(guid, digest)
         fields = [_anki_html(question), _anki_html(answer)]
+        joined = "\x1f".join(fields)
         if deck_name not in deck_ids:
             deck_ids[deck_name] = col.decks.id(deck_name)
         if known is None:
@@ -236,32 +243,47 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
             mirror_card[card_id] = note.cards()[0].id
             added += 1
         else:
-            nid, flds = known
-            if flds != "\x1f".join(fields):
+            nid, flds, mod = known
+            edited_there = entry is not None and _digest(flds) != entry[1]
+            if edited_there and mod * 1000 > modified_ms:
+                continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
+            if flds != joined:
                 note = col.get_note(nid)
-                if len(note.fields) == len(fields):
-                    note.fields[:] = fields
-                    col.update_note(note)
-            if nid in cards_by_note:
-                mirror_card[card_id] = cards_by_note[nid]
+                if len(note.fields) != len(fields):
+                    continue  # a note type of another shape (a note made in Anki): left as it is
+                note.fields[:] = fields
+                col.update_note(note)
+                # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
+                col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
+        written.put(guid, digest, _digest(joined))
     written.commit()
     _push_states(store, col, mirror_card)
     return _push_answers(store, col, mirror_card), added
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _source_digest(question: str, answer: str, tags: str, deck_name: str) -> str:
+    return _digest("\x1f".join((question, answer, tags, deck_name)))
+
+
 class _Written:
-    """What was last written into the mirror for each note (a digest of its card's text, tags and deck)."""
+    """What was last written into the mirror for each note: digests of its card's source (text, tags and
+    deck) and of the fields it became. A note whose fields no longer match was edited in Anki's apps."""
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS written (guid TEXT PRIMARY KEY, digest TEXT NOT NULL)")
-        self.digests = dict(self.db.execute("SELECT guid, digest FROM written"))
+        self.db.execute("CREATE TABLE IF NOT EXISTS written (guid TEXT PRIMARY KEY, source TEXT, fields TEXT)")
+        self.entries = {guid: (source, fields) for guid, source, fields in self.db.execute("SELECT * FROM written")}
 
-    def get(self, guid: str) -> str | None:
-        return self.digests.get(guid)
+    def get(self, guid: str) -> tuple[str, str] | None:
+        return self.entries.get(guid)
 
-    def put(self, guid: str, digest: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO written (guid, digest) VALUES (?, ?)", (guid, digest))
+    def put(self, guid: str, source: str, fields: str) -> None:
+        self.entries[guid] = (source, fields)
+        self.db.execute("INSERT OR REPLACE INTO written VALUES (?, ?, ?)", (guid, source, fields))
 
     def commit(self) -> None:
         self.db.commit()
@@ -386,6 +408,34 @@ def _pull(store: Store, col: Any) -> int:
             (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
             received += merge_history(db, card_id, answers, store.settings(deck_id), store.tz)
     return received
+
+
+def _pull_edits(store: Store, col: Any) -> int:
+    """Cards whose note was edited in Anki's apps (its fields no longer what was written) take the new text,
+    as HTML cleaned as an import's is. The later edit has already won on the server (see _push)."""
+    from .formats import anki_side
+
+    written = _Written(Path(col.path).with_name("written.sqlite"))
+    ours = {note_guid(key): row for key, *row in store.db.execute(
+        "SELECT c.key, c.id, c.tags, d.name FROM card c JOIN deck d ON d.id = c.deck_id")}  # fmt: skip
+    edits = []
+    for guid, flds, mod in col.db.all("SELECT guid, flds, mod FROM notes"):
+        entry, card = written.get(guid), ours.get(guid)
+        if entry is None or card is None or _digest(flds) == entry[1]:
+            continue
+        values = flds.split("\x1f")
+        if len(values) != 2:
+            continue
+        card_id, tags, deck_name = card
+        question, answer = anki_side(values[0]), anki_side(values[1])
+        if question:
+            edits.append((question, answer, mod * 1000, card_id))
+            written.put(guid, _source_digest(question, answer, tags, deck_name), _digest(flds))
+    if edits:
+        with store.operation(Changes.CARD_CONTENT) as db:
+            db.executemany("UPDATE card SET question = ?, answer = ?, modified_ms = ? WHERE id = ?", edits)
+    written.commit()
+    return len(edits)
 
 
 __all__ = ["SyncError", "SyncSummary", "mirror_path", "sync"]

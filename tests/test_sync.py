@@ -220,3 +220,42 @@ def test_file_sync_in_the_window_asks_once_then_syncs_with_a_key(server, tmp_pat
     window.close()
     store.close()
 
+
+
+def test_edits_travel_both_ways_and_the_later_edit_wins(server, tmp_path):
+    """The desk edits card 0; the phone edits card 1; both edit card 2, the phone later; both edit card 3,
+    the desk later. After the syncs each side has, for every card, the later edit."""
+    clock = FixedClock(datetime.now(UTC) - timedelta(hours=1))
+    desk = _store(tmp_path / "study.db", clock)
+    cards = desk.cards(desk.decks()[0].id)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+
+    def phone_edit(i: int, text: str) -> None:
+        (nid,) = phone.col.find_notes(f'"front:*question {i}*"')
+        note = phone.col.get_note(nid)
+        note["Front"] = text
+        phone.col.update_note(note)
+
+    ops.edit_card(desk, cards[0].id, question="Desk's card 0")
+    ops.edit_card(desk, cards[2].id, question="Desk's card 2 (earlier)")
+    time.sleep(1.1)  # Anki keeps a note's time in seconds
+    phone_edit(1, "Phone's card 1")
+    phone_edit(2, "Phone's card 2 (later)")
+    phone_edit(3, "Phone's card 3 (earlier)")
+    phone.sync()
+    clock.advance(hours=2)  # the desk's next edit is later than every one of the phone's
+    ops.edit_card(desk, cards[3].id, question="Desk's card 3 (later)")
+
+    summary = sync.sync(desk).value
+    assert summary.edited_there == 2
+    assert [desk.card(c.id).question for c in cards[:4]] == [
+        "Desk's card 0", "Phone's card 1", "Phone's card 2 (later)", "Desk's card 3 (later)"]
+    phone.sync()
+    fronts = {phone.col.get_note(nid)["Front"] for nid in phone.col.find_notes("")}
+    later = {"<p>Desk's card 0</p>", "Phone's card 1", "Phone's card 2 (later)", "<p>Desk's card 3 (later)</p>"}
+    assert later <= fronts
+    assert sync.sync(desk).value.edited_there == 0  # settled: nothing comes back again
+    phone.col.close()
+    desk.close()

@@ -242,7 +242,7 @@ def _import_table(
 ) -> ImportSummary:  # fmt: skip
     table = delimited.read_table(read_file(path), str(path), mapping, has_header)
     cards, skipped = delimited.cards_from_table(table, str(path))
-    clean = _anki_html if table.anki.get("html", "").lower() == "true" else _clean  # Anki's HTML export
+    clean = anki_side if table.anki.get("html", "").lower() == "true" else _clean  # Anki's HTML export
     by_deck: dict[str, list[DeckCard]] = {}
     for card in cards:  # a row may name its deck (Anki's deck column); the learner's choice wins
         by_deck.setdefault(deck or card.deck or path.stem, []).append(card)
@@ -278,7 +278,7 @@ def _import_apkg(
     problems = list(package.skipped)
     by_deck: dict[str, list] = {}
     for card in package.cards:
-        card.question, card.answer = _anki_html(card.question), _anki_html(card.answer)
+        card.question, card.answer = anki_side(card.question), anki_side(card.answer)
         if not card.question:  # Anki makes no card of an empty front either; an empty back is kept, as there
             problems.append(f"{card.record}: its front is empty")
             continue
@@ -482,7 +482,7 @@ _MARKDOWN_MARK = re.compile(r"[\\`*_<\[\]~\n]")
 _LIST_START = re.compile(r"\s*(?:[-+#>|]|\d+[.)])")
 
 
-def _anki_html(text: str) -> str:
+def anki_side(text: str) -> str:
     """An Anki card's side, which is HTML (a "#" or "1." in it is text, and whitespace collapses), kept as a
     block of HTML that our Markdown passes through untouched (plain words go in as they are)."""
     text = _clean(text) if "<" in text else text.strip()  # plain text (most fields): no call to make
