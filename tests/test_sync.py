@@ -259,3 +259,36 @@ def test_edits_travel_both_ways_and_the_later_edit_wins(server, tmp_path):
     assert sync.sync(desk).value.edited_there == 0  # settled: nothing comes back again
     phone.col.close()
     desk.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_sync_killed_at_any_moment_loses_nothing_and_the_next_one_completes(server, tmp_path, seed):
+    """`studyplanner sync` is killed with SIGKILL at a random moment (opening the mirror, writing it, the
+    upload, bringing answers back); the store keeps every answer, and the next sync completes."""
+    import random
+    import signal
+
+    root = Path(__file__).resolve().parent.parent
+    db = tmp_path / "study.db"
+    store = _store(db, FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    for card in store.cards(store.decks()[0].id):
+        ops.answer(store, card.id, 3)
+    answers = store.db.execute("SELECT id, card_id FROM review ORDER BY id").fetchall()
+    store.close()
+    env = {**os.environ, "STUDYPLANNER_SYNC_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "studyplanner", "--db", str(db), "sync", "--server", server, "--user", USER]
+    rng = random.Random(seed)
+    for _ in range(2):
+        process = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with Store.open(db, load_builtin=False) as after:
+        assert after.db.execute("SELECT id, card_id FROM review ORDER BY id").fetchall() == answers
+        assert after.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.note_count() == 5 and phone.col.db.scalar("SELECT count() FROM revlog") == len(answers)
+    phone.col.close()
