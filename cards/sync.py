@@ -27,14 +27,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError
 from .formats.apkg import note_guid
 from .history import PastAnswer, merge_history
 from .render import render_html
-from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED
+from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state
 from .store import Store
 from .timeutil import to_ms
 from .wording import plural
@@ -45,6 +45,7 @@ NOTETYPE_NAME = "Study Planner"
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
 REVLOG_KIND = {0: 0, 1: 0, 2: 1, 3: 2}
 _DAY_MS = 86_400_000
+STATE_COLUMNS = "id, state, queue, stability, difficulty, due_ms, last_review_ms, reps, lapses"  # a card's schedule
 Progress = Callable[[str], None]
 
 
@@ -149,6 +150,7 @@ def sync(
         progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
         edited = _pull_edits(store, col)
+        _pull_suspensions(store, col)
     finally:
         col.close()
     changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (Changes.CARD_CONTENT if edited else Changes(0))
@@ -216,6 +218,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     cards_by_note = dict(col.db.all("SELECT nid, id FROM cards WHERE ord = 0"))
     deck_ids: dict[str, int] = {}
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
+    card_guid: dict[int, str] = {}
     added = 0
     rows = store.db.execute(
         "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
@@ -226,9 +229,10 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
         known = notes.get(guid)
         entry = written.get(guid)
         digest = _source_digest(question, answer, tags, deck_name)
+        card_guid[card_id] = guid
         if known is not None and known[0] in cards_by_note:
             mirror_card[card_id] = cards_by_note[known[0]]
-        if known is not None and entry is not None and entry[0] == digest:
+        if known is not None and entry.source == digest:
             continue
         fields = [_anki_html(question), _anki_html(answer)]
         joined = "\x1f".join(fields)
@@ -244,7 +248,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
             added += 1
         else:
             nid, flds, mod = known
-            edited_there = entry is not None and _digest(flds) != entry[1]
+            edited_there = entry.fields is not None and _digest(flds) != entry.fields
             if edited_there and mod * 1000 > modified_ms:
                 continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
             if flds != joined:
@@ -255,9 +259,9 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
                 col.update_note(note)
                 # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
                 col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
-        written.put(guid, digest, _digest(joined))
+        written.put(guid, source=digest, fields=_digest(joined))
+    _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
-    _push_states(store, col, mirror_card)
     return _push_answers(store, col, mirror_card), added
 
 
@@ -269,21 +273,30 @@ def _source_digest(question: str, answer: str, tags: str, deck_name: str) -> str
     return _digest("\x1f".join((question, answer, tags, deck_name)))
 
 
+class _Entry(NamedTuple):
+    source: str | None  # digest of the card's text, tags and deck, as last written
+    fields: str | None  # digest of the fields that became
+    state: str | None  # digest of the card's schedule, as last written
+    queue: int | None  # the queue the mirror's card was given then (-1: suspended)
+
+
 class _Written:
-    """What was last written into the mirror for each note: digests of its card's source (text, tags and
-    deck) and of the fields it became. A note whose fields no longer match was edited in Anki's apps."""
+    """What was last written into the mirror for each note (our notes have one card each). A note whose
+    fields no longer match was edited in Anki's apps; a card whose queue no longer matches was suspended
+    or brought back there."""
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS written (guid TEXT PRIMARY KEY, source TEXT, fields TEXT)")
-        self.entries = {guid: (source, fields) for guid, source, fields in self.db.execute("SELECT * FROM written")}
+        self.db.execute("CREATE TABLE IF NOT EXISTS written_v2 (guid TEXT PRIMARY KEY, source, fields, state, queue)")
+        self.entries = {row[0]: _Entry(*row[1:]) for row in self.db.execute("SELECT * FROM written_v2")}
 
-    def get(self, guid: str) -> tuple[str, str] | None:
-        return self.entries.get(guid)
+    def get(self, guid: str) -> _Entry:
+        return self.entries.get(guid) or _Entry(None, None, None, None)
 
-    def put(self, guid: str, source: str, fields: str) -> None:
-        self.entries[guid] = (source, fields)
-        self.db.execute("INSERT OR REPLACE INTO written VALUES (?, ?, ?)", (guid, source, fields))
+    def put(self, guid: str, **changed: Any) -> None:
+        entry = self.get(guid)._replace(**changed)
+        self.entries[guid] = entry
+        self.db.execute("INSERT OR REPLACE INTO written_v2 VALUES (?, ?, ?, ?, ?)", (guid, *entry))
 
     def commit(self) -> None:
         self.db.commit()
@@ -295,27 +308,30 @@ class _Written:
         Path(col_path).with_name("written.sqlite").unlink(missing_ok=True)
 
 
-def _push_states(store: Store, col: Any, mirror_card: dict[int, int]) -> None:
-    """The mirror's cards take the store's states, so the phone schedules what the store would."""
+def _push_states(
+    store: Store, col: Any, mirror_card: dict[int, int], card_guid: dict[int, str], written: _Written
+) -> None:
+    """The mirror's cards take the store's states (a card changed since it was last written), so the phone
+    schedules what the store would, and a card suspended here is suspended there."""
     from anki.cards import FSRSMemoryState
 
     today = col.sched.today
     now_ms = to_ms(store.clock.now())
-    for card_id, state, queue, stability, difficulty, due_ms, last_ms, reps, lapses in store.db.execute(
-        "SELECT id, state, queue, stability, difficulty, due_ms, last_review_ms, reps, lapses FROM card WHERE reps > 0"
-        " OR queue < 0"
-    ):
-        cid = mirror_card.get(card_id)
-        if cid is None:
+    for row in store.db.execute(f"SELECT {STATE_COLUMNS} FROM card").fetchall():
+        card_id, state, queue, stability, difficulty, due_ms, last_ms, reps, lapses = row
+        cid, guid = mirror_card.get(card_id), card_guid.get(card_id)
+        digest = _digest(repr(row[1:]))
+        if cid is None or guid is None or written.get(guid).state == digest:
             continue
         card = col.get_card(cid)
-        before = (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses)
         if state == 2:  # review: due on a day number of the mirror's
             days = max(0, round(((due_ms or now_ms) - now_ms) / _DAY_MS))
             card.type, card.queue, card.due = 2, 2, today + days
             card.ivl = max(1, round(((due_ms or now_ms) - (last_ms or now_ms)) / _DAY_MS))
         elif state in (1, 3):  # (re)learning: due at a moment, in seconds
             card.type, card.queue, card.due, card.left = state, 1, (due_ms or now_ms) // 1000, 1
+        else:
+            card.type, card.queue = 0, 0
         if queue == QUEUE_SUSPENDED:
             card.queue = -1
         elif queue == QUEUE_BURIED:
@@ -323,8 +339,8 @@ def _push_states(store: Store, col: Any, mirror_card: dict[int, int]) -> None:
         card.reps, card.lapses = reps, lapses
         if stability is not None and difficulty is not None:
             card.memory_state = FSRSMemoryState(stability=stability, difficulty=difficulty)
-        if (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses) != before:
-            col.update_card(card)
+        col.update_card(card)
+        written.put(guid, state=digest, queue=int(card.queue))
 
 
 def _push_answers(store: Store, col: Any, mirror_card: dict[int, int]) -> int:
@@ -421,7 +437,7 @@ def _pull_edits(store: Store, col: Any) -> int:
     edits = []
     for guid, flds, mod in col.db.all("SELECT guid, flds, mod FROM notes"):
         entry, card = written.get(guid), ours.get(guid)
-        if entry is None or card is None or _digest(flds) == entry[1]:
+        if entry.fields is None or card is None or _digest(flds) == entry.fields:
             continue
         values = flds.split("\x1f")
         if len(values) != 2:
@@ -430,12 +446,38 @@ def _pull_edits(store: Store, col: Any) -> int:
         question, answer = anki_side(values[0]), anki_side(values[1])
         if question:
             edits.append((question, answer, mod * 1000, card_id))
-            written.put(guid, _source_digest(question, answer, tags, deck_name), _digest(flds))
+            written.put(guid, source=_source_digest(question, answer, tags, deck_name), fields=_digest(flds))
     if edits:
         with store.operation(Changes.CARD_CONTENT) as db:
             db.executemany("UPDATE card SET question = ?, answer = ?, modified_ms = ? WHERE id = ?", edits)
     written.commit()
     return len(edits)
+
+
+def _pull_suspensions(store: Store, col: Any) -> int:
+    """Cards suspended, or brought back, in Anki's apps since they were last written: the same here."""
+    written = _Written(Path(col.path).with_name("written.sqlite"))
+    ours = {note_guid(key): (card_id, state) for card_id, key, state in store.db.execute(
+        "SELECT id, key, state FROM card")}  # fmt: skip
+    changed = []
+    for guid, queue in col.db.all("SELECT n.guid, c.queue FROM cards c JOIN notes n ON n.id = c.nid WHERE c.ord = 0"):
+        entry, card = written.get(guid), ours.get(guid)
+        if card is None or entry.queue is None or (queue == -1) == (entry.queue == -1):
+            continue
+        card_id, state = card
+        changed.append((QUEUE_SUSPENDED if queue == -1 else queue_for_state(state), card_id))
+        written.put(guid, queue=queue)
+    if changed:
+        with store.operation(Changes.STUDY_QUEUE) as db:
+            db.executemany("UPDATE card SET queue = ? WHERE id = ?", changed)
+        # Written as it is now: the next sync must not take the change for one made here, and send it back.
+        guid_of = {card_id: guid for guid, (card_id, _) in ours.items()}
+        for card_id, *state in store.db.execute(
+            f"SELECT {STATE_COLUMNS} FROM card WHERE id IN ({','.join(str(c) for _, c in changed)})"
+        ).fetchall():
+            written.put(guid_of[card_id], state=_digest(repr(tuple(state))))
+    written.commit()
+    return len(changed)
 
 
 __all__ = ["SyncError", "SyncSummary", "mirror_path", "sync"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cards import ops, sync
+from cards.scheduling import QUEUE_SUSPENDED
 from cards.store import Store
 from cards.timeutil import FixedClock
 from tests.conftest import add_deck_with_cards
@@ -292,3 +293,26 @@ def test_a_sync_killed_at_any_moment_loses_nothing_and_the_next_one_completes(se
     phone.sync()
     assert phone.col.note_count() == 5 and phone.col.db.scalar("SELECT count() FROM revlog") == len(answers)
     phone.col.close()
+
+
+def test_suspending_travels_both_ways(server, tmp_path):
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    cards = desk.cards(desk.decks()[0].id)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    (there,) = phone.col.find_cards('"front:*question 0*"')
+    phone.col.sched.suspend_cards([there])
+    phone.sync()
+    ops.suspend(desk, [cards[1].id])
+    sync.sync(desk)
+    assert desk.card(cards[0].id).queue == QUEUE_SUSPENDED  # suspended on the phone
+    phone.sync()
+    (here,) = phone.col.find_cards('"front:*question 1*"')
+    assert phone.col.get_card(here).queue == -1  # suspended here
+    phone.col.sched.unsuspend_cards([there])
+    phone.sync()
+    sync.sync(desk)
+    assert desk.card(cards[0].id).queue != QUEUE_SUSPENDED and desk.card(cards[1].id).queue == QUEUE_SUSPENDED
+    phone.col.close()
+    desk.close()
