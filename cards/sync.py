@@ -76,12 +76,15 @@ class SyncSummary:
     cards_sent: int = 0  # cards new to the server
     full: str | None = None  # "upload" or "download" when the whole collection went one way
     edited_there: int = 0  # cards whose text was edited in Anki's apps, now edited here too
+    added_there: int = 0  # cards added in Anki's apps (or by another desktop), now here too
     conflicts: int = 0
 
     def text(self) -> str:
         parts = [f"sent {plural(self.sent, 'answer')}", f"received {plural(self.received, 'answer')}"]
         if self.cards_sent:
             parts.insert(1, f"{plural(self.cards_sent, 'new card')} sent")
+        if self.added_there:
+            parts.append(f"{plural(self.added_there, 'new card')} received")
         if self.edited_there:
             parts.append(f"{plural(self.edited_there, 'card')} edited elsewhere")
         text = ", ".join(parts) + f", {plural(self.conflicts, 'conflict')}"
@@ -149,12 +152,14 @@ def sync(
                 _call(lambda: col.sync_collection(auth, False))
         progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
+        added_there = _pull_new_cards(store, col)
         edited = _pull_edits(store, col)
         _pull_suspensions(store, col)
     finally:
         col.close()
     changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (Changes.CARD_CONTENT if edited else Changes(0))
-    return OpResult(SyncSummary(sent, received, cards_sent, full_done, edited_there=edited), changes)
+    summary = SyncSummary(sent, received, cards_sent, full_done, edited_there=edited, added_there=added_there)
+    return OpResult(summary, changes | (Changes.CARD_CONTENT | Changes.DECKS if added_there else Changes(0)))
 
 
 def _text(value: object) -> str | None:
@@ -424,6 +429,24 @@ def _pull(store: Store, col: Any) -> int:
             (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
             received += merge_history(db, card_id, answers, store.settings(deck_id), store.tz)
     return received
+
+
+def _pull_new_cards(store: Store, col: Any) -> int:
+    """Notes the store has no card for (added in Anki's apps, or by another desktop) come in as an .apkg's
+    would: their decks, text, answers replayed, suspensions. Their keys are made from their GUIDs, so each
+    stays the same note on the next sync."""
+    from .formats import bring_in_anki_cards
+    from .formats.apkg import AnkiPackage, read_collection_file
+
+    ours = {note_guid(key) for (key,) in store.db.execute("SELECT key FROM card")}
+    unknown = {guid for (guid,) in col.db.all("SELECT guid FROM notes")} - ours
+    if not unknown:
+        return 0
+    package = read_collection_file(Path(col.path))
+    arriving = [card for card in package.cards if card.guid in unknown]
+    if not arriving:
+        return 0
+    return bring_in_anki_cards(store, AnkiPackage(arriving, {}), "sync", "sync").added
 
 
 def _pull_edits(store: Store, col: Any) -> int:

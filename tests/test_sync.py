@@ -316,3 +316,25 @@ def test_suspending_travels_both_ways(server, tmp_path):
     assert desk.card(cards[0].id).queue != QUEUE_SUSPENDED and desk.card(cards[1].id).queue == QUEUE_SUSPENDED
     phone.col.close()
     desk.close()
+
+
+def test_a_card_added_on_the_phone_comes_in_with_its_answers(server, tmp_path):
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    note = phone.col.new_note(phone.col.models.by_name("Basic"))
+    note["Front"], note["Back"] = "What is <b>KV caching</b>?", "Keeping past keys and values."
+    phone.col.add_note(note, phone.col.decks.id("Attention"))
+    phone.answer("KV caching", 3)
+    phone.sync()
+
+    summary = sync.sync(desk).value
+    assert summary.added_there == 1 and summary.received == 0  # its answer came with it
+    (card,) = [c for c in desk.cards(desk.decks()[0].id) if "KV caching" in c.question]
+    assert "What is <b>KV caching</b>?" in card.question and card.reps == 1  # as an .apkg brings it
+    assert sync.sync(desk).value.added_there == 0  # the same note, not added again
+    phone.sync()
+    assert phone.col.note_count() == 6  # and no copy went back
+    phone.col.close()
+    desk.close()

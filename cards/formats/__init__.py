@@ -16,6 +16,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nh3
 
@@ -29,6 +30,9 @@ from ..sanitize import ALLOWED_ATTRIBUTES, ALLOWED_STYLES, ALLOWED_TAGS
 from ..scheduling import QUEUE_SUSPENDED
 from ..store import Rehearsal, Store
 from ..timeutil import to_ms
+
+if TYPE_CHECKING:
+    from .apkg import AnkiPackage
 from ..wording import plural
 from . import delimited
 
@@ -269,12 +273,25 @@ def _import_apkg(
     store: Store, path: Path, label: str, *, deck: str | None, with_history: bool, progress: Progress,
     trial: Rehearsal | None, **_: object,
 ) -> ImportSummary:  # fmt: skip
-    from .apkg import GUID_LENGTH, note_guid, read_apkg
+    from .apkg import read_apkg
 
-    now_ms = to_ms(store.clock.now())
     if path.exists() and path.stat().st_size > MAX_FILE_BYTES:
         raise FileFormatError(str(path), None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     package = read_apkg(path)
+    return bring_in_anki_cards(store, package, f"file:{path}", label, deck=deck, with_history=with_history,
+                               progress=progress, trial=trial)  # fmt: skip
+
+
+def bring_in_anki_cards(
+    store: Store, package: AnkiPackage, origin: str, label: str, *, deck: str | None = None,
+    with_history: bool = True, progress: Progress = _silent, trial: Rehearsal | None = None,
+) -> ImportSummary:  # fmt: skip
+    """Anki's cards (a package's, or those a sync found in its mirror collection) into the store, in one
+    operation: their decks, text, history replayed, due dates and suspensions. origin is where they came
+    from ("file:…", "sync"), as a deck records it."""
+    from .apkg import GUID_LENGTH, note_guid
+
+    now_ms = to_ms(store.clock.now())
     problems = list(package.skipped)
     by_deck: dict[str, list] = {}
     for card in package.cards:
@@ -302,7 +319,7 @@ def _import_apkg(
             key = _deck_key(store, name)
             cards = [DeckCard(_renamed(c.question, media), _renamed(c.answer, media), c.key, c.tags, 0)
                      for c in anki_cards]  # fmt: skip
-            result = upsert_deck(db, DeckFile(name, key, "", cards), f"file:{path}", now_ms, remove_missing=False)
+            result = upsert_deck(db, DeckFile(name, key, "", cards), origin, now_ms, remove_missing=False)
             results.append(result)
             if with_history:
                 settings = store.settings(result.deck_id)

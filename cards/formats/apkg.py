@@ -167,15 +167,27 @@ def read_apkg(path: str | Path) -> AnkiPackage:
 ANSWERED_FROM_MS, ANSWERED_UNTIL_MS = 0, 4_102_444_800_000  # 1970-01-01 to 2100-01-01
 
 
+def read_collection_file(path: Path) -> AnkiPackage:
+    """The cards of an Anki collection on disk (a sync's mirror, open in Anki's library meanwhile: read in
+    WAL mode beside it), read as a package's are; no media."""
+    db = sqlite3.connect(path)
+    try:
+        db.create_collation("unicase", lambda a, b: (a.lower() > b.lower()) - (a.lower() < b.lower()))
+        reader = _Reader(str(path), None)
+        return AnkiPackage(reader.cards_from(db), {}, reader.skipped)
+    finally:
+        db.close()
+
+
 class _Reader:
-    def __init__(self, path: str, archive: zipfile.ZipFile) -> None:
+    def __init__(self, path: str, archive: zipfile.ZipFile | None) -> None:
         self.path = path
-        self.zip = archive
-        self.names = set(archive.namelist())
+        self.zip = archive  # None: a collection file read as it is (read_collection_file)
+        self.names = set(archive.namelist()) if archive else set()
         self.left = MAX_TOTAL_BYTES  # what may still be unpacked; declared sizes can lie
         # The package as a whole may unpack to MAX_RATIO times its packed size (beyond RATIO_FLOOR): the
         # member check alone let 63 members of 8 MiB of zeros through, 504 MB of media from 507 KB.
-        self.packed = sum(info.compress_size for info in archive.infolist())
+        self.packed = sum(info.compress_size for info in archive.infolist()) if archive else 0
         self.skipped: list[str] = []
 
     def fail(self, problem: str) -> NoReturn:
@@ -193,6 +205,7 @@ class _Reader:
         return AnkiPackage(cards, media, self.skipped)
 
     def check_members(self) -> None:
+        assert self.zip is not None
         total = 0
         for info in self.zip.infolist():
             if unsafe_member(info.filename):
@@ -212,6 +225,7 @@ class _Reader:
 
     def copy(self, name: str, out: BinaryIO, zstd: bool) -> None:
         """Unpack a member into out, stopping as soon as it grows past the limits."""
+        assert self.zip is not None
         info = self.zip.getinfo(name)
         written = 0
         with self.zip.open(info) as raw:
