@@ -23,6 +23,8 @@ Anki keeps it in its profile; the password itself is never stored.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -217,6 +219,9 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     """Write the store's cards, states and answers into the mirror; returns (answers, cards) new to it.
     A card is rendered only when its text, tags or deck changed since it was last written (the record of
     what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
+    from anki.collection import AddNoteRequest
+    from anki.decks import DeckId
+
     notetype = _notetype(col)
     written = _Written(Path(col.path).with_name("written.sqlite"))
     notes = {guid: (nid, flds, mod) for guid, nid, flds, mod in col.db.all("SELECT guid, id, flds, mod FROM notes")}
@@ -224,7 +229,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     deck_ids: dict[str, int] = {}
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
     card_guid: dict[int, str] = {}
-    added = 0
+    adding: list[tuple[int, Any]] = []  # added in one call: one by one took 1 ms a note
     rows = store.db.execute(
         "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
         "JOIN deck d ON d.id = c.deck_id"
@@ -248,9 +253,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
             note.guid = guid
             note.fields[:] = fields
             note.tags = tags.split()
-            col.add_note(note, deck_ids[deck_name])
-            mirror_card[card_id] = note.cards()[0].id
-            added += 1
+            adding.append((card_id, AddNoteRequest(note, DeckId(deck_ids[deck_name]))))
         else:
             nid, flds, mod = known
             edited_there = entry.fields is not None and _digest(flds) != entry.fields
@@ -265,9 +268,14 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
                 # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
                 col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
         written.put(guid, source=digest, fields=_digest(joined))
+    if adding:
+        col.add_notes([request for _, request in adding])
+        first_card = dict(col.db.all("SELECT nid, id FROM cards WHERE ord = 0"))
+        for card_id, request in adding:
+            mirror_card[card_id] = first_card[request.note.id]
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
-    return _push_answers(store, col, mirror_card), added
+    return _push_answers(store, col, mirror_card), len(adding)
 
 
 def _digest(text: str) -> str:
@@ -322,6 +330,7 @@ def _push_states(
 
     today = col.sched.today
     now_ms = to_ms(store.clock.now())
+    changed = []
     for row in store.db.execute(f"SELECT {STATE_COLUMNS} FROM card").fetchall():
         card_id, state, queue, stability, difficulty, due_ms, last_ms, reps, lapses = row
         cid, guid = mirror_card.get(card_id), card_guid.get(card_id)
@@ -344,8 +353,10 @@ def _push_states(
         card.reps, card.lapses = reps, lapses
         if stability is not None and difficulty is not None:
             card.memory_state = FSRSMemoryState(stability=stability, difficulty=difficulty)
-        col.update_card(card)
+        changed.append(card)
         written.put(guid, state=digest, queue=int(card.queue))
+    if changed:
+        col.update_cards(changed)
 
 
 def _push_answers(store: Store, col: Any, mirror_card: dict[int, int]) -> int:
@@ -357,7 +368,7 @@ def _push_answers(store: Store, col: Any, mirror_card: dict[int, int]) -> int:
     held: dict[int, list[int]] = {}
     for rid, cid in col.db.all("SELECT id, cid FROM revlog"):
         held.setdefault(cid, []).append(rid)
-    sent = 0
+    rows = []
     for review_id, card_id, rating, duration_ms, state_before, stability_after in store.db.execute(
         "SELECT id, card_id, rating, duration_ms, state_before, stability_after FROM review ORDER BY id"
     ).fetchall():
@@ -367,19 +378,30 @@ def _push_answers(store: Store, col: Any, mirror_card: dict[int, int]) -> int:
         while review_id in taken:  # another card's answer of the same millisecond
             review_id += 1
         taken.add(review_id)
-        col.db.execute(  # usn -1: not yet on the server, so the next sync sends it
-            "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
-            "VALUES (?, ?, -1, ?, ?, 0, 0, ?, ?)",
-            review_id, cid, rating, max(1, round(stability_after or 0)), min(duration_ms, 60_000),
-            REVLOG_KIND.get(state_before, 0),
-        )  # fmt: skip
-        sent += 1
+        rows.append([review_id, cid, rating, max(1, round(stability_after or 0)), min(duration_ms, 60_000),
+                     REVLOG_KIND.get(state_before, 0)])  # fmt: skip
+    # usn -1: not yet on the server, so the next sync sends them. One statement, one transaction: a row a
+    # statement (or executemany, which commits each) took 0.2 ms a row, 23 s for 100,000 answers.
+    col.db.execute(
+        "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) SELECT value ->> 0, "
+        "value ->> 1, -1, value ->> 2, value ->> 3, 0, 0, value ->> 4, value ->> 5 FROM json_each(?)",
+        json.dumps(rows),
+    )
+    sent = len(rows)
     if sent:  # rows written in SQL do not mark the collection changed: without this the sync sends nothing
         col.set_config(PUSHED_KEY, to_ms(store.clock.now()))
     return sent
 
 
+# Text Markdown would only wrap in a paragraph: one line, nothing that marks up, nothing at its start that
+# makes a list, heading or quote. Most cards of a large collection are such; rendering one costs 5 ms.
+_PLAIN = re.compile(r"(?![ \t]*(?:[-+*>#]|\d+[.)])\s)[^\n*_`\[\]<>&$\\|~!#=:]+")
+
+
 def _anki_html(text: str) -> str:
+    text = text.strip()
+    if _PLAIN.fullmatch(text):
+        return f"<p>{text}</p>"
     return render_html(text, mathjax=True, budget=None).html
 
 
