@@ -42,6 +42,7 @@ from .timeutil import to_ms
 from .wording import plural
 
 SERVER_KEY, USER_KEY, HKEY_KEY = "sync_server", "sync_user", "sync_hkey"
+AUTO_KEY = "sync_automatically"  # the learner's choice: sync when the window opens and closes
 PUSHED_KEY = "studyplanner_pushed"  # in the mirror's configuration, which Anki syncs and leaves alone
 NOTETYPE_NAME = "Study Planner"
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
@@ -91,6 +92,11 @@ class SyncSummary:
             parts.append(f"{plural(self.edited_there, 'card')} edited elsewhere")
         text = ", ".join(parts) + f", {plural(self.conflicts, 'conflict')}"
         return text + (f" (a full {self.full})" if self.full else "")
+
+
+def can_sync_unasked(store: Store) -> bool:
+    """Whether a sync can run without asking anything: a server, a user and its key are remembered."""
+    return all(_text(store.get_value(key)) for key in (SERVER_KEY, USER_KEY, HKEY_KEY))
 
 
 def mirror_path(store_path: Path) -> Path:

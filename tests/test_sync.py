@@ -338,3 +338,34 @@ def test_a_card_added_on_the_phone_comes_in_with_its_answers(server, tmp_path):
     assert phone.col.note_count() == 6  # and no copy went back
     phone.col.close()
     desk.close()
+
+
+def test_the_window_syncs_on_opening_and_closing_when_the_learner_turns_it_on(server, tmp_path, qtbot):
+    from planner import plans
+    from ui.main_window import MainWindow
+
+    path = tmp_path / "study.db"
+    clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
+    store = _store(path, clock)
+    sync.sync(store, server=server, user=USER, password=PASSWORD)  # the first sync, from File > Sync
+    plans.attach(store)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.settings_screen.auto_sync.setChecked(True)  # Settings: "Sync with Anki when the window opens..."
+    assert store.get_value(sync.AUTO_KEY) is True
+    ops.answer(store, store.cards(store.decks()[0].id)[0].id, 3)
+    window.close()  # the closing sync sends the answer
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.db.scalar("SELECT count() FROM revlog") == 1
+    phone.answer("question 2", 4)
+    phone.sync()
+
+    again = MainWindow(store)  # opening syncs: the phone's answer is here
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.statusBar().currentMessage().startswith("Synced:"), timeout=30_000)
+    assert "received 1 answer" in again.statusBar().currentMessage()
+    again.close()
+    phone.col.close()
+    store.close()

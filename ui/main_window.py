@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QStackedWidget,
     QWidget,
 )
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
         self._day_timer.timeout.connect(self._check_day)
         self._day = store.today().day
         self._day_timer.start()
+        if store.get_value(sync.AUTO_KEY, False) is True:  # once the window has shown itself
+            QTimer.singleShot(500, lambda: self.sync_now(quiet=True))
         # A backup every 30 minutes when something changed (and one on close).
         self._backup_timer = QTimer(self)
         self._backup_timer.setInterval(30 * 60_000)
@@ -345,8 +348,13 @@ class MainWindow(QMainWindow):
             lambda message: QMessageBox.warning(self, "Not exported", message),
         )
 
-    def sync_now(self, password: str | None = None, full: str | None = None, ask: str = "") -> None:
-        """Sync on the worker; the first sync (or a refused password) asks for the server, user and password."""
+    def sync_now(
+        self, password: str | None = None, full: str | None = None, ask: str = "", quiet: bool = False
+    ) -> None:
+        """Sync on the worker; the first sync (or a refused password) asks for the server, user and password.
+        quiet (the sync on opening): nothing is asked, and what goes wrong goes to the status bar."""
+        if quiet and not sync.can_sync_unasked(self.store):
+            return
         server, user = self.store.get_value(sync.SERVER_KEY), self.store.get_value(sync.USER_KEY)
         if password is None and (ask or not server or not user):
             login = SyncLogin(self, str(server or "") or None, str(user or "") or None, ask)
@@ -363,7 +371,9 @@ class MainWindow(QMainWindow):
 
         def done(outcome: object) -> None:
             self.sync_action.setEnabled(True)
-            if isinstance(outcome, sync.NeedsPassword):
+            if quiet and isinstance(outcome, sync.SyncError):
+                self.statusBar().showMessage(f"Not synced: {outcome} (File > Sync to see why).", 10_000)
+            elif isinstance(outcome, sync.NeedsPassword):
                 self.sync_now(ask=sentence(str(outcome)))
             elif isinstance(outcome, sync.FullSyncChoice):
                 chosen = choose_full_sync(self)
@@ -377,7 +387,9 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:
             self.sync_action.setEnabled(True)
             self.statusBar().clearMessage()
-            if "refused the user name or password" in message:
+            if quiet:
+                self.statusBar().showMessage(f"Not synced: {message}.", 10_000)
+            elif "refused the user name or password" in message:
                 self.sync_now(ask=sentence(message))
             else:
                 QMessageBox.warning(self, "Not synced", sentence(message))
@@ -385,6 +397,29 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(False)  # one sync at a time
         self.statusBar().showMessage("Syncing…")
         self._sync_task = self.worker.run(work, done, failed, progress=self.statusBar().showMessage)
+
+    def _sync_before_closing(self) -> None:
+        """The closing sync: on the worker, with a busy box that shows its steps; the window waits for it."""
+        box = QProgressDialog("Syncing with Anki before closing…", "", 0, 0, self)
+        box.setCancelButton(None)
+        box.setWindowTitle("Study Planner")
+        box.setMinimumDuration(0)
+        ended = QEventLoop()
+        problems: list[str] = []
+
+        def work(store: Store, report) -> None:
+            sync.sync(store, progress=report)
+
+        def failed(message: str) -> None:
+            problems.append(message)
+            ended.quit()
+
+        self.worker.run(work, lambda _: ended.quit(), failed, progress=box.setLabelText)
+        box.show()
+        ended.exec()
+        box.close()
+        if problems:
+            QMessageBox.warning(self, "Not synced", sentence(problems[0]))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if any(Path(u.toLocalFile()).suffix.lower() in formats.IMPORTABLE for u in event.mimeData().urls()):
@@ -411,6 +446,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._day_timer.stop()
         self._backup_timer.stop()
+        if self.store.get_value(sync.AUTO_KEY, False) is True and sync.can_sync_unasked(self.store):
+            self._sync_before_closing()
         self.worker.close()
         self.store.unlisten(self._listener)
         QThreadPool.globalInstance().waitForDone()

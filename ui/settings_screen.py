@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import ops
+from cards import ops, sync
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.settings import SHOWN, format_value, parse_value, spec
@@ -86,6 +87,14 @@ class SettingsScreen(QWidget):
         reminder_help.setWordWrap(True)
         reminder_help.setMaximumWidth(520)
         form.addRow("", reminder_help)
+        self.auto_sync = QCheckBox("When the window opens and closes")
+        form.addRow("Sync with Anki", self.auto_sync)
+        sync_help = QLabel("Syncs with the server of your last File > Sync (Ctrl+Y), without asking; the first "
+                           "sync is made from that menu.")  # fmt: skip
+        sync_help.setObjectName("muted")
+        sync_help.setWordWrap(True)
+        sync_help.setMaximumWidth(520)
+        form.addRow("", sync_help)
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -113,6 +122,7 @@ class SettingsScreen(QWidget):
                 widget.lineEdit().installEventFilter(self._window_undo)
         self.theme.currentIndexChanged.connect(self._apply_theme)
         self.reminder.currentIndexChanged.connect(self._apply_reminder)
+        self.auto_sync.toggled.connect(lambda on: self.store.set_value(sync.AUTO_KEY, on))
 
     def _field(self, name: str) -> QWidget:
         s = spec(name)
@@ -170,6 +180,9 @@ class SettingsScreen(QWidget):
         self.reminder.blockSignals(True)
         self.reminder.setCurrentIndex(max(0, self.reminder.findData(self.store.get_value(REMINDER_KEY, None))))
         self.reminder.blockSignals(False)
+        self.auto_sync.blockSignals(True)
+        self.auto_sync.setChecked(self.store.get_value(sync.AUTO_KEY, False) is True)
+        self.auto_sync.blockSignals(False)
 
     def _apply(self, **changes: object) -> None:
         try:
