@@ -76,6 +76,10 @@ class Store(StudyQueue):
         self.undo_stack = self._shared.undo_stack
         self.listeners = self._shared.listeners
         self._settings_cache = self._shared.settings_cache  # a settings change made on either is seen by both
+        # What a sync carries besides cards (the planner's runs and ticks; the core knows no plans): this
+        # device's state as JSON, and a merge of another device's, which returns how much changed.
+        self.synced_state: Callable[[], dict] | None = None
+        self.merge_synced_state: Callable[[object], int] | None = None
         # Which new cards a day brings, by topic (set by the planner while a plan runs; the core knows no plans).
         self.new_card_pacing: Callable[[date], Pacing | None] | None = None
         # For a card just answered: the days its next review must fall in, (first, last), or None (set by

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,9 @@ from .wording import plural
 
 SERVER_KEY, USER_KEY, HKEY_KEY = "sync_server", "sync_user", "sync_hkey"
 AUTO_KEY = "sync_automatically"  # the learner's choice: sync when the window opens and closes
-PUSHED_KEY = "studyplanner_pushed"  # in the mirror's configuration, which Anki syncs and leaves alone
+PUSHED_KEY = "studyplanner_pushed"
+EXTRAS_KEY = "studyplanner_plans_"  # + the device's name: each device's runs and ticks
+DEVICE_KEY = "sync_device"  # in the mirror's configuration, which Anki syncs and leaves alone
 NOTETYPE_NAME = "Study Planner"
 # Anki's revlog type of an answer, from our card state before it: learn, review, relearn.
 REVLOG_KIND = {0: 0, 1: 0, 2: 1, 3: 2}
@@ -135,10 +138,14 @@ def sync(
     try:
         auth = _auth(store, col, server, user, password)
         full_done = None
+        server_empty = False
         if new_mirror:  # first contact: the server's collection first, if it has one
             progress(f"Asking {server}…")
             out = _call(lambda: col.sync_collection(auth, False))
-            if out.required == out.FULL_DOWNLOAD:
+            server_empty = out.required == out.NO_CHANGES  # an empty mirror met a server with nothing either
+            # The new mirror holds nothing of the learner's (the store is apart from it): whatever Anki asks,
+            # taking the server's collection loses nothing.
+            if out.required in (out.FULL_DOWNLOAD, out.FULL_SYNC):
                 progress("Downloading the server's collection…")
                 _full(col, auth, out.server_media_usn, upload=False)
                 full_done = "download"
@@ -148,6 +155,8 @@ def sync(
         out = _call(lambda: col.sync_collection(auth, False))
         if out.required in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
             upload = {out.FULL_UPLOAD: True, out.FULL_DOWNLOAD: False}.get(out.required)
+            if upload is None and server_empty:  # nothing on the server to lose (Anki asks when neither has cards)
+                upload = True
             if upload is None:  # both sides have changed: the learner chooses
                 if full not in ("upload", "download"):
                     raise FullSyncChoice()
@@ -161,6 +170,7 @@ def sync(
                 _call(lambda: col.sync_collection(auth, False))
         progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
+        _pull_extras(store, col)
         added_there = _pull_new_cards(store, col)
         edited = _pull_edits(store, col)
         _pull_suspensions(store, col)
@@ -310,6 +320,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
             mirror_card[card_id] = first_card[request.note.id]
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
+    _push_extras(store, col)
     return _push_answers(store, col), len(adding)
 
 
@@ -432,6 +443,33 @@ def _push_answers(store: Store, col: Any) -> int:
 # Text Markdown would only wrap in a paragraph: one line, nothing that marks up, nothing at its start that
 # makes a list, heading or quote. Most cards of a large collection are such; rendering one costs 5 ms.
 _PLAIN = re.compile(r"(?![ \t]*(?:[-+*>#]|\d+[.)])\s)[^\n*_`\[\]<>&$\\|~!#=:]+")
+
+
+def _device(store: Store) -> str:
+    """This store's name among the devices of one sync account (made once)."""
+    device = _text(store.get_value(DEVICE_KEY))
+    if device is None:
+        device = secrets.token_hex(6)
+        store.set_value(DEVICE_KEY, device)
+    return device
+
+
+def _push_extras(store: Store, col: Any) -> None:
+    """What the layers above keep besides cards (plan runs and ticks), under this device's own key."""
+    if store.synced_state is None:
+        return
+    key, state = EXTRAS_KEY + _device(store), store.synced_state()
+    if col.get_config(key, None) != state:
+        col.set_config(key, state)
+
+
+def _pull_extras(store: Store, col: Any) -> int:
+    """The other devices' entries, merged into the store (see planner/synced.py)."""
+    if store.merge_synced_state is None:
+        return 0
+    mine = EXTRAS_KEY + _device(store)
+    return sum(store.merge_synced_state(value) for key, value in col.all_config().items()
+               if key.startswith(EXTRAS_KEY) and key != mine)  # fmt: skip
 
 
 def _anki_html(text: str) -> str:

@@ -26,7 +26,7 @@ from cards.store import Store
 from cards.timeutil import day_bounds, to_ms
 from cards.wording import plural
 
-from . import schema
+from . import schema, synced
 from .planfile import PlanFile, parse_plan_bytes
 
 COLORS = ("#3a6ff7", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0891b2")
@@ -148,6 +148,8 @@ def attach(store: Store) -> None:
         return None
 
     store.review_window = review_window
+    store.synced_state = lambda: synced.outgoing(store)
+    store.merge_synced_state = lambda data: synced.incoming(store, data)
 
 
 def restore(store: Store, backup_path: Path) -> OpResult[Path]:

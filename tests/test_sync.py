@@ -369,3 +369,38 @@ def test_the_window_syncs_on_opening_and_closing_when_the_learner_turns_it_on(se
     again.close()
     phone.col.close()
     store.close()
+
+
+def test_plan_runs_and_ticks_travel_between_desktops(server, tmp_path):
+    """A run started on the desk, with a task ticked there, is on the laptop after its sync; a task the
+    laptop ticks, and the run it stops, come back to the desk. Each device writes its own entry in the
+    collection's configuration, so neither overwrites the other's."""
+    from planner import plans
+
+    clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "laptop").mkdir()
+    desk = plans.open_store(tmp_path / "desk" / "study.db", load_builtin=False, clock=clock)
+    laptop = plans.open_store(tmp_path / "laptop" / "study.db", load_builtin=False, clock=clock)
+    run = plans.start_plan(desk, "transformer-mastery-2-weeks").value
+    plans.start_plan(desk, "forward-deployed-engineer-2-weeks")
+    first_day = desk.today().day + timedelta(days=1)
+    tasks = plans.tasks_between(desk, first_day, first_day)[first_day]
+    plans.set_done(desk, [tasks[0].id])
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+
+    sync.sync(laptop, server=server, user=USER, password=PASSWORD)
+    there = plans.tasks_between(laptop, first_day, first_day)[first_day]
+    assert [(t.text, t.done) for t in there] == [(t.text, t.id == tasks[0].id) for t in tasks]
+    plans.set_done(laptop, [there[1].id])
+    (stopped,) = [r for r in plans.runs(laptop) if r.plan_key == "forward-deployed-engineer-2-weeks"]
+    plans.stop_run(laptop, stopped.id)
+    sync.sync(laptop)
+
+    sync.sync(desk)
+    back = plans.tasks_between(desk, first_day, first_day)[first_day]
+    assert [t.done for t in back][:2] == [True, True]
+    assert [r.plan_key for r in plans.runs(desk)] == [run.plan_key]  # the stopped run stopped here too
+    assert sync.sync(desk).value.received == 0 and len(plans.runs(laptop, include_stopped=True)) == 2
+    desk.close()
+    laptop.close()
