@@ -44,6 +44,8 @@ from .timeutil import to_ms
 from .wording import plural
 
 SERVER_KEY, USER_KEY, HKEY_KEY = "sync_server", "sync_user", "sync_hkey"
+ENDPOINT_KEY = "sync_endpoint"  # where AnkiWeb said to sync from now on (it moves accounts between machines)
+ANKIWEB = "ankiweb"  # as the server: AnkiWeb, at the address the anki library knows
 AUTO_KEY = "sync_automatically"  # the learner's choice: sync when the window opens and closes
 PUSHED_KEY = "studyplanner_pushed"
 EXTRAS_KEY = "studyplanner_plans_"  # + the device's name: each device's runs and ticks
@@ -130,7 +132,8 @@ def sync(
     user = user or _text(store.get_value(USER_KEY))
     if not server or not user:
         raise SyncError("give the server and your user name the first time: sync --server URL --user NAME")
-    server = server if server.endswith("/") else server + "/"
+    if server.lower() != ANKIWEB:
+        server = server if server.endswith("/") else server + "/"
     path = mirror_path(store.path)
     new_mirror = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +145,7 @@ def sync(
         server_empty = False
         if new_mirror:  # first contact: the server's collection first, if it has one
             progress(f"Asking {server}…")
-            out = _call(lambda: col.sync_collection(auth, False))
+            out = _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
             server_empty = out.required == out.NO_CHANGES  # an empty mirror met a server with nothing either
             # The new mirror holds nothing of the learner's (the store is apart from it): whatever Anki asks,
             # taking the server's collection loses nothing.
@@ -160,7 +163,7 @@ def sync(
         if nothing_came:
             _settle(store, col)
         progress(f"Syncing with {server}…")
-        out = _call(lambda: col.sync_collection(auth, False))
+        out = _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
         if out.required in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
             upload = {out.FULL_UPLOAD: True, out.FULL_DOWNLOAD: False}.get(out.required)
             if upload is None and server_empty:  # nothing on the server to lose (Anki asks when neither has cards)
@@ -274,15 +277,16 @@ def _auth(store: Store, col: Any, server: str, user: str, password: str | None) 
 
     same = _text(store.get_value(SERVER_KEY)) == server and _text(store.get_value(USER_KEY)) == user
     hkey = _text(store.get_value(HKEY_KEY)) if same else None
+    endpoint = None if server.lower() == ANKIWEB else server  # None: the library's own address for AnkiWeb
     if hkey is None:
         if password is None:
             raise NeedsPassword()
-        auth = _call(lambda: col.sync_login(user, password, server))
+        auth = _call(lambda: col.sync_login(user, password, endpoint))
         with store.transaction() as db:  # remembered: later syncs need no password
-            for key, value in ((SERVER_KEY, server), (USER_KEY, user), (HKEY_KEY, auth.hkey)):
+            for key, value in ((SERVER_KEY, server), (USER_KEY, user), (HKEY_KEY, auth.hkey), (ENDPOINT_KEY, None)):
                 store.put_value(db, key, value)
         return auth
-    return SyncAuth(hkey=hkey, endpoint=server)
+    return SyncAuth(hkey=hkey, endpoint=_text(store.get_value(ENDPOINT_KEY)) or endpoint)
 
 
 def _call(fn: Callable[[], Any]) -> Any:
@@ -301,6 +305,14 @@ def _call(fn: Callable[[], Any]) -> Any:
         raise SyncError(f"cannot reach the server: {exc}") from None
     except AnkiError as exc:
         raise SyncError(f"the sync failed: {exc}") from None
+
+
+def _follow(store: Store, auth: Any, out: Any) -> Any:
+    """AnkiWeb may answer a sync with a new address for the account: used, and remembered."""
+    if out.new_endpoint:
+        auth.endpoint = out.new_endpoint
+        store.set_value(ENDPOINT_KEY, out.new_endpoint)
+    return out
 
 
 def _full(col: Any, auth: Any, server_usn: int | None, upload: bool) -> None:

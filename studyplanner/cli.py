@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("file")
 
     syn = sub.add_parser("sync", help="sync with an Anki sync server, so Anki's apps review the same cards")
-    syn.add_argument("--server", metavar="URL", help="AnkiWeb's or your own server's address (remembered)")
+    syn.add_argument("--server", metavar="URL", help="'ankiweb', or your own server's address (remembered)")
     syn.add_argument("--user", metavar="NAME", help="your user name there (remembered)")
     whole = syn.add_mutually_exclusive_group()
     whole.add_argument("--full-upload", action="store_true", help="when both sides changed: this store wins")

@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
             login = SyncLogin(self, str(server or "") or None, str(user or "") or None, ask)
             if login.exec() != QDialog.DialogCode.Accepted:
                 return
-            server, user, password = login.server.text().strip(), login.user.text().strip(), login.password.text()
+            server, user, password = login.chosen_server(), login.user.text().strip(), login.password.text()
 
         def work(store: Store, report) -> object:
             try:

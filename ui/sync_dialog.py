@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
 from cards import sync
 from cards.wording import sentence
 
-ANKIWEB = "https://sync.ankiweb.net/"
-
 
 class SyncLogin(QDialog):
     def __init__(self, parent: QWidget | None, server: str | None, user: str | None, problem: str = "") -> None:
@@ -34,7 +32,8 @@ class SyncLogin(QDialog):
             error = QLabel(problem)
             error.setWordWrap(True)
             form.addRow(error)
-        self.server = QLineEdit(server or ANKIWEB)
+        self.server = QLineEdit("" if server in (None, sync.ANKIWEB) else server)
+        self.server.setPlaceholderText("AnkiWeb; or your own server, e.g. http://192.168.1.5:8080/")
         self.user = QLineEdit(user or "")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -48,6 +47,9 @@ class SyncLogin(QDialog):
         form.addRow(buttons)
         (self.password if self.user.text() else self.user).setFocus()
         self.setMinimumWidth(420)
+
+    def chosen_server(self) -> str:
+        return self.server.text().strip() or sync.ANKIWEB
 
 
 def choose_full_sync(parent: QWidget) -> str | None:
