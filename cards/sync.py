@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError
-from .formats.apkg import note_guid
 from .history import PastAnswer, merge_history
 from .render import render_html
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state
@@ -128,10 +127,10 @@ def sync(
     Anki's demand for a whole transfer when both sides changed the collection's schema."""
     from anki.collection import Collection
 
-    server = server or _text(store.get_value(SERVER_KEY))
+    server = server or _text(store.get_value(SERVER_KEY)) or ANKIWEB
     user = user or _text(store.get_value(USER_KEY))
-    if not server or not user:
-        raise SyncError("give the server and your user name the first time: sync --server URL --user NAME")
+    if not user:
+        raise SyncError("the first sync needs your user name (and the server's address, unless it is AnkiWeb)")
     if server.lower() != ANKIWEB:
         server = server if server.endswith("/") else server + "/"
     path = mirror_path(store.path)
@@ -211,6 +210,8 @@ _GUIDS: dict[tuple[int, int, int], dict[int, str]] = {}
 
 def _guids(store: Store) -> dict[int, str]:
     """Each card's note GUID, worked out once a sync (a hash a card: 0.2 s at 100,000), again after a write."""
+    from .formats.apkg import note_guid  # here: the window imports this module, and the .apkg reader costs 20 ms
+
     key = (id(store), store.db.total_changes, store.db.execute("PRAGMA data_version").fetchone()[0])
     if key not in _GUIDS:
         _GUIDS.clear()
@@ -301,8 +302,8 @@ def _call(fn: Callable[[], Any]) -> Any:
         if exc.kind == SyncErrorKind.AUTH:
             raise SyncError("the server refused the user name or password") from None
         raise SyncError(f"the sync failed: {exc}") from None
-    except NetworkError as exc:
-        raise SyncError(f"cannot reach the server: {exc}") from None
+    except NetworkError:  # its own words name no address ("error sending request for url ()")
+        raise SyncError("cannot reach the server: is the address right, and is it running?") from None
     except AnkiError as exc:
         raise SyncError(f"the sync failed: {exc}") from None
 

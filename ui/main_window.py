@@ -349,13 +349,14 @@ class MainWindow(QMainWindow):
         )
 
     def sync_now(
-        self, password: str | None = None, full: str | None = None, ask: str = "", quiet: bool = False
-    ) -> None:
+        self, password: str | None = None, full: str | None = None, ask: str = "", quiet: bool = False,
+        typed: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
         """Sync on the worker; the first sync (or a refused password) asks for the server, user and password.
         quiet (the sync on opening): nothing is asked, and what goes wrong goes to the status bar."""
         if quiet and not sync.can_sync_unasked(self.store):
             return
-        server, user = self.store.get_value(sync.SERVER_KEY), self.store.get_value(sync.USER_KEY)
+        server, user = typed or (self.store.get_value(sync.SERVER_KEY), self.store.get_value(sync.USER_KEY))
         if password is None and (ask or not server or not user):
             login = SyncLogin(self, str(server or "") or None, str(user or "") or None, ask)
             if login.exec() != QDialog.DialogCode.Accepted:
@@ -389,8 +390,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             if quiet:
                 self.statusBar().showMessage(f"Not synced: {message}.", 10_000)
-            elif "refused the user name or password" in message:
-                self.sync_now(ask=sentence(message))
+            elif "refused the user name or password" in message:  # asked again, with what was typed
+                self.sync_now(ask=sentence(message), typed=(str(server or ""), str(user or "")))
             else:
                 QMessageBox.warning(self, "Not synced", sentence(message))
 
@@ -414,7 +415,10 @@ class MainWindow(QMainWindow):
             problems.append(message)
             ended.quit()
 
-        self.worker.run(work, lambda _: ended.quit(), failed, progress=box.setLabelText)
+        def step(text: str) -> None:
+            box.setLabelText(f"Syncing with Anki before closing:\n{text}")
+
+        self.worker.run(work, lambda _: ended.quit(), failed, progress=step)
         box.show()
         ended.exec()
         box.close()

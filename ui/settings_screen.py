@@ -89,8 +89,8 @@ class SettingsScreen(QWidget):
         form.addRow("", reminder_help)
         self.auto_sync = QCheckBox("When the window opens and closes")
         form.addRow("Sync with Anki", self.auto_sync)
-        sync_help = QLabel("Syncs with the server of your last File > Sync (Ctrl+Y), without asking; the first "
-                           "sync is made from that menu.")  # fmt: skip
+        sync_help = QLabel("Syncs with the server of your last File > Sync with Anki (Ctrl+Y), without asking; "
+                           "the first sync is made from that menu.")  # fmt: skip
         sync_help.setObjectName("muted")
         sync_help.setWordWrap(True)
         sync_help.setMaximumWidth(520)
@@ -122,7 +122,7 @@ class SettingsScreen(QWidget):
                 widget.lineEdit().installEventFilter(self._window_undo)
         self.theme.currentIndexChanged.connect(self._apply_theme)
         self.reminder.currentIndexChanged.connect(self._apply_reminder)
-        self.auto_sync.toggled.connect(lambda on: self.store.set_value(sync.AUTO_KEY, on))
+        self.auto_sync.toggled.connect(self._apply_auto_sync)
 
     def _field(self, name: str) -> QWidget:
         s = spec(name)
@@ -200,6 +200,13 @@ class SettingsScreen(QWidget):
             return
         if value != getattr(self.store.settings(), name):
             self._apply(**{name: value})
+
+    def _apply_auto_sync(self, on: bool) -> None:
+        self.store.set_value(sync.AUTO_KEY, on)
+        if on and not sync.can_sync_unasked(self.store):
+            self.error.setText("Sync once from File > Sync with Anki (Ctrl+Y) first: then it runs on its own.")
+        else:
+            self.error.clear()
 
     def _apply_reminder(self) -> None:
         self.store.set_value(REMINDER_KEY, self.reminder.currentData())

@@ -30,10 +30,11 @@ class SyncLogin(QDialog):
         form.addRow(intro)
         if problem:
             error = QLabel(problem)
+            error.setObjectName("error")  # the theme's colour for what went wrong
             error.setWordWrap(True)
             form.addRow(error)
         self.server = QLineEdit("" if server in (None, sync.ANKIWEB) else server)
-        self.server.setPlaceholderText("AnkiWeb; or your own server, e.g. http://192.168.1.5:8080/")
+        self.server.setPlaceholderText("AnkiWeb, or http://your-server:8080/")
         self.user = QLineEdit(user or "")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -41,12 +42,21 @@ class SyncLogin(QDialog):
         form.addRow("User name:", self.user)
         form.addRow("Password:", self.password)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sync")
+        sync_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        sync_button.setText("Sync")
+        self.user.textChanged.connect(lambda text: sync_button.setEnabled(bool(text.strip())))
+        sync_button.setEnabled(bool(self.user.text().strip()))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         (self.password if self.user.text() else self.user).setFocus()
         self.setMinimumWidth(420)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        # As tall as the wrapped text needs at the width shown: sized before, it kept the height of a
+        # narrower wrap, an empty band under the buttons.
+        self.resize(self.width(), self.layout().heightForWidth(self.width()))
 
     def chosen_server(self) -> str:
         return self.server.text().strip() or sync.ANKIWEB

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from cards.errors import Cancelled
+from cards.errors import Cancelled, StudyPlannerError
 from cards.store import Store
 
 
@@ -63,7 +63,8 @@ class Task(QRunnable):
             if self.cancelled:
                 self.signals.cancelled.emit()
                 return
-            traceback.print_exc()
+            if not isinstance(exc, StudyPlannerError):  # ours say what went wrong; a bug's trace is for us
+                traceback.print_exc()
             self.signals.failed.emit(str(exc) or type(exc).__name__)
             return
         self.signals.done.emit(result)
