@@ -86,6 +86,9 @@ class SyncSummary:
     full: str | None = None  # "upload" or "download" when the whole collection went one way
     edited_there: int = 0  # cards whose text was edited in Anki's apps, now edited here too
     added_there: int = 0  # cards added in Anki's apps (or by another desktop), now here too
+    # Cards edited on both sides since the last sync, as this side can see them: an edit of ours that a later
+    # one from elsewhere replaced, or both edits already in the mirror. (When ours is the later one, the
+    # server drops the other without a word to us: that one is not counted.)
     conflicts: int = 0
 
     def text(self) -> str:
@@ -158,7 +161,8 @@ def sync(
         settled = _settled(col)
         with _reading(col, store) as db:
             nothing_came = settled is not None and _fingerprint(db)[2:] == settled[2:]
-        sent, cards_sent = _push(store, col)
+        edited_here: set[str] = set()  # notes this sync writes our edit into: theirs may still win on the server
+        sent, cards_sent, conflicts = _push(store, col, edited_here)
         if nothing_came:
             _settle(store, col)
         progress(f"Syncing with {server}…")
@@ -176,19 +180,21 @@ def sync(
             _full(col, auth, out.server_media_usn, upload=upload)
             full_done = "upload" if upload else "download"
             if not upload:  # what this store has that the download lacks goes up again
-                sent, cards_sent = _push(store, col)
+                sent, cards_sent, conflicts = _push(store, col, edited_here)
                 _call(lambda: col.sync_collection(auth, False))
         progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
         _pull_extras(store, col)
         added_there = _pull_new_cards(store, col)
-        edited = _pull_edits(store, col)
+        edited, lost_here = _pull_edits(store, col, edited_here)
+        conflicts += lost_here
         _pull_suspensions(store, col)
         _settle(store, col)
     finally:
         col.close()
     changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (Changes.CARD_CONTENT if edited else Changes(0))
-    summary = SyncSummary(sent, received, cards_sent, full_done, edited_there=edited, added_there=added_there)
+    summary = SyncSummary(sent, received, cards_sent, full_done, edited_there=edited, added_there=added_there,
+                          conflicts=conflicts)  # fmt: skip
     return OpResult(summary, changes | (Changes.CARD_CONTENT | Changes.DECKS if added_there else Changes(0)))
 
 
@@ -330,7 +336,7 @@ def _full(col: Any, auth: Any, server_usn: int | None, upload: bool) -> None:
 # --------------------------------------------------------------------- store -> mirror
 
 
-def _push(store: Store, col: Any) -> tuple[int, int]:
+def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]:
     """Write the store's cards, states and answers into the mirror; returns (answers, cards) new to it.
     A card is rendered only when its text, tags or deck changed since it was last written (the record of
     what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
@@ -346,6 +352,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
     card_guid: dict[int, str] = {}
     adding: list[tuple[int, Any]] = []  # added in one call: one by one took 1 ms a note
+    conflicts = 0
     rows = store.db.execute(
         "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
         "JOIN deck d ON d.id = c.deck_id"
@@ -374,8 +381,10 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
         else:
             nid, flds, mod = known
             edited_there = entry.fields is not None and _digest(flds) != entry.fields
+            conflicts += edited_there  # edited on both sides since the last sync: the later edit wins
             if edited_there and mod * 1000 > modified_ms:
                 continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
+            edited_here.add(guid)
             if flds != joined:
                 note = col.get_note(nid)
                 if len(note.fields) != len(fields):
@@ -394,7 +403,7 @@ def _push(store: Store, col: Any) -> tuple[int, int]:
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
     _push_extras(store, col)
-    return _push_answers(store, col), len(adding)
+    return _push_answers(store, col), len(adding), conflicts
 
 
 def _digest(text: str) -> str:
@@ -624,9 +633,10 @@ def _pull_new_cards(store: Store, col: Any) -> int:
     return bring_in_anki_cards(store, AnkiPackage(arriving, {}), "sync", "sync").added
 
 
-def _pull_edits(store: Store, col: Any) -> int:
+def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
     """Cards whose note was edited in Anki's apps (its fields no longer what was written) take the new text,
-    as HTML cleaned as an import's is. The later edit has already won on the server (see _push)."""
+    as HTML cleaned as an import's is. The later edit has already won on the server (see _push). Returns the
+    edits, and how many of them were over an edit this sync had sent (a conflict the other side won)."""
     from .formats import anki_side
 
     written = _Written(Path(col.path).with_name("written.sqlite"))
@@ -634,6 +644,7 @@ def _pull_edits(store: Store, col: Any) -> int:
     ours = {guids[card_id]: (card_id, tags, name) for card_id, tags, name in store.db.execute(
         "SELECT c.id, c.tags, d.name FROM card c JOIN deck d ON d.id = c.deck_id")}  # fmt: skip
     edits = []
+    lost = 0
     with _reading(col, store) as db:
         notes = db.execute("SELECT guid, flds, mod FROM notes").fetchall()
     for guid, flds, mod in notes:
@@ -648,11 +659,12 @@ def _pull_edits(store: Store, col: Any) -> int:
         if question:
             edits.append((question, answer, mod * 1000, card_id))
             written.put(guid, source=_source_digest(question, answer, tags, deck_name), fields=_digest(flds))
+            lost += guid in edited_here
     if edits:
         with store.operation(Changes.CARD_CONTENT) as db:
             db.executemany("UPDATE card SET question = ?, answer = ?, modified_ms = ? WHERE id = ?", edits)
     written.commit()
-    return len(edits)
+    return len(edits), lost
 
 
 def _pull_suspensions(store: Store, col: Any) -> int:

@@ -250,7 +250,7 @@ def test_edits_travel_both_ways_and_the_later_edit_wins(server, tmp_path):
     ops.edit_card(desk, cards[3].id, question="Desk's card 3 (later)")
 
     summary = sync.sync(desk).value
-    assert summary.edited_there == 2
+    assert summary.edited_there == 2 and summary.conflicts == 1  # card 2: our edit, replaced by a later one
     assert [desk.card(c.id).question for c in cards[:4]] == [
         "Desk's card 0", "Phone's card 1", "Phone's card 2 (later)", "Desk's card 3 (later)"]
     phone.sync()
