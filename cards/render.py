@@ -153,7 +153,7 @@ def render_html(
     x_height: float = DEFAULT_TEXT_PX / 2,
     scale: float = 1.0,
     budget: float | None = TYPESET_BUDGET_S,
-    mathjax: bool = False,
+    for_anki: bool = False,
 ) -> RenderedCard:
     """Markdown to sanitized HTML: highlighted code, tables, math as images.
 
@@ -162,8 +162,9 @@ def render_html(
     `scale` device pixels to each logical one (2 on a HiDPI screen), each inline one on the text's baseline
     (`x_height`: that of the text's font, in logical pixels). With strict_math, a formula
     mathtext cannot typeset raises MathError; otherwise it is shown as its TeX source. Formulas are typeset
-    for `budget` seconds at most (None: all of them, as strict_math does); the rest show as source. With
-    mathjax, formulas are left in MathJax's \\(...\\) and \\[...\\] for Anki's clients to set (sync).
+    for `budget` seconds at most (None: all of them, as strict_math does); the rest show as source. for_anki
+    (a sync's note fields): formulas are left in MathJax's \\(...\\) and \\[...\\] for Anki's clients to
+    set, and pictures and sounds keep their plain names and Anki's [sound:] (its apps hold the files).
     """
     formulas: list[tuple[str, bool]] = []
     codes: list[str] = []
@@ -192,7 +193,8 @@ def render_html(
 
     source = _outside(text, _FENCE, lambda part: _outside(part, _CODE_SPAN, protect_math, stash_code))
     # Anki's audio: a link the review plays (ui/audio.py), besides playing it when the side shows.
-    source = _SOUND.sub(_sound_link, source)
+    if not for_anki:
+        source = _SOUND.sub(_sound_link, source)
     body = markdown.markdown(
         source,
         extensions=["fenced_code", "tables", "sane_lists", "codehilite"],
@@ -215,7 +217,7 @@ def render_html(
     def place(match: re.Match) -> str:
         nonlocal spent, over_budget
         tex, display = formulas[int(match.group(1))]
-        if mathjax:
+        if for_anki:
             return f"\\[{html.escape(tex)}\\]" if display else f"\\({html.escape(tex)}\\)"
         if len(tex) > MAX_FORMULA_CHARS:
             if strict_math:
@@ -250,6 +252,8 @@ def render_html(
         if ":" in name or "/" in name:  # a URL or a path: never fetched, so shown as nothing
             return match.group(1) + 'src=""'
         media.append(name)
+        if for_anki:
+            return match.group(0)
         return match.group(1) + f'src="media:{html.escape(name, quote=True)}"'
 
     body = _IMG_SRC.sub(local, body)

@@ -15,9 +15,12 @@ store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
 3. Answers the mirror received (given on a phone, another desktop) come into the store: each such card's
    log is the union of both sides' answers, and its state is replayed from it on the learner's days.
 
-What is not carried yet: edits made in Anki's apps, cards added there, suspensions made there, media, and
-plan runs. The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as
-Anki keeps it in its profile; the password itself is never stored.
+Beyond answers: edits both ways (the later one wins), cards added in Anki's apps, suspensions both ways,
+pictures and sounds (Anki's media sync), and plan runs and ticks (in the collection's configuration).
+Not carried yet: deletions, and deck renames made in Anki's apps (docs/sync.md).
+
+The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as Anki keeps it
+in its profile; the password itself is never stored.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,9 +186,12 @@ def sync(
             if not upload:  # what this store has that the download lacks goes up again
                 sent, cards_sent, conflicts = _push(store, col, edited_here)
                 _call(lambda: col.sync_collection(auth, False))
+        progress("Syncing pictures and sounds…")
+        _sync_media(col, auth)
         progress("Bringing answers and edits made elsewhere into the store…")
         received = _pull(store, col)
         _pull_extras(store, col)
+        _pull_media(store, col)
         added_there = _pull_new_cards(store, col)
         edited, lost_here = _pull_edits(store, col, edited_here)
         conflicts += lost_here
@@ -314,6 +321,16 @@ def _call(fn: Callable[[], Any]) -> Any:
         raise SyncError(f"the sync failed: {exc}") from None
 
 
+def _sync_media(col: Any, auth: Any, wait_s: float = 600) -> None:
+    """Anki's media sync runs on the library's own thread: started, then waited for (it throws what failed)."""
+    _call(lambda: col.sync_media(auth))
+    deadline = time.monotonic() + wait_s
+    while _call(lambda: col.media_sync_status()).active:
+        if time.monotonic() > deadline:
+            raise SyncError("the pictures and sounds did not finish syncing in 10 minutes; the cards did")
+        time.sleep(0.05)
+
+
 def _follow(store: Store, auth: Any, out: Any) -> Any:
     """AnkiWeb may answer a sync with a new address for the account: used, and remembered."""
     if out.new_endpoint:
@@ -403,6 +420,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
     _push_extras(store, col)
+    _push_media(store, col)
     return _push_answers(store, col), len(adding), conflicts
 
 
@@ -539,6 +557,51 @@ def _device(store: Store) -> str:
     return device
 
 
+MAX_MEDIA_BYTES = 100 * 2**20  # one picture or sound from elsewhere; larger ones stay there (AnkiWeb's own limit)
+
+
+def _push_media(store: Store, col: Any) -> int:
+    """The store's pictures and sounds into the mirror's media folder (its media sync sends them): those not
+    written there before, by name and SHA-1, so a sync reads no file that did not change."""
+    folder = Path(col.media.dir())
+    record = folder.parent / "media-written.json"
+    try:
+        written = json.loads(record.read_text())
+    except (OSError, ValueError):
+        written = {}
+    new = 0
+    for name, sha1 in store.db.execute("SELECT name, sha1 FROM media").fetchall():
+        if written.get(name) == sha1 and (folder / name).is_file():
+            continue
+        data = store.media(name)
+        if data is not None:
+            (folder / name).write_bytes(data)
+            written[name] = sha1
+            new += 1
+    if new:
+        record.write_text(json.dumps(written))
+    return new
+
+
+def _pull_media(store: Store, col: Any) -> int:
+    """Pictures and sounds the media sync brought (a note added on the phone with its picture) that the
+    store lacks; over MAX_MEDIA_BYTES, or named as no plain file is, they are left out."""
+    from .formats.apkg import unsafe_media_name
+
+    have = {name for (name,) in store.db.execute("SELECT name FROM media")}
+    arriving = []
+    for path in Path(col.media.dir()).iterdir():
+        if path.name in have or unsafe_media_name(path.name) or not path.is_file():
+            continue
+        if path.stat().st_size <= MAX_MEDIA_BYTES:
+            data = path.read_bytes()
+            arriving.append((path.name, data, hashlib.sha1(data).hexdigest()))
+    if arriving:
+        with store.operation(Changes.CARD_CONTENT) as db:
+            db.executemany("INSERT OR IGNORE INTO media (name, data, sha1) VALUES (?, ?, ?)", arriving)
+    return len(arriving)
+
+
 def _push_extras(store: Store, col: Any) -> None:
     """What the layers above keep besides cards (plan runs and ticks), under this device's own key."""
     if store.synced_state is None:
@@ -561,7 +624,7 @@ def _anki_html(text: str) -> str:
     text = text.strip()
     if _PLAIN.fullmatch(text):
         return f"<p>{text}</p>"
-    return render_html(text, mathjax=True, budget=None).html
+    return render_html(text, for_anki=True, budget=None).html
 
 
 def _notetype(col: Any) -> Any:

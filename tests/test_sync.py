@@ -55,12 +55,16 @@ class Phone:
         self.col = Collection(str(path))
         self.auth = self.col.sync_login(USER, PASSWORD, server)
 
-    def sync(self) -> None:
+    def sync(self, media: bool = False) -> None:
         out = self.col.sync_collection(self.auth, False)
         if out.required in (out.FULL_DOWNLOAD, out.FULL_SYNC):
             self.col.close_for_full_sync()
             self.col.full_upload_or_download(auth=self.auth, server_usn=out.server_media_usn, upload=False)
             self.col.reopen(after_full_sync=True)
+        if media:  # as AnkiDroid: started, then waited for
+            self.col.sync_media(self.auth)
+            while self.col.media_sync_status().active:
+                time.sleep(0.05)
 
     def answer(self, front_contains: str, ease: int) -> int:
         (cid,) = self.col.find_cards(f'"front:*{front_contains}*"')
@@ -404,3 +408,31 @@ def test_plan_runs_and_ticks_travel_between_desktops(server, tmp_path):
     assert sync.sync(desk).value.received == 0 and len(plans.runs(laptop, include_stopped=True)) == 2
     desk.close()
     laptop.close()
+
+
+def test_pictures_travel_both_ways_with_their_cards(server, tmp_path):
+    import hashlib
+
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    cat = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+    with desk.transaction() as db:
+        db.execute("INSERT INTO media VALUES ('cat.png', ?, ?)", (cat, hashlib.sha1(cat).hexdigest()))
+    ops.add_card(desk, desk.decks()[0].id, 'Whose picture? <img src="cat.png">', "A cat's.")
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync(media=True)
+    (nid,) = phone.col.find_notes('"front:*picture*"')
+    assert '<img src="cat.png">' in phone.col.get_note(nid)["Front"]  # a plain name, as Anki's apps want
+    assert (Path(phone.col.media.dir()) / "cat.png").read_bytes() == cat
+    dog = b"\x89PNG\r\n\x1a\n" + bytes(range(100, 250))
+    phone.col.media.write_data("dog.png", dog)
+    note = phone.col.new_note(phone.col.models.by_name("Basic"))
+    note["Front"], note["Back"] = 'And this? <img src="dog.png">', "A dog."
+    phone.col.add_note(note, phone.col.decks.id("Attention"))
+    phone.sync(media=True)
+
+    assert sync.sync(desk).value.added_there == 1
+    assert desk.media("dog.png") == dog
+    phone.col.close()
+    desk.close()
