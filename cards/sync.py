@@ -17,7 +17,7 @@ store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
 
 Beyond answers: edits both ways (the later one wins), cards added in Anki's apps, suspensions both ways,
 pictures and sounds (Anki's media sync), and plan runs and ticks (in the collection's configuration).
-Not carried yet: deletions, and deck renames made in Anki's apps (docs/sync.md).
+Deletions travel as Anki's own do. Not carried yet: deck renames made in Anki's apps (docs/sync.md).
 
 The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as Anki keeps it
 in its profile; the password itself is never stored.
@@ -90,6 +90,7 @@ class SyncSummary:
     full: str | None = None  # "upload" or "download" when the whole collection went one way
     edited_there: int = 0  # cards whose text was edited in Anki's apps, now edited here too
     added_there: int = 0  # cards added in Anki's apps (or by another desktop), now here too
+    deleted_there: int = 0  # cards deleted there, now deleted here too
     # Cards edited on both sides since the last sync, as this side can see them: an edit of ours that a later
     # one from elsewhere replaced, or both edits already in the mirror. (When ours is the later one, the
     # server drops the other without a word to us: that one is not counted.)
@@ -103,6 +104,8 @@ class SyncSummary:
             parts.append(f"{plural(self.added_there, 'new card')} received")
         if self.edited_there:
             parts.append(f"{plural(self.edited_there, 'card')} edited elsewhere")
+        if self.deleted_there:
+            parts.append(f"{plural(self.deleted_there, 'card')} deleted elsewhere")
         text = ", ".join(parts) + f", {plural(self.conflicts, 'conflict')}"
         return text + (f" (a full {self.full})" if self.full else "")
 
@@ -196,12 +199,14 @@ def sync(
         edited, lost_here = _pull_edits(store, col, edited_here)
         conflicts += lost_here
         _pull_suspensions(store, col)
+        deleted_there = _pull_deletions(store, col)
         _settle(store, col)
     finally:
         col.close()
-    changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (Changes.CARD_CONTENT if edited else Changes(0))
+    changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (
+        Changes.CARD_CONTENT if edited or deleted_there else Changes(0))  # fmt: skip
     summary = SyncSummary(sent, received, cards_sent, full_done, edited_there=edited, added_there=added_there,
-                          conflicts=conflicts)  # fmt: skip
+                          deleted_there=deleted_there, conflicts=conflicts)  # fmt: skip
     return OpResult(summary, changes | (Changes.CARD_CONTENT | Changes.DECKS if added_there else Changes(0)))
 
 
@@ -385,6 +390,8 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
             mirror_card[card_id] = cards_by_note[known[0]]
         if known is not None and entry.source == digest:
             continue
+        if known is None and entry.source is not None:
+            continue  # written before and gone from the mirror: deleted elsewhere (_pull_deletions deletes it)
         fields = [_anki_html(question), _anki_html(answer)]
         joined = "\x1f".join(fields)
         if deck_name not in deck_ids:
@@ -411,6 +418,11 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
                 # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
                 col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
         written.put(guid, source=digest, fields=_digest(joined))
+    gone_here = [notes[guid][0] for guid in written.entries.keys() - set(card_guid.values()) if guid in notes]
+    if gone_here:  # deleted here since the last sync: deleted there too
+        col.remove_notes(gone_here)
+    for guid in written.entries.keys() - set(card_guid.values()):
+        written.drop(guid)
     if adding:
         col.add_notes([request for _, request in adding])
         with _reading(col, store) as db:
@@ -456,6 +468,10 @@ class _Written:
         entry = self.get(guid)._replace(**changed)
         self.entries[guid] = entry
         self.db.execute("INSERT OR REPLACE INTO written_v2 VALUES (?, ?, ?, ?, ?)", (guid, *entry))
+
+    def drop(self, guid: str) -> None:
+        self.entries.pop(guid, None)
+        self.db.execute("DELETE FROM written_v2 WHERE guid = ?", (guid,))
 
     def commit(self) -> None:
         self.db.commit()
@@ -728,6 +744,23 @@ def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int
             db.executemany("UPDATE card SET question = ?, answer = ?, modified_ms = ? WHERE id = ?", edits)
     written.commit()
     return len(edits), lost
+
+
+def _pull_deletions(store: Store, col: Any) -> int:
+    """Cards whose note was written into the mirror and is gone from it (deleted in Anki's apps, or on
+    another desktop) are deleted here too, with their answers, as Anki's own sync deletes them."""
+    written = _Written(Path(col.path).with_name("written.sqlite"))
+    with _reading(col, store) as db:
+        there = {guid for (guid,) in db.execute("SELECT guid FROM notes")}
+    gone = [(card_id, guid) for card_id, guid in _guids(store).items()
+            if guid not in there and written.get(guid).source is not None]  # fmt: skip
+    if gone:
+        with store.operation(Changes.CARD_CONTENT | Changes.STUDY_QUEUE) as db:
+            db.executemany("DELETE FROM card WHERE id = ?", [(card_id,) for card_id, _ in gone])
+        for _, guid in gone:
+            written.drop(guid)
+    written.commit()
+    return len(gone)
 
 
 def _pull_suspensions(store: Store, col: Any) -> int:

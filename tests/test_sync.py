@@ -436,3 +436,27 @@ def test_pictures_travel_both_ways_with_their_cards(server, tmp_path):
     assert desk.media("dog.png") == dog
     phone.col.close()
     desk.close()
+
+
+def test_deleting_travels_both_ways(server, tmp_path):
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    cards = desk.cards(desk.decks()[0].id)
+    ops.answer(desk, cards[1].id, 3)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    ops.delete_cards(desk, [cards[0].id])
+    sync.sync(desk)
+    phone.sync()
+    assert not phone.col.find_notes('"front:*question 0*"') and phone.col.note_count() == 4
+    phone.col.remove_notes(phone.col.find_notes('"front:*question 1*"'))
+    phone.sync()
+
+    summary = sync.sync(desk).value
+    assert summary.deleted_there == 1 and "1 card deleted elsewhere" in summary.text()
+    assert [c.question for c in desk.cards(desk.decks()[0].id)] == [c.question for c in cards[2:]]
+    assert desk.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0  # its answer went with it
+    again = sync.sync(desk).value
+    assert (again.deleted_there, again.cards_sent) == (0, 0)  # nothing comes back
+    phone.col.close()
+    desk.close()
