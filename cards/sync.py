@@ -432,6 +432,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
     _push_extras(store, col)
+    _push_scheduling(store, col)
     _push_media(store, col)
     return _push_answers(store, col), len(adding), conflicts
 
@@ -616,6 +617,21 @@ def _pull_media(store: Store, col: Any) -> int:
         with store.operation(Changes.CARD_CONTENT) as db:
             db.executemany("INSERT OR IGNORE INTO media (name, data, sha1) VALUES (?, ?, ?)", arriving)
     return len(arriving)
+
+
+def _push_scheduling(store: Store, col: Any) -> None:
+    """Anki's apps schedule with FSRS and the store's retention and parameters, as the store does: the
+    states written into the mirror are FSRS memory states, and a phone on SM-2 would ignore them."""
+    settings = store.settings()
+    if col.get_config("fsrs", False) is not True:
+        col.set_config("fsrs", True)
+    conf = col.decks.config_dict_for_deck_id(1)  # the preset every deck of the mirror uses
+    parameters = list(settings.parameters or [])
+    want = {"desiredRetention": settings.desired_retention,
+            "fsrsParams6" if len(parameters) != 19 else "fsrsParams5": parameters}  # fmt: skip
+    if any(conf.get(key) != value for key, value in want.items()):
+        conf.update(want)
+        col.decks.update_config(conf)
 
 
 def _push_extras(store: Store, col: Any) -> None:

@@ -460,3 +460,23 @@ def test_deleting_travels_both_ways(server, tmp_path):
     assert (again.deleted_there, again.cards_sent) == (0, 0)  # nothing comes back
     phone.col.close()
     desk.close()
+
+
+def test_the_phone_schedules_with_fsrs_and_the_store_s_retention(server, tmp_path):
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    ops.update_settings(desk, desired_retention=0.85)
+    card = desk.cards(desk.decks()[0].id)[0]
+    ops.answer(desk, card.id, 3)
+    ops.answer(desk, card.id, 3)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.get_config("fsrs") is True
+    (cid,) = phone.col.find_cards('"front:*question 0*"')
+    there = phone.col.get_card(cid)
+    assert phone.col.decks.config_dict_for_deck_id(there.did)["desiredRetention"] == 0.85
+    held = desk.card(card.id)
+    assert there.memory_state is not None and abs(there.memory_state.stability - held.stability) < 1e-3
+    assert there.type == 2 and there.reps == 2  # a review card, answered twice, as here
+    phone.col.close()
+    desk.close()
