@@ -29,7 +29,7 @@ from cards.schema import damaged, is_damage
 from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.stats import report, summary
 from cards.store import Store, default_path
-from cards.wording import plural
+from cards.wording import plural, sentence
 from planner import plans
 from planner.planfile import parse_plan_bytes
 from planner.plans import open_store
@@ -508,7 +508,15 @@ def cmd_sync(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextIO)
 
             summary = run(getpass.getpass("Password: "))
     except sync.FullSyncChoice as exc:
-        raise StudyPlannerError(f"{exc}: run again with --full-upload or --full-download") from None
+        if not stdin.isatty():
+            raise StudyPlannerError(f"{exc}: run again with --full-upload or --full-download") from None
+        out.write(sentence(str(exc)) + "\nUpload this store (u), download the server's collection (d), or neither? ")
+        out.flush()
+        full = {"u": "upload", "d": "download"}.get(stdin.readline().strip().lower()[:1])
+        if full is None:
+            out.write("Not synced.\n")
+            return 1
+        summary = run(os.environ.get(SYNC_PASSWORD_ENV))
     out.write(summary.text().capitalize() + ".\n")
     return 0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import ops, sync
+from cards import backup, ops, sync
 from cards.scheduling import QUEUE_SUSPENDED
 from cards.store import Store
 from cards.timeutil import FixedClock
@@ -478,5 +478,42 @@ def test_the_phone_schedules_with_fsrs_and_the_store_s_retention(server, tmp_pat
     held = desk.card(card.id)
     assert there.memory_state is not None and abs(there.memory_state.stability - held.stability) < 1e-3
     assert there.type == 2 and there.reps == 2  # a review card, answered twice, as here
+    phone.col.close()
+    desk.close()
+
+
+def test_when_anki_asks_for_a_whole_transfer_the_learner_chooses_and_no_answer_is_lost(server, tmp_path):
+    """Both sides changed the collection's schema (the phone added a field; the desk's mirror was changed
+    too): Anki's protocol then demands a full upload or download. Nothing moves until the learner chooses;
+    after a download the store's answers the server lacked go up again, and nothing of the store is lost."""
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    cards = desk.cards(desk.decks()[0].id)
+    ops.answer(desk, cards[0].id, 3)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    basic = phone.col.models.by_name(sync.NOTETYPE_NAME)
+    phone.col.models.add_field(basic, phone.col.models.new_field("Extra"))  # a schema change
+    phone.col.models.update_dict(basic)
+    phone.answer("question 2", 3)
+    out = phone.col.sync_collection(phone.auth, False)
+    phone.col.close_for_full_sync()
+    phone.col.full_upload_or_download(auth=phone.auth, server_usn=out.server_media_usn, upload=True)
+    phone.col.reopen(after_full_sync=True)
+
+    mirror = Collection(str(sync.mirror_path(desk.path)))  # the desk's side changes its schema as well
+    mirror.mod_schema(check=False)
+    mirror.close()
+    ops.answer(desk, cards[1].id, 4)
+    backups = len(backup.list_backups(desk.path, counts=False))
+    with pytest.raises(sync.FullSyncChoice):
+        sync.sync(desk)
+    assert len(backup.list_backups(desk.path, counts=False)) == backups  # nothing moved yet
+    summary = sync.sync(desk, full="download").value
+    assert summary.full == "download" and summary.received == 1  # the phone's answer
+    assert len(backup.list_backups(desk.path, counts=False)) == backups + 1  # backed up before the download
+    assert desk.db.execute("SELECT count(*) FROM review").fetchone()[0] == 3  # ours kept, theirs added
+    phone.sync()
+    assert phone.col.db.scalar("SELECT count() FROM revlog") == 3  # and ours went up again
     phone.col.close()
     desk.close()
