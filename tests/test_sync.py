@@ -108,6 +108,9 @@ def test_answers_go_to_the_phone_and_the_phone_s_answers_come_back(server, tmp_p
     (card,) = [c for c in desk.cards(desk.decks()[0].id) if c.question == "Attention question 3"]
     log = desk.db.execute("SELECT id, rating FROM review WHERE card_id = ?", (card.id,)).fetchall()
     assert log == [(answered_there, 3)] and card.reps == 1 and card.state != 0  # replayed on our side
+    (there,) = phone.col.find_cards('"front:*question 3*"')
+    anki_state = phone.col.get_card(there).memory_state  # what Anki's FSRS computed on the phone
+    assert anki_state is not None and abs(card.stability - anki_state.stability) / anki_state.stability < 0.01
     assert sync.sync(desk).value.received == 0  # nothing twice
     phone.col.close()
     desk.close()
@@ -517,3 +520,36 @@ def test_when_anki_asks_for_a_whole_transfer_the_learner_chooses_and_no_answer_i
     assert phone.col.db.scalar("SELECT count() FROM revlog") == 3  # and ours went up again
     phone.col.close()
     desk.close()
+
+
+def test_ctrl_y_during_a_sync_stops_it_and_the_next_one_completes(server, tmp_path, qtbot, monkeypatch):
+    """A slow network (each call to the server 0.3 s late): Ctrl+Y again stops the sync after the step
+    under way; nothing is lost, and the next sync completes."""
+    from planner import plans
+    from ui.main_window import MainWindow
+
+    store = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    ops.answer(store, store.cards(store.decks()[0].id)[0].id, 3)
+    sync.sync(store, server=server, user=USER, password=PASSWORD)
+    ops.answer(store, store.cards(store.decks()[0].id)[1].id, 3)
+    slow_call = sync._call
+    monkeypatch.setattr(sync, "_call", lambda fn: time.sleep(0.3) or slow_call(fn))
+    plans.attach(store)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    window.sync_action.trigger()
+    assert window.sync_action.text() == "&Stop the sync"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Syncing with"), timeout=10_000)
+    window.sync_action.trigger()  # Ctrl+Y again
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Sync stopped"), timeout=10_000)
+    assert window.sync_action.text() == "&Sync with Anki"
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 2  # nothing lost
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Synced:"), timeout=30_000)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    assert phone.col.db.scalar("SELECT count() FROM revlog") == 2
+    phone.col.close()
+    window.close()
+    store.close()

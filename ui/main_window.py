@@ -49,7 +49,7 @@ from .settings_screen import SettingsScreen
 from .statistics import StatisticsScreen
 from .sync_dialog import SyncLogin, choose_full_sync
 from .today import TodayScreen
-from .workers import StoreWorker
+from .workers import StoreWorker, Task
 
 SCREENS = ("Today", "Calendar", "Browse", "Statistics", "Settings")
 
@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.reminder = Reminder(store, self)
         self.reminder.reminded.connect(lambda text: self.statusBar().showMessage(f"Today: {text}", 15_000))
         self.settings_screen.reminder_changed.connect(self.reminder.apply)
+        self._sync_task: Task | None = None
         self._make_menus()
 
         # The study day can roll over while the window stays open.
@@ -180,7 +181,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(add)
         file_menu.addSeparator()
         self.sync_action = QAction("&Sync with Anki", self, shortcut=QKeySequence("Ctrl+Y"))
-        self.sync_action.triggered.connect(lambda: self.sync_now())
+        self.sync_action.triggered.connect(self._sync_or_stop)
         file_menu.addAction(self.sync_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
@@ -348,6 +349,19 @@ class MainWindow(QMainWindow):
             lambda message: QMessageBox.warning(self, "Not exported", message),
         )
 
+    def _sync_or_stop(self) -> None:
+        """Ctrl+Y syncs; during a sync, it stops it after the step under way (a stop loses nothing: the
+        store changes only in each step's own transaction, and the next sync takes up what is left)."""
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            self.statusBar().showMessage("Stopping the sync after this step…")
+        else:
+            self.sync_now()
+
+    def _sync_ended(self) -> None:
+        self._sync_task = None
+        self.sync_action.setText("&Sync with Anki")
+
     def sync_now(
         self, password: str | None = None, full: str | None = None, ask: str = "", quiet: bool = False,
         typed: tuple[str, str] | None = None,
@@ -371,7 +385,7 @@ class MainWindow(QMainWindow):
                 return exc  # a question for the learner, asked on the GUI thread
 
         def done(outcome: object) -> None:
-            self.sync_action.setEnabled(True)
+            self._sync_ended()
             if quiet and isinstance(outcome, sync.SyncError):
                 self.statusBar().showMessage(f"Not synced: {outcome} (File > Sync to see why).", 10_000)
             elif isinstance(outcome, sync.NeedsPassword):
@@ -386,7 +400,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Synced: {outcome.text()}.", 8000)  # type: ignore[attr-defined]
 
         def failed(message: str) -> None:
-            self.sync_action.setEnabled(True)
+            self._sync_ended()
             self.statusBar().clearMessage()
             if quiet:
                 self.statusBar().showMessage(f"Not synced: {message}.", 10_000)
@@ -395,9 +409,13 @@ class MainWindow(QMainWindow):
             else:
                 QMessageBox.warning(self, "Not synced", sentence(message))
 
-        self.sync_action.setEnabled(False)  # one sync at a time
+        def stopped() -> None:
+            self._sync_ended()
+            self.statusBar().showMessage("Sync stopped; the next one takes up what is left.", 8000)
+
         self.statusBar().showMessage("Syncing…")
-        self._sync_task = self.worker.run(work, done, failed, progress=self.statusBar().showMessage)
+        self._sync_task = self.worker.run(work, done, failed, progress=self.statusBar().showMessage, cancelled=stopped)
+        self.sync_action.setText("&Stop the sync")  # one sync at a time: the same key stops it
 
     def _sync_before_closing(self) -> None:
         """The closing sync: on the worker, with a busy box that shows its steps; the window waits for it."""
