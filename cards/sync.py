@@ -66,6 +66,11 @@ class SyncError(StudyPlannerError):
     """The sync could not be done; nothing the store held was lost (one line says why)."""
 
 
+class Refused(SyncError):
+    def __init__(self) -> None:
+        super().__init__("the server refused the user name or password")
+
+
 class NeedsPassword(SyncError):
     def __init__(self) -> None:
         super().__init__("the server needs your password for the first sync (set STUDYPLANNER_SYNC_PASSWORD)")
@@ -133,8 +138,23 @@ def sync(
     progress: Progress = _silent,
 ) -> OpResult[SyncSummary]:
     """Sync the store with an Anki sync server. server and user are remembered after the first sync; the
-    password is needed only until the server has given its key. full ("upload" or "download") answers
-    Anki's demand for a whole transfer when both sides changed the collection's schema."""
+    password is needed only until the server has given its key (and again if it stops taking the key: the
+    password was changed). full ("upload" or "download") answers Anki's demand for a whole transfer when
+    both sides changed the collection's schema."""
+    try:
+        return _sync(store, server, user, password, full, progress)
+    except Refused:
+        if _text(store.get_value(HKEY_KEY)) is None:
+            raise  # the password itself
+        store.set_value(HKEY_KEY, None)  # the key no longer works: log in again
+        if password is None:
+            raise NeedsPassword() from None
+        return _sync(store, server, user, password, full, progress)
+
+
+def _sync(
+    store: Store, server: str | None, user: str | None, password: str | None, full: str | None, progress: Progress
+) -> OpResult[SyncSummary]:
     from anki.collection import Collection
 
     server = server or _text(store.get_value(SERVER_KEY)) or ANKIWEB
@@ -318,7 +338,7 @@ def _call(fn: Callable[[], Any]) -> Any:
         return fn()
     except AnkiSyncError as exc:
         if exc.kind == SyncErrorKind.AUTH:
-            raise SyncError("the server refused the user name or password") from None
+            raise Refused() from None
         raise SyncError(f"the sync failed: {exc}") from None
     except NetworkError:  # its own words name no address ("error sending request for url ()")
         raise SyncError("cannot reach the server: is the address right, and is it running?") from None

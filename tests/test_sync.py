@@ -553,3 +553,16 @@ def test_ctrl_y_during_a_sync_stops_it_and_the_next_one_completes(server, tmp_pa
     phone.col.close()
     window.close()
     store.close()
+
+
+def test_a_key_the_server_no_longer_takes_asks_for_the_password_again(server, tmp_path):
+    """The password was changed on AnkiWeb: the kept key is refused. The sync asks for the password (the
+    window's dialog, the command line's prompt) instead of failing on the old key for ever."""
+    store = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    sync.sync(store, server=server, user=USER, password=PASSWORD)
+    store.set_value(sync.HKEY_KEY, "a key the server no longer knows")
+    with pytest.raises(sync.NeedsPassword):
+        sync.sync(store)
+    assert sync.sync(store, password=PASSWORD).value.sent == 0  # logged in again
+    assert store.get_value(sync.HKEY_KEY) not in (None, "a key the server no longer knows")
+    store.close()
