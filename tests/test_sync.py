@@ -74,6 +74,17 @@ class Phone:
         return self.col.db.scalar("SELECT max(id) FROM revlog WHERE cid = ?", cid)
 
 
+def _desk_and_phone(server: str, tmp_path: Path) -> tuple[Store, list, Phone]:
+    """A desk that has synced once (one card answered), and a phone that has downloaded it."""
+    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
+    cards = desk.cards(desk.decks()[0].id)
+    ops.answer(desk, cards[1].id, 3)
+    sync.sync(desk, server=server, user=USER, password=PASSWORD)
+    phone = Phone(tmp_path / "phone.anki2", server)
+    phone.sync()
+    return desk, cards, phone
+
+
 def _store(path: Path, clock) -> Store:
     store = Store.open(path, load_builtin=False, clock=clock)
     deck_id = add_deck_with_cards(store, "Attention", 4)
@@ -442,12 +453,7 @@ def test_pictures_travel_both_ways_with_their_cards(server, tmp_path):
 
 
 def test_deleting_travels_both_ways(server, tmp_path):
-    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
-    cards = desk.cards(desk.decks()[0].id)
-    ops.answer(desk, cards[1].id, 3)
-    sync.sync(desk, server=server, user=USER, password=PASSWORD)
-    phone = Phone(tmp_path / "phone.anki2", server)
-    phone.sync()
+    desk, cards, phone = _desk_and_phone(server, tmp_path)
     ops.delete_cards(desk, [cards[0].id])
     sync.sync(desk)
     phone.sync()
@@ -489,12 +495,7 @@ def test_when_anki_asks_for_a_whole_transfer_the_learner_chooses_and_no_answer_i
     """Both sides changed the collection's schema (the phone added a field; the desk's mirror was changed
     too): Anki's protocol then demands a full upload or download. Nothing moves until the learner chooses;
     after a download the store's answers the server lacked go up again, and nothing of the store is lost."""
-    desk = _store(tmp_path / "study.db", FixedClock(datetime.now(UTC) - timedelta(minutes=5)))
-    cards = desk.cards(desk.decks()[0].id)
-    ops.answer(desk, cards[0].id, 3)
-    sync.sync(desk, server=server, user=USER, password=PASSWORD)
-    phone = Phone(tmp_path / "phone.anki2", server)
-    phone.sync()
+    desk, cards, phone = _desk_and_phone(server, tmp_path)
     basic = phone.col.models.by_name(sync.NOTETYPE_NAME)
     phone.col.models.add_field(basic, phone.col.models.new_field("Extra"))  # a schema change
     phone.col.models.update_dict(basic)
@@ -507,6 +508,7 @@ def test_when_anki_asks_for_a_whole_transfer_the_learner_chooses_and_no_answer_i
     mirror = Collection(str(sync.mirror_path(desk.path)))  # the desk's side changes its schema as well
     mirror.mod_schema(check=False)
     mirror.close()
+    desk.clock.advance(minutes=10)  # type: ignore[attr-defined]
     ops.answer(desk, cards[1].id, 4)
     backups = len(backup.list_backups(desk.path, counts=False))
     with pytest.raises(sync.FullSyncChoice):

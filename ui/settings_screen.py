@@ -65,11 +65,7 @@ class SettingsScreen(QWidget):
             self.fields[name] = widget
             form.addRow(spec(name).label, widget)
             if spec(name).help:
-                help_text = QLabel(spec(name).help)
-                help_text.setObjectName("muted")
-                help_text.setWordWrap(True)
-                help_text.setMaximumWidth(520)
-                form.addRow("", help_text)
+                _add_help(form, spec(name).help)
         self.theme = QComboBox()
         for text, value in THEMES:
             self.theme.addItem(text, value)
@@ -81,20 +77,12 @@ class SettingsScreen(QWidget):
             self.reminder.addItem(f"{hour:02d}:00", hour)
         self.reminder.setFixedWidth(FIELD_WIDTH)
         form.addRow("Daily reminder", self.reminder)
-        reminder_help = QLabel("While the app is open, a notification at this hour of the cards and plan tasks "
-                               "today holds (in the tray, where the desktop has one).")  # fmt: skip
-        reminder_help.setObjectName("muted")
-        reminder_help.setWordWrap(True)
-        reminder_help.setMaximumWidth(520)
-        form.addRow("", reminder_help)
+        _add_help(form, "While the app is open, a notification at this hour of the cards and plan tasks today "
+                        "holds (in the tray, where the desktop has one).")  # fmt: skip
         self.auto_sync = QCheckBox("When the window opens and closes")
         form.addRow("Sync with Anki", self.auto_sync)
-        sync_help = QLabel("Syncs with the server of your last File > Sync with Anki (Ctrl+Y), without asking; "
-                           "the first sync is made from that menu.")  # fmt: skip
-        sync_help.setObjectName("muted")
-        sync_help.setWordWrap(True)
-        sync_help.setMaximumWidth(520)
-        form.addRow("", sync_help)
+        _add_help(form, "Syncs with the server of your last File > Sync with Anki (Ctrl+Y), without asking; the "
+                        "first sync is made from that menu.")  # fmt: skip
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
@@ -216,3 +204,12 @@ class SettingsScreen(QWidget):
         mode = self.theme.currentData()
         self.store.set_value("theme", mode)
         self.theme_changed.emit(mode)
+
+
+def _add_help(form: QFormLayout, text: str) -> None:
+    """A setting's explanation, in muted text under its field."""
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    label.setMaximumWidth(520)
+    form.addRow("", label)
