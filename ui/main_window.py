@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
         def done(outcome: object) -> None:
             self._sync_ended()
             if quiet and isinstance(outcome, sync.SyncError):
-                self.statusBar().showMessage(f"Not synced: {outcome} (File > Sync to see why).", 10_000)
+                self.statusBar().showMessage(f"Not synced: {outcome} (File > Sync with Anki to see why).", 10_000)
             elif isinstance(outcome, sync.NeedsPassword):
                 self.sync_now(ask=sentence(str(outcome)))
             elif isinstance(outcome, sync.FullSyncChoice):
