@@ -640,18 +640,30 @@ def _pull_media(store: Store, col: Any) -> int:
 
 
 def _push_scheduling(store: Store, col: Any) -> None:
-    """Anki's apps schedule with FSRS and the store's retention and parameters, as the store does: the
-    states written into the mirror are FSRS memory states, and a phone on SM-2 would ignore them."""
+    """Anki's apps schedule with FSRS and the store's retention (each deck's own where it has one, through a
+    preset a retention) and parameters, as the store does: the states written into the mirror are FSRS
+    memory states, and a phone on SM-2 would ignore them."""
     settings = store.settings()
     if col.get_config("fsrs", False) is not True:
         col.set_config("fsrs", True)
-    conf = col.decks.config_dict_for_deck_id(1)  # the preset every deck of the mirror uses
     parameters = list(settings.parameters or [])
-    want = {"desiredRetention": settings.desired_retention,
-            "fsrsParams6" if len(parameters) != 19 else "fsrsParams5": parameters}  # fmt: skip
-    if any(conf.get(key) != value for key, value in want.items()):
-        conf.update(want)
-        col.decks.update_config(conf)
+    presets = {settings.desired_retention: 1}  # Default, which every deck uses unless it has a retention of its own
+    for deck_id, name in store.db.execute("SELECT id, name FROM deck").fetchall():
+        retention = store.settings(deck_id).desired_retention
+        if retention not in presets:  # one preset a retention, made once: "Study Planner 0.85"
+            title = f"Study Planner {retention:.2f}"
+            found = [c["id"] for c in col.decks.all_config() if c["name"] == title]
+            presets[retention] = found[0] if found else col.decks.add_config_returning_id(title)
+        deck = col.decks.by_name(name)
+        if deck is not None and deck.get("conf") != presets[retention]:
+            col.decks.set_config_id_for_deck_dict(deck, presets[retention])
+    for retention, preset_id in presets.items():
+        conf = col.decks.get_config(preset_id)
+        want = {"desiredRetention": retention,
+                "fsrsParams6" if len(parameters) != 19 else "fsrsParams5": parameters}  # fmt: skip
+        if conf is not None and any(conf.get(key) != value for key, value in want.items()):
+            conf.update(want)
+            col.decks.update_config(conf)
 
 
 def _push_extras(store: Store, col: Any) -> None:

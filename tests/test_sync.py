@@ -484,6 +484,10 @@ def test_the_phone_schedules_with_fsrs_and_the_store_s_retention(server, tmp_pat
     (cid,) = phone.col.find_cards('"front:*question 0*"')
     there = phone.col.get_card(cid)
     assert phone.col.decks.config_dict_for_deck_id(there.did)["desiredRetention"] == 0.85
+    ops.set_deck_overrides(desk, desk.decks()[0].id, desired_retention=0.8)  # a deck's own, in a preset of its own
+    sync.sync(desk)
+    phone.sync()
+    assert phone.col.decks.config_dict_for_deck_id(there.did)["desiredRetention"] == 0.8
     held = desk.card(card.id)
     assert there.memory_state is not None and abs(there.memory_state.stability - held.stability) < 1e-3
     assert there.type == 2 and there.reps == 2  # a review card, answered twice, as here
