@@ -17,7 +17,8 @@ store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
 
 Beyond answers: edits both ways (the later one wins), cards added in Anki's apps, suspensions both ways,
 pictures and sounds (Anki's media sync), and plan runs and ticks (in the collection's configuration).
-Deletions travel as Anki's own do. Not carried yet: deck renames made in Anki's apps (docs/sync.md).
+Deletions travel as Anki's own do, deck renames and moves both ways. Not carried yet: tags changed in
+Anki's apps (docs/sync.md).
 
 The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as Anki keeps it
 in its profile; the password itself is never stored.
@@ -220,6 +221,7 @@ def _sync(
         conflicts += lost_here
         _pull_suspensions(store, col)
         deleted_there = _pull_deletions(store, col)
+        _pull_decks(store, col)
         _settle(store, col)
     finally:
         col.close()
@@ -387,9 +389,13 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
 
     notetype = _notetype(col)
     written = _Written(Path(col.path).with_name("written.sqlite"))
+    _push_decks(store, col)  # renamed here: renamed there before any card goes to a deck by its name
     with _reading(col, store) as db:
-        notes = {guid: (nid, flds, mod) for guid, nid, flds, mod in db.execute("SELECT guid, id, flds, mod FROM notes")}
-        cards_by_note = dict(db.execute("SELECT nid, id FROM cards WHERE ord = 0"))
+        notes = {guid: (nid, flds, mod, tags) for guid, nid, flds, mod, tags in db.execute(
+            "SELECT guid, id, flds, mod, tags FROM notes")}  # fmt: skip
+        card_decks = {nid: (cid, did) for nid, cid, did in db.execute("SELECT nid, id, did FROM cards WHERE ord = 0")}
+    cards_by_note = {nid: cid for nid, (cid, _) in card_decks.items()}
+    moving: dict[int, list[int]] = {}  # mirror deck -> cards moved there here
     deck_ids: dict[str, int] = {}
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
     card_guid: dict[int, str] = {}
@@ -423,21 +429,27 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
             note.tags = tags.split()
             adding.append((card_id, AddNoteRequest(note, DeckId(deck_ids[deck_name]))))
         else:
-            nid, flds, mod = known
+            nid, flds, mod, their_tags = known
+            if nid in card_decks and card_decks[nid][1] != deck_ids[deck_name]:  # moved to another deck here
+                moving.setdefault(deck_ids[deck_name], []).append(card_decks[nid][0])
             edited_there = entry.fields is not None and _digest(flds) != entry.fields
             conflicts += edited_there  # edited on both sides since the last sync: the later edit wins
             if edited_there and mod * 1000 > modified_ms:
                 continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
             edited_here.add(guid)
-            if flds != joined:
+            if flds != joined or their_tags.split() != tags.split():
                 note = col.get_note(nid)
                 if len(note.fields) != len(fields):
                     continue  # a note type of another shape (a note made in Anki): left as it is
                 note.fields[:] = fields
+                note.tags = tags.split()
                 col.update_note(note)
                 # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
                 col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
         written.put(guid, source=digest, fields=_digest(joined))
+    for did, cids in moving.items():
+        col.set_deck(cids, did)
+    _push_decks(store, col)  # the decks cards were just added to are recorded too
     gone_here = [notes[guid][0] for guid in written.entries.keys() - set(card_guid.values()) if guid in notes]
     if gone_here:  # deleted here since the last sync: deleted there too
         col.remove_notes(gone_here)
@@ -502,6 +514,66 @@ class _Written:
     def forget(col_path: Path) -> None:
         """After a download the mirror holds the server's notes: everything is compared afresh."""
         Path(col_path).with_name("written.sqlite").unlink(missing_ok=True)
+
+
+def _decks_record(col: Any) -> Path:
+    return Path(col.path).with_name("decks-written.json")
+
+
+def _load_decks(col: Any) -> dict[str, list]:
+    """Which mirror deck each of our decks is, and the name it was last written under."""
+    try:
+        record = json.loads(_decks_record(col).read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _push_decks(store: Store, col: Any) -> None:
+    """A deck renamed here since the last sync is renamed in the mirror (its cards stay in it); a deck new
+    to the record is recorded once the mirror has it."""
+    record = _load_decks(col)
+    for deck_id, name in store.db.execute("SELECT id, name FROM deck").fetchall():
+        entry = record.get(str(deck_id))
+        if entry is not None and entry[1] != name and col.decks.get(entry[0], default=False):
+            col.decks.rename(entry[0], name)
+            entry[1] = name
+        elif entry is None and (did := col.decks.id_for_name(name)) is not None:
+            record[str(deck_id)] = [did, name]
+    _decks_record(col).write_text(json.dumps(record))
+
+
+def _pull_decks(store: Store, col: Any) -> int:
+    """Decks renamed in Anki's apps are renamed here (parents first, as Anki renames a deck's subdecks with
+    it), and cards moved there to another deck of ours move here."""
+    from . import ops
+
+    record = _load_decks(col)
+    renamed = 0
+    for deck_id, entry in sorted(record.items(), key=lambda item: item[1][1].count("::")):
+        deck = col.decks.get(entry[0], default=False)
+        ours = store.db.execute("SELECT name FROM deck WHERE id = ?", (int(deck_id),)).fetchone()
+        if deck is None or ours is None or deck["name"] == entry[1]:
+            continue
+        if ours[0] != deck["name"]:
+            try:
+                ops.rename_deck(store, int(deck_id), deck["name"])
+            except StudyPlannerError:
+                continue  # a name this store already has for another deck: left as it is here
+            renamed += 1
+        entry[1] = deck["name"]
+    _decks_record(col).write_text(json.dumps(record))
+    our_deck = {did: int(deck_id) for deck_id, (did, _) in record.items()}
+    card_of = {guid: card_id for card_id, guid in _guids(store).items()}
+    deck_of = dict(store.db.execute("SELECT id, deck_id FROM card"))
+    with _reading(col, store) as db:
+        placed = db.execute("SELECT n.guid, c.did FROM cards c JOIN notes n ON n.id = c.nid WHERE c.ord = 0")
+        changed = [(our_deck[did], card_of[guid]) for guid, did in placed
+                   if guid in card_of and did in our_deck and deck_of[card_of[guid]] != our_deck[did]]  # fmt: skip
+    if changed:
+        with store.operation(Changes.DECKS | Changes.STUDY_QUEUE) as db:
+            db.executemany("UPDATE card SET deck_id = ? WHERE id = ?", changed)
+    return renamed + len(changed)
 
 
 def _push_states(

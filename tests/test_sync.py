@@ -572,3 +572,27 @@ def test_a_key_the_server_no_longer_takes_asks_for_the_password_again(server, tm
     assert sync.sync(store, password=PASSWORD).value.sent == 0  # logged in again
     assert store.get_value(sync.HKEY_KEY) not in (None, "a key the server no longer knows")
     store.close()
+
+
+def test_deck_renames_and_moves_travel_both_ways(server, tmp_path):
+    desk, cards, phone = _desk_and_phone(server, tmp_path)
+    other = ops.add_deck(desk, "Inference").value
+    ops.edit_card(desk, cards[0].id, deck_id=other.id)  # moved here
+    ops.rename_deck(desk, desk.decks()[0].id, "Attention basics")  # renamed here
+    sync.sync(desk)
+    phone.sync()
+    (cid,) = phone.col.find_cards('"front:*question 0*"')
+    assert phone.col.decks.name(phone.col.get_card(cid).did) == "Inference"
+    assert phone.col.decks.id_for_name("Attention basics") is not None
+    phone.col.decks.rename(phone.col.decks.id_for_name("Inference"), "LLM inference")  # renamed there
+    (moved,) = phone.col.find_cards('"front:*question 2*"')
+    phone.col.set_deck([moved], phone.col.decks.id_for_name("LLM inference"))  # moved there
+    phone.sync()
+
+    sync.sync(desk)
+    names = {d.id: d.name for d in desk.decks()}
+    assert names[other.id] == "LLM inference"
+    assert names[desk.card(cards[2].id).deck_id] == "LLM inference"
+    assert names[desk.card(cards[1].id).deck_id] == "Attention basics"
+    phone.col.close()
+    desk.close()
