@@ -17,8 +17,8 @@ store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
 
 Beyond answers: edits both ways (the later one wins), cards added in Anki's apps, suspensions both ways,
 pictures and sounds (Anki's media sync), and plan runs and ticks (in the collection's configuration).
-Deletions travel as Anki's own do, deck renames and moves both ways. Not carried yet: tags changed in
-Anki's apps (docs/sync.md).
+Deletions travel as Anki's own do; deck renames, moves and tags both ways. Not carried yet: a plan task's
+untick, and a plan moved to other dates (docs/sync.md).
 
 The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as Anki keeps it
 in its profile; the password itself is never stored.
@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError
 from .history import PastAnswer, merge_history
+from .queue import tags_text
 from .render import render_html
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state
 from .store import Store
@@ -432,7 +433,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
             nid, flds, mod, their_tags = known
             if nid in card_decks and card_decks[nid][1] != deck_ids[deck_name]:  # moved to another deck here
                 moving.setdefault(deck_ids[deck_name], []).append(card_decks[nid][0])
-            edited_there = entry.fields is not None and _digest(flds) != entry.fields
+            edited_there = entry.fields is not None and _note_digest(flds, their_tags) != entry.fields
             conflicts += edited_there  # edited on both sides since the last sync: the later edit wins
             if edited_there and mod * 1000 > modified_ms:
                 continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
@@ -446,7 +447,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
                 col.update_note(note)
                 # The note's time is the edit's, not this sync's: Anki's merge keeps the later edit.
                 col.db.execute("UPDATE notes SET mod = ? WHERE id = ?", max(1, modified_ms // 1000), nid)
-        written.put(guid, source=digest, fields=_digest(joined))
+        written.put(guid, source=digest, fields=_note_digest(joined, tags))
     for did, cids in moving.items():
         col.set_deck(cids, did)
     _push_decks(store, col)  # the decks cards were just added to are recorded too
@@ -471,6 +472,11 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _note_digest(fields: str, tags: str) -> str:
+    """A note as written into the mirror: its fields and its tags (in any order)."""
+    return _digest(fields + "\x1e" + " ".join(sorted(tags.split())))
 
 
 def _source_digest(question: str, answer: str, tags: str, deck_name: str) -> str:
@@ -833,9 +839,10 @@ def _pull_new_cards(store: Store, col: Any) -> int:
 
 
 def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
-    """Cards whose note was edited in Anki's apps (its fields no longer what was written) take the new text,
-    as HTML cleaned as an import's is. The later edit has already won on the server (see _push). Returns the
-    edits, and how many of them were over an edit this sync had sent (a conflict the other side won)."""
+    """Cards whose note was edited in Anki's apps (its fields or tags no longer what was written) take the new
+    text, as HTML cleaned as an import's is, and the tags. The later edit has already won on the server (see
+    _push). Returns the edits, and how many of them were over an edit this sync had sent (a conflict the
+    other side won)."""
     from .formats import anki_side
 
     written = _Written(Path(col.path).with_name("written.sqlite"))
@@ -845,23 +852,27 @@ def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int
     edits = []
     lost = 0
     with _reading(col, store) as db:
-        notes = db.execute("SELECT guid, flds, mod FROM notes").fetchall()
-    for guid, flds, mod in notes:
+        notes = db.execute("SELECT guid, flds, mod, tags FROM notes").fetchall()
+    for guid, flds, mod, their_tags in notes:
         entry, card = written.get(guid), ours.get(guid)
-        if entry.fields is None or card is None or _digest(flds) == entry.fields:
+        if entry.fields is None or card is None or _note_digest(flds, their_tags) == entry.fields:
             continue
         values = flds.split("\x1f")
         if len(values) != 2:
             continue
-        card_id, tags, deck_name = card
+        card_id, _, deck_name = card
         question, answer = anki_side(values[0]), anki_side(values[1])
         if question:
-            edits.append((question, answer, mod * 1000, card_id))
-            written.put(guid, source=_source_digest(question, answer, tags, deck_name), fields=_digest(flds))
+            tags = tags_text(their_tags.split())
+            edits.append((question, answer, tags, mod * 1000, card_id))
+            written.put(guid, source=_source_digest(question, answer, tags, deck_name),
+                        fields=_note_digest(flds, their_tags))  # fmt: skip
             lost += guid in edited_here
     if edits:
         with store.operation(Changes.CARD_CONTENT) as db:
-            db.executemany("UPDATE card SET question = ?, answer = ?, modified_ms = ? WHERE id = ?", edits)
+            db.executemany(
+                "UPDATE card SET question = ?, answer = ?, tags = ?, modified_ms = ? WHERE id = ?", edits
+            )
     written.commit()
     return len(edits), lost
 

@@ -574,7 +574,7 @@ def test_a_key_the_server_no_longer_takes_asks_for_the_password_again(server, tm
     store.close()
 
 
-def test_deck_renames_and_moves_travel_both_ways(server, tmp_path):
+def test_deck_renames_moves_and_tags_travel_both_ways(server, tmp_path):
     desk, cards, phone = _desk_and_phone(server, tmp_path)
     other = ops.add_deck(desk, "Inference").value
     ops.edit_card(desk, cards[0].id, deck_id=other.id)  # moved here
@@ -584,6 +584,10 @@ def test_deck_renames_and_moves_travel_both_ways(server, tmp_path):
     (cid,) = phone.col.find_cards('"front:*question 0*"')
     assert phone.col.decks.name(phone.col.get_card(cid).did) == "Inference"
     assert phone.col.decks.id_for_name("Attention basics") is not None
+    (tagged,) = phone.col.find_notes('"front:*question 1*"')
+    note = phone.col.get_note(tagged)
+    note.tags = ["attention", "basics"]  # tagged there
+    phone.col.update_note(note)
     phone.col.decks.rename(phone.col.decks.id_for_name("Inference"), "LLM inference")  # renamed there
     (moved,) = phone.col.find_cards('"front:*question 2*"')
     phone.col.set_deck([moved], phone.col.decks.id_for_name("LLM inference"))  # moved there
@@ -594,5 +598,6 @@ def test_deck_renames_and_moves_travel_both_ways(server, tmp_path):
     assert names[other.id] == "LLM inference"
     assert names[desk.card(cards[2].id).deck_id] == "LLM inference"
     assert names[desk.card(cards[1].id).deck_id] == "Attention basics"
+    assert desk.card(cards[1].id).tags.split() == ["attention", "basics"]
     phone.col.close()
     desk.close()
