@@ -17,8 +17,8 @@ store (`sync/<store name>/collection.anki2`). A sync runs in three steps:
 
 Beyond answers: edits both ways (the later one wins), cards added in Anki's apps, suspensions both ways,
 pictures and sounds (Anki's media sync), and plan runs and ticks (in the collection's configuration).
-Deletions travel as Anki's own do; deck renames, moves and tags both ways. Not carried yet: a plan task's
-untick, and a plan moved to other dates (docs/sync.md).
+Deletions travel as Anki's own do; deck renames, moves and tags both ways; of plan runs and tasks, the later
+change (docs/sync.md).
 
 The hkey (Anki's sync key, which stands for the password) is kept in the store's settings as Anki keeps it
 in its profile; the password itself is never stored.
@@ -26,6 +26,7 @@ in its profile; the password itself is never stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -223,6 +224,8 @@ def _sync(
         _pull_suspensions(store, col)
         deleted_there = _pull_deletions(store, col)
         _pull_decks(store, col)
+        if _push_extras(store, col):  # written after the others' are in: see _push_extras
+            _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
         _settle(store, col)
     finally:
         col.close()
@@ -464,7 +467,6 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
             mirror_card[card_id] = first_card[request.note.id]
     _push_states(store, col, mirror_card, card_guid, written)
     written.commit()
-    _push_extras(store, col)
     _push_scheduling(store, col)
     _push_media(store, col)
     return _push_answers(store, col), len(adding), conflicts
@@ -744,13 +746,26 @@ def _push_scheduling(store: Store, col: Any) -> None:
             col.decks.update_config(conf)
 
 
-def _push_extras(store: Store, col: Any) -> None:
-    """What the layers above keep besides cards (plan runs and ticks), under this device's own key."""
+def _push_extras(store: Store, col: Any) -> bool:
+    """What the layers above keep besides cards (plan runs and ticks), under this device's own key; True
+    when it was written (then one more exchange with the server sends it).
+
+    Anki merges the configuration as a whole, not key by key: when both sides changed it, the later side's
+    replaces the other's, and a device's newer entry could be lost. So it is written only after the sync
+    brought the others' in, and written again whenever the server's copy is not this device's state (a
+    later sync heals what a clash lost). Times are whole seconds, and the later must be later: a write
+    waits out the second of the one before."""
     if store.synced_state is None:
-        return
-    key, state = EXTRAS_KEY + _device(store), store.synced_state()
-    if col.get_config(key, None) != state:
-        col.set_config(key, state)
+        return False
+    key, state = EXTRAS_KEY + _device(store), json.loads(json.dumps(store.synced_state()))
+    if col.get_config(key, None) == state:
+        return False
+    stamp = Path(col.path).with_name("extras-written")
+    with contextlib.suppress(OSError):
+        time.sleep(max(0.0, stamp.stat().st_mtime + 1.05 - time.time()))
+    col.set_config(key, state)
+    stamp.touch()
+    return True
 
 
 def _pull_extras(store: Store, col: Any) -> int:

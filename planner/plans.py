@@ -293,9 +293,9 @@ def start_plan(store: Store, key: str, on: date | None = None, exam: date | None
     with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
         count = db.execute("SELECT count(*) FROM plan_run").fetchone()[0]
         run_id = db.execute(
-            "INSERT INTO plan_run (plan_id, start, exam, color, created_ms) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO plan_run (plan_id, start, exam, color, created_ms, changed_ms) VALUES (?, ?, ?, ?, ?, ?)",
             (plan.id, on.isoformat(), exam.isoformat() if exam else None, COLORS[count % len(COLORS)],
-             to_ms(store.clock.now())),
+             to_ms(store.clock.now()), to_ms(store.clock.now())),
         ).lastrowid  # fmt: skip
         for number, when in enumerate(dates, start=1):
             db.execute("INSERT INTO run_day (run_id, day, date) VALUES (?, ?, ?)", (run_id, number, when.isoformat()))
@@ -313,7 +313,7 @@ def stop_run(store: Store, run_id: int) -> OpResult[Run]:
     stopped = run(store, run_id)
     label = f"stop {stopped.plan_name}"
     with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
-        db.execute("UPDATE plan_run SET stopped = 1 WHERE id = ?", (run_id,))
+        db.execute("UPDATE plan_run SET stopped = 1, changed_ms = ? WHERE id = ?", (to_ms(store.clock.now()), run_id))
     return OpResult(stopped, Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
@@ -367,11 +367,13 @@ def tasks_between(store: Store, first: date, last: date) -> dict[date, list[Task
 
 def set_done(store: Store, task_ids: list[int], done: bool = True) -> OpResult[int]:
     """Tick tasks done (or not done again); undoable like any tick."""
-    stamp = to_ms(store.clock.now()) if done else None
+    now = to_ms(store.clock.now())
+    stamp = now if done else None
     label = f"{'tick' if done else 'untick'} {plural(len(task_ids), 'task')}"
     with store.operation(Changes.PLANS, label) as db:
         for task_id in task_ids:
-            if db.execute("UPDATE run_task SET done_ms = ? WHERE id = ?", (stamp, task_id)).rowcount == 0:
+            changed = db.execute("UPDATE run_task SET done_ms = ?, changed_ms = ? WHERE id = ?", (stamp, now, task_id))
+            if changed.rowcount == 0:
                 raise StudyPlannerError(f"no plan task with id {task_id} (see 'studyplanner plan show')")
     return OpResult(len(task_ids), Changes.PLANS, label)
 
@@ -513,7 +515,10 @@ def study_ahead(store: Store, run_id: int, topic: str) -> OpResult[Run]:
         raise StudyPlannerError(f"{topic!r} is no later topic of {ahead.plan_name} (see 'studyplanner plan show')")
     label = f"study {topic} ahead"
     with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
-        db.execute("UPDATE plan_run SET ahead = trim(ahead || ' ' || ?) WHERE id = ?", (topic, run_id))
+        db.execute(
+            "UPDATE plan_run SET ahead = trim(ahead || ' ' || ?), changed_ms = ? WHERE id = ?",
+            (topic, to_ms(store.clock.now()), run_id),
+        )
     return OpResult(ahead, Changes.PLANS | Changes.STUDY_QUEUE, label)
 
 
@@ -588,13 +593,15 @@ def shift_remaining(store: Store, shift: Shift) -> OpResult[Run]:
     """Move the rest of the plan forward as previewed, so its first unfinished day is today (undoable)."""
     run_id = shift.run.id
     label = "shift the plan"
+    now = to_ms(store.clock.now())
     with store.operation(Changes.PLANS | Changes.STUDY_QUEUE, label) as db:
+        db.execute("UPDATE plan_run SET changed_ms = ? WHERE id = ?", (now, run_id))
         for number, old, when in shift.moves:
             db.execute("UPDATE run_day SET date = ? WHERE run_id = ? AND day = ?", (when.isoformat(), run_id, number))
             db.execute(
-                "UPDATE run_task SET date = ? WHERE run_id = ? AND date = ? AND done_ms IS NULL "
+                "UPDATE run_task SET date = ?, changed_ms = ? WHERE run_id = ? AND date = ? AND done_ms IS NULL "
                 "AND task_id IN (SELECT id FROM plan_task WHERE day = ?)",
-                (when.isoformat(), run_id, old.isoformat(), number),
+                (when.isoformat(), now, run_id, old.isoformat(), number),
             )
     return OpResult(run(store, run_id), Changes.PLANS | Changes.STUDY_QUEUE, label)
 
@@ -674,7 +681,9 @@ def spread_missed(store: Store, spread: Spread) -> OpResult[int]:
     """Move the missed tasks as previewed (undoable); the value is how many moved."""
     label = f"spread {plural(len(spread.moves), 'missed task')}"
     with store.operation(Changes.PLANS, label) as db:
-        db.executemany("UPDATE run_task SET date = ? WHERE id = ?", [(d.isoformat(), t) for t, d in spread.moves])
+        now = to_ms(store.clock.now())
+        db.executemany("UPDATE run_task SET date = ?, changed_ms = ? WHERE id = ?",
+                       [(d.isoformat(), now, t) for t, d in spread.moves])  # fmt: skip
     return OpResult(len(spread.moves), Changes.PLANS, label)
 
 

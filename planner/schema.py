@@ -75,7 +75,16 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE plan_run ADD COLUMN ahead TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """When a run (stopped, moved, studied ahead) and each of its tasks (ticked, unticked, moved) last
+    changed: a sync keeps the later change of each (planner/synced.py)."""
+    db.execute("ALTER TABLE plan_run ADD COLUMN changed_ms INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE run_task ADD COLUMN changed_ms INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE plan_run SET changed_ms = created_ms")
+    db.execute("UPDATE run_task SET changed_ms = coalesce(done_ms, 0)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

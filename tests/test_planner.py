@@ -370,10 +370,11 @@ def test_planner_schema_1_is_upgraded_with_its_runs(tmp_path, clock):
         schema.MIGRATIONS[0](db)
         store.put_value(db, schema.VERSION_KEY, 1)
         db.execute("INSERT INTO plan (key, name) VALUES ('p', 'P')")
-        db.execute("INSERT INTO plan_run (plan_id, start, color) VALUES (1, '2026-03-10', '#000')")
+        db.execute("INSERT INTO plan_run (plan_id, start, color, created_ms) VALUES (1, '2026-03-10', '#000', 42)")
     plans.attach(store)
-    assert int(store.get_value(schema.VERSION_KEY)) == schema.SCHEMA_VERSION == 2
-    assert store.db.execute("SELECT start, ahead FROM plan_run").fetchall() == [("2026-03-10", "")]
+    assert int(store.get_value(schema.VERSION_KEY)) == schema.SCHEMA_VERSION == 3
+    # v2 added what was studied ahead; v3 when each run last changed (for a sync: its start, to begin with)
+    assert store.db.execute("SELECT start, ahead, changed_ms FROM plan_run").fetchall() == [("2026-03-10", "", 42)]
     store.close()
 
 

@@ -391,8 +391,8 @@ def test_the_window_syncs_on_opening_and_closing_when_the_learner_turns_it_on(se
 
 def test_plan_runs_and_ticks_travel_between_desktops(server, tmp_path):
     """A run started on the desk, with a task ticked there, is on the laptop after its sync; a task the
-    laptop ticks, and the run it stops, come back to the desk. Each device writes its own entry in the
-    collection's configuration, so neither overwrites the other's."""
+    laptop ticks, and the run it stops, come back to the desk, and so does a later untick. Each device
+    writes its own entry in the collection's configuration, so neither overwrites the other's."""
     from planner import plans
 
     clock = FixedClock(datetime.now(UTC) - timedelta(minutes=5))
@@ -419,6 +419,12 @@ def test_plan_runs_and_ticks_travel_between_desktops(server, tmp_path):
     back = plans.tasks_between(desk, first_day, first_day)[first_day]
     assert [t.done for t in back][:2] == [True, True]
     assert [r.plan_key for r in plans.runs(desk)] == [run.plan_key]  # the stopped run stopped here too
+
+    clock.advance(minutes=5)  # later: the laptop unticks the desk's tick; the desk moves the rest of the plan
+    plans.set_done(laptop, [there[0].id], done=False)
+    sync.sync(laptop)
+    sync.sync(desk)
+    assert [t.done for t in plans.tasks_between(desk, first_day, first_day)[first_day]][:2] == [False, True]
     assert sync.sync(desk).value.received == 0 and len(plans.runs(laptop, include_stopped=True)) == 2
     desk.close()
     laptop.close()
