@@ -49,6 +49,10 @@ def incoming(store: Store, data: Any) -> int:
     later_tasks: list[tuple] = []
     db = store.db
     for run in data["runs"]:
+        try:
+            _check_run(run)
+        except (KeyError, TypeError, ValueError):
+            continue  # not a run this version wrote (a damaged or crafted entry): left alone
         plan = db.execute("SELECT id FROM plan WHERE key = ?", (run.get("plan"),)).fetchone()
         if plan is None:
             continue
@@ -98,6 +102,21 @@ def incoming(store: Store, data: Any) -> int:
             "UPDATE run_task SET date = ?, done_ms = ?, changed_ms = ? WHERE run_id = ? AND task_id = ?", later_tasks
         )
     return len(new_runs) + len(later_runs) + len(later_tasks)
+
+
+def _check_run(run: Any) -> None:
+    """Raise KeyError, TypeError or ValueError for an entry that is not a run as outgoing() writes one."""
+    for key, kind in (("created_ms", int), ("changed_ms", int), ("stopped", bool), ("ahead", str), ("start", str)):
+        if not isinstance(run[key], kind):
+            raise TypeError(key)
+    for day, when in run["days"]:
+        if not (isinstance(day, int) and isinstance(when, str)):
+            raise TypeError("day")
+    for day, position, _when, done_ms, changed_ms in run["tasks"]:
+        if not (isinstance(day, int) and isinstance(position, int) and isinstance(changed_ms, int)):
+            raise TypeError("task")
+        if done_ms is not None and not isinstance(done_ms, int):
+            raise TypeError("done_ms")
 
 
 def _lay_out(db: sqlite3.Connection, run_id: int | None, days: list) -> None:

@@ -399,3 +399,12 @@ def test_no_review_jumps_over_the_exam_and_normal_fsrs_resumes_after_it(planned,
     ops.answer(planned, card.id, 4)
     assert study_day(from_ms(planned.card(card.id).due_ms), 4, UTC) > exam + timedelta(days=5)
     assert planned.replay(card.id).due_ms == planned.card(card.id).due_ms  # the log keeps the cut dates
+
+
+def test_a_damaged_plan_entry_from_another_device_is_left_alone(planned):
+    from planner import synced
+
+    good = synced.outgoing(planned)
+    assert synced.incoming(planned, {"version": synced.VERSION, "runs": [{"plan": "test-plan"}, 7, None]}) == 0
+    assert synced.incoming(planned, {"version": 99, "runs": []}) == 0 and synced.incoming(planned, "junk") == 0
+    assert synced.outgoing(planned) == good
