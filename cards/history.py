@@ -18,6 +18,24 @@ from .timeutil import from_ms, to_ms
 
 
 @dataclass(frozen=True)
+class EarlierText:
+    """A card's text as it was before a sync replaced it with a later edit (or found an earlier edit from
+    elsewhere that ours replaced): the edit that lost, kept."""
+
+    replaced_ms: int
+    question: str
+    answer: str
+    why: str
+
+
+def earlier_texts(db: sqlite3.Connection, card_id: int) -> list[EarlierText]:
+    """Newest first."""
+    return [EarlierText(*row) for row in db.execute(
+        "SELECT replaced_ms, question, answer, why FROM card_version WHERE card_id = ? "
+        "ORDER BY replaced_ms DESC, id DESC", (card_id,))]  # fmt: skip
+
+
+@dataclass(frozen=True)
 class PastAnswer:
     at_ms: int
     rating: int  # 1-4

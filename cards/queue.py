@@ -24,6 +24,7 @@ from .timeutil import Clock, from_ms, to_ms
 if TYPE_CHECKING:
     from fsrs import Card as FsrsCard
 
+    from .history import EarlierText
     from .settings import SchedulingSettings
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: a learning card due this soon is shown when nothing else is left
@@ -169,6 +170,12 @@ class StudyQueue:
         if row is None:
             raise UnknownCard(card_id)
         return card_from_row(row)
+
+    def earlier_texts(self, card_id: int) -> list[EarlierText]:
+        """The card's text as it was before syncs replaced it (the edits that lost), newest first."""
+        from .history import earlier_texts
+
+        return earlier_texts(self.db, card_id)
 
     def cards(self, deck_id: int | None = None) -> list[Card]:
         args: tuple[int, ...]

@@ -168,7 +168,23 @@ INSERT_REVIEW = (
 )
 
 # MIGRATIONS[i] upgrades a store from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection, tzinfo | None], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection, tz: tzinfo | None) -> None:
+    """A card's earlier text, kept when a sync replaced it with a later edit made elsewhere (or found an
+    earlier edit from elsewhere that ours replaced): an edit that loses is not lost."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS card_version (
+            id INTEGER PRIMARY KEY,
+            card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+            replaced_ms INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            why TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS card_version_card ON card_version (card_id, replaced_ms)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection, tzinfo | None], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

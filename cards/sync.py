@@ -99,9 +99,7 @@ class SyncSummary:
     edited_there: int = 0  # cards whose text was edited in Anki's apps, now edited here too
     added_there: int = 0  # cards added in Anki's apps (or by another desktop), now here too
     deleted_there: int = 0  # cards deleted there, now deleted here too
-    # Cards edited on both sides since the last sync, as this side can see them: an edit of ours that a later
-    # one from elsewhere replaced, or both edits already in the mirror. (When ours is the later one, the
-    # server drops the other without a word to us: that one is not counted.)
+    # Cards edited on both sides since the last sync (the later edit won; the other is in the card's history).
     conflicts: int = 0
 
     def text(self) -> str:
@@ -185,6 +183,12 @@ def _sync(
                 progress("Downloading the server's collection…")
                 _full(col, auth, out.server_media_usn, upload=False)
                 full_done = "download"
+        edited = conflicts = 0
+        if not new_mirror:  # what the server has first: an edit made on both sides is then seen as one
+            progress(f"Asking {server}…")
+            out = _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
+            if out.required not in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
+                edited, conflicts = _pull_edits(store, col, set())
         progress("Writing the store's cards and answers into the sync collection…")
         # Settled (see _fingerprint): the store and the mirror held the same answers. Still so after the push
         # if nothing had come into the mirror since; then only what the server brings needs a pull.
@@ -192,7 +196,7 @@ def _sync(
         with _reading(col, store) as db:
             nothing_came = settled is not None and _fingerprint(db)[2:] == settled[2:]
         edited_here: set[str] = set()  # notes this sync writes our edit into: theirs may still win on the server
-        sent, cards_sent, conflicts = _push(store, col, edited_here)
+        sent, cards_sent = _push(store, col, edited_here)
         if nothing_came:
             _settle(store, col)
         progress(f"Syncing with {server}…")
@@ -210,7 +214,7 @@ def _sync(
             _full(col, auth, out.server_media_usn, upload=upload)
             full_done = "upload" if upload else "download"
             if not upload:  # what this store has that the download lacks goes up again
-                sent, cards_sent, conflicts = _push(store, col, edited_here)
+                sent, cards_sent = _push(store, col, edited_here)
                 _call(lambda: col.sync_collection(auth, False))
         progress("Syncing pictures and sounds…")
         _sync_media(col, auth)
@@ -219,8 +223,8 @@ def _sync(
         _pull_extras(store, col)
         _pull_media(store, col)
         added_there = _pull_new_cards(store, col)
-        edited, lost_here = _pull_edits(store, col, edited_here)
-        conflicts += lost_here
+        edited_later, lost_here = _pull_edits(store, col, edited_here)
+        edited, conflicts = edited + edited_later, conflicts + lost_here
         _pull_suspensions(store, col)
         deleted_there = _pull_deletions(store, col)
         _pull_decks(store, col)
@@ -384,7 +388,7 @@ def _full(col: Any, auth: Any, server_usn: int | None, upload: bool) -> None:
 # --------------------------------------------------------------------- store -> mirror
 
 
-def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]:
+def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
     """Write the store's cards, states and answers into the mirror; returns (answers, cards) new to it.
     A card is rendered only when its text, tags or deck changed since it was last written (the record of
     what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
@@ -404,7 +408,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
     mirror_card: dict[int, int] = {}  # our card id -> the mirror's
     card_guid: dict[int, str] = {}
     adding: list[tuple[int, Any]] = []  # added in one call: one by one took 1 ms a note
-    conflicts = 0
+    overwritten: list[tuple[int, str]] = []  # our card, and the fields from elsewhere our later edit replaces
     rows = store.db.execute(
         "SELECT c.id, c.key, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
         "JOIN deck d ON d.id = c.deck_id"
@@ -436,10 +440,12 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
             nid, flds, mod, their_tags = known
             if nid in card_decks and card_decks[nid][1] != deck_ids[deck_name]:  # moved to another deck here
                 moving.setdefault(deck_ids[deck_name], []).append(card_decks[nid][0])
+            # Edited on both sides since the last sync (counted by _pull_edits before the push): the later wins.
             edited_there = entry.fields is not None and _note_digest(flds, their_tags) != entry.fields
-            conflicts += edited_there  # edited on both sides since the last sync: the later edit wins
             if edited_there and mod * 1000 > modified_ms:
                 continue  # edited in Anki's apps after our edit: theirs stays, and comes in after the sync
+            if edited_there:  # ours is the later edit: theirs, which it replaces, stays in the card's history
+                overwritten.append((card_id, flds))
             edited_here.add(guid)
             if flds != joined or their_tags.split() != tags.split():
                 note = col.get_note(nid)
@@ -453,6 +459,7 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
         written.put(guid, source=digest, fields=_note_digest(joined, tags))
     for did, cids in moving.items():
         col.set_deck(cids, did)
+    _keep_versions(store, overwritten, REPLACED_THERE)
     _push_decks(store, col)  # the decks cards were just added to are recorded too
     gone_here = [notes[guid][0] for guid in written.entries.keys() - set(card_guid.values()) if guid in notes]
     if gone_here:  # deleted here since the last sync: deleted there too
@@ -469,11 +476,31 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int, int]
     written.commit()
     _push_scheduling(store, col)
     _push_media(store, col)
-    return _push_answers(store, col), len(adding), conflicts
+    return _push_answers(store, col), len(adding)
 
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+REPLACED_HERE = "replaced by a later edit made elsewhere"
+REPLACED_THERE = "an earlier edit made elsewhere, replaced by the edit made here"
+
+
+def _keep_versions(store: Store, losers: list[tuple[int, str]], why: str) -> None:
+    """Notes' fields from elsewhere that lost to a later edit, kept in their cards' history."""
+    from .formats import anki_side
+
+    rows = []
+    for card_id, flds in losers:
+        values = flds.split("\x1f")
+        if len(values) == 2:
+            rows.append((card_id, to_ms(store.clock.now()), anki_side(values[0]), anki_side(values[1]), why))
+    if rows:
+        with store.operation(Changes.CARD_CONTENT) as db:
+            db.executemany(
+                "INSERT INTO card_version (card_id, replaced_ms, question, answer, why) VALUES (?, ?, ?, ?, ?)", rows
+            )
 
 
 def _note_digest(fields: str, tags: str) -> str:
@@ -855,17 +882,19 @@ def _pull_new_cards(store: Store, col: Any) -> int:
 
 def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
     """Cards whose note was edited in Anki's apps (its fields or tags no longer what was written) take the new
-    text, as HTML cleaned as an import's is, and the tags. The later edit has already won on the server (see
-    _push). Returns the edits, and how many of them were over an edit this sync had sent (a conflict the
-    other side won)."""
+    text, as HTML cleaned as an import's is, and the tags. When the card was edited here too since the last
+    sync (a conflict), the later edit wins, and the other stays in the card's history: ours here, when
+    theirs is later; theirs when the push replaces it with ours (see _push). Returns the edits taken, and
+    the conflicts seen (with those over an edit this sync had already sent)."""
     from .formats import anki_side
 
     written = _Written(Path(col.path).with_name("written.sqlite"))
     guids = _guids(store)
-    ours = {guids[card_id]: (card_id, tags, name) for card_id, tags, name in store.db.execute(
-        "SELECT c.id, c.tags, d.name FROM card c JOIN deck d ON d.id = c.deck_id")}  # fmt: skip
-    edits = []
-    lost = 0
+    ours = {guids[row[0]]: row for row in store.db.execute(
+        "SELECT c.id, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
+        "JOIN deck d ON d.id = c.deck_id")}  # fmt: skip
+    edits, kept = [], []
+    conflicts = 0
     with _reading(col, store) as db:
         notes = db.execute("SELECT guid, flds, mod, tags FROM notes").fetchall()
     for guid, flds, mod, their_tags in notes:
@@ -875,21 +904,29 @@ def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int
         values = flds.split("\x1f")
         if len(values) != 2:
             continue
-        card_id, _, deck_name = card
+        card_id, our_question, our_answer, our_tags, deck_name, modified_ms = card
+        edited_here_too = entry.source != _source_digest(our_question, our_answer, our_tags, deck_name)
+        conflicts += edited_here_too or guid in edited_here
+        if edited_here_too and modified_ms >= mod * 1000:
+            continue  # ours is the later edit: the push sends it, and keeps theirs in the history
         question, answer = anki_side(values[0]), anki_side(values[1])
         if question:
             tags = tags_text(their_tags.split())
             edits.append((question, answer, tags, mod * 1000, card_id))
+            if edited_here_too or guid in edited_here:  # ours lost: kept
+                kept.append((card_id, to_ms(store.clock.now()), our_question, our_answer, REPLACED_HERE))
             written.put(guid, source=_source_digest(question, answer, tags, deck_name),
                         fields=_note_digest(flds, their_tags))  # fmt: skip
-            lost += guid in edited_here
     if edits:
         with store.operation(Changes.CARD_CONTENT) as db:
+            db.executemany(
+                "INSERT INTO card_version (card_id, replaced_ms, question, answer, why) VALUES (?, ?, ?, ?, ?)", kept
+            )
             db.executemany(
                 "UPDATE card SET question = ?, answer = ?, tags = ?, modified_ms = ? WHERE id = ?", edits
             )
     written.commit()
-    return len(edits), lost
+    return len(edits), conflicts
 
 
 def _pull_deletions(store: Store, col: Any) -> int:

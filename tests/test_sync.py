@@ -268,13 +268,19 @@ def test_edits_travel_both_ways_and_the_later_edit_wins(server, tmp_path):
     ops.edit_card(desk, cards[3].id, question="Desk's card 3 (later)")
 
     summary = sync.sync(desk).value
-    assert summary.edited_there == 2 and summary.conflicts == 1  # card 2: our edit, replaced by a later one
+    assert summary.edited_there == 2 and summary.conflicts == 2  # cards 2 and 3, edited on both sides
     assert [desk.card(c.id).question for c in cards[:4]] == [
         "Desk's card 0", "Phone's card 1", "Phone's card 2 (later)", "Desk's card 3 (later)"]
     phone.sync()
     fronts = {phone.col.get_note(nid)["Front"] for nid in phone.col.find_notes("")}
     later = {"<p>Desk's card 0</p>", "Phone's card 1", "Phone's card 2 (later)", "<p>Desk's card 3 (later)</p>"}
     assert later <= fronts
+    # The edit that lost stays in its card's history, on either side of the conflict (Browse shows it).
+    assert [(e.question, e.why) for e in desk.earlier_texts(cards[2].id)] == [
+        ("Desk's card 2 (earlier)", sync.REPLACED_HERE)]
+    assert [(e.question, e.why) for e in desk.earlier_texts(cards[3].id)] == [
+        ("Phone's card 3 (earlier)", sync.REPLACED_THERE)]
+    assert desk.earlier_texts(cards[0].id) == desk.earlier_texts(cards[1].id) == []  # no conflict there
     assert sync.sync(desk).value.edited_there == 0  # settled: nothing comes back again
     phone.col.close()
     desk.close()

@@ -1240,6 +1240,24 @@ def test_browse_previews_the_selected_card_and_keeps_the_question_readable_when_
     assert not header.isSectionHidden(5)
 
 
+def test_browse_shows_a_card_s_earlier_text_that_a_sync_replaced(window, qtbot, store):
+    """The edit that lost a sync's conflict is kept (cards/sync.py) and shown under the card in Browse."""
+    window.show_screen("Browse")
+    browse = window.browse
+    qtbot.waitUntil(lambda: browse.model.rowCount() > 0, timeout=5000)
+    browse.table.selectRow(0)
+    card_id = browse.selected_ids()[0]
+    with store.transaction() as db:  # as a sync keeps it
+        db.execute("INSERT INTO card_version (card_id, replaced_ms, question, answer, why) VALUES "
+                   "(?, 0, 'The old question?', 'The old answer.', 'replaced by a later edit made elsewhere')",
+                   (card_id,))  # fmt: skip
+    browse.table.clearSelection()
+    browse.table.selectRow(0)
+    shown = browse.preview.toPlainText()
+    assert "Earlier text, replaced by a later edit made elsewhere" in shown
+    assert "The old question?" in shown and "The old answer." in shown
+
+
 def test_the_daily_reminder_says_what_today_holds_once_a_day_at_its_hour(window, qtbot, store, clock):
     """Set in Settings; at the chosen hour (while the app runs) it names today's cards and open plan
     tasks, once a study day."""

@@ -33,6 +33,7 @@ from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.render import answer_side, one_line
 from cards.store import Store
+from cards.timeutil import from_ms
 from cards.wording import plural, sentence
 
 from .card_dialog import CardDialog
@@ -239,7 +240,12 @@ class BrowseScreen(QWidget):
             self.preview.show_markdown(hint)
             return
         card = self.store.card(ids[0])
-        self.preview.show_markdown(answer_side(card.question, card.answer))
+        text = answer_side(card.question, card.answer)
+        for earlier in self.store.earlier_texts(card.id):  # edits a sync replaced: kept, and shown here
+            when = from_ms(earlier.replaced_ms).astimezone()
+            text += (f"\n\n---\n\n*Earlier text, {earlier.why} ({when:%d %b %Y %H:%M}):*\n\n"
+                     f"{earlier.question}\n\n{earlier.answer}")  # fmt: skip
+        self.preview.show_markdown(text)
 
     def redraw(self, changes: Changes) -> None:
         if changes & (Changes.DECKS | Changes.CARD_CONTENT):
