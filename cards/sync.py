@@ -41,7 +41,6 @@ from typing import Any, NamedTuple
 
 from .changes import Changes, OpResult
 from .errors import StudyPlannerError
-from .history import PastAnswer, merge_history
 from .queue import tags_text
 from .render import render_html
 from .scheduling import QUEUE_BURIED, QUEUE_SUSPENDED, queue_for_state
@@ -835,7 +834,7 @@ def _notetype(col: Any) -> Any:
 def _pull(store: Store, col: Any) -> int:
     """Answers in the mirror the store lacks, for cards it has, merged into each card's log (merge_history
     also knows an answer it has under an id a few ms off)."""
-    from .history import SAME_ANSWER_MS
+    from .history import SAME_ANSWER_MS, PastAnswer, merge_history  # here: the window imports this module
 
     with _reading(col, store) as db:
         settled = _settled(col)
