@@ -168,6 +168,7 @@ def _sync(
     path.parent.mkdir(parents=True, exist_ok=True)
     progress("Opening the sync collection…")
     col = Collection(str(path))
+    written = _Written(path.with_name("written.sqlite"))  # read once a sync: 100,000 notes' rows
     try:
         auth = _auth(store, col, server, user, password)
         full_done = None
@@ -180,14 +181,14 @@ def _sync(
             # taking the server's collection loses nothing.
             if out.required in (out.FULL_DOWNLOAD, out.FULL_SYNC):
                 progress("Downloading the server's collection…")
-                _full(col, auth, out.server_media_usn, upload=False)
+                _full(col, auth, out.server_media_usn, upload=False, written=written)
                 full_done = "download"
         edited = conflicts = 0
         if not new_mirror:  # what the server has first: an edit made on both sides is then seen as one
             progress(f"Asking {server}…")
             out = _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
             if out.required not in (out.FULL_SYNC, out.FULL_UPLOAD, out.FULL_DOWNLOAD):
-                edited, conflicts = _pull_edits(store, col, set())
+                edited, conflicts = _pull_edits(store, col, written, set())
         progress("Writing the store's cards and answers into the sync collection…")
         # Settled (see _fingerprint): the store and the mirror held the same answers. Still so after the push
         # if nothing had come into the mirror since; then only what the server brings needs a pull.
@@ -195,7 +196,7 @@ def _sync(
         with _reading(col, store) as db:
             nothing_came = settled is not None and _fingerprint(db)[2:] == settled[2:]
         edited_here: set[str] = set()  # notes this sync writes our edit into: theirs may still win on the server
-        sent, cards_sent = _push(store, col, edited_here)
+        sent, cards_sent = _push(store, col, written, edited_here)
         if nothing_came:
             _settle(store, col)
         progress(f"Syncing with {server}…")
@@ -210,10 +211,10 @@ def _sync(
                 upload = full == "upload"
             store.backup()
             progress("Uploading the whole collection…" if upload else "Downloading the server's collection…")
-            _full(col, auth, out.server_media_usn, upload=upload)
+            _full(col, auth, out.server_media_usn, upload=upload, written=written)
             full_done = "upload" if upload else "download"
             if not upload:  # what this store has that the download lacks goes up again
-                sent, cards_sent = _push(store, col, edited_here)
+                sent, cards_sent = _push(store, col, written, edited_here)
                 _call(lambda: col.sync_collection(auth, False))
         progress("Syncing pictures and sounds…")
         _sync_media(col, auth)
@@ -222,15 +223,16 @@ def _sync(
         _pull_extras(store, col)
         _pull_media(store, col)
         added_there = _pull_new_cards(store, col)
-        edited_later, lost_here = _pull_edits(store, col, edited_here)
+        edited_later, lost_here = _pull_edits(store, col, written, edited_here)
         edited, conflicts = edited + edited_later, conflicts + lost_here
-        _pull_suspensions(store, col)
-        deleted_there = _pull_deletions(store, col)
+        _pull_suspensions(store, col, written)
+        deleted_there = _pull_deletions(store, col, written)
         _pull_decks(store, col)
         if _push_extras(store, col):  # written after the others' are in: see _push_extras
             _follow(store, auth, _call(lambda: col.sync_collection(auth, False)))
         _settle(store, col)
     finally:
+        written.close()
         col.close()
     changes = (Changes.STUDY_QUEUE if received else Changes(0)) | (
         Changes.CARD_CONTENT if edited or deleted_there else Changes(0))  # fmt: skip
@@ -373,21 +375,21 @@ def _follow(store: Store, auth: Any, out: Any) -> Any:
     return out
 
 
-def _full(col: Any, auth: Any, server_usn: int | None, upload: bool) -> None:
+def _full(col: Any, auth: Any, server_usn: int | None, upload: bool, written: _Written) -> None:
     col.close_for_full_sync()
     try:
         _call(lambda: col.full_upload_or_download(auth=auth, server_usn=server_usn, upload=upload))
     finally:
         col.reopen(after_full_sync=True)
-    if not upload:
-        _Written.forget(Path(col.path))
+    if not upload:  # the mirror holds the server's notes now: everything is compared afresh
+        written.forget()
     _settled_path(col).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------- store -> mirror
 
 
-def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
+def _push(store: Store, col: Any, written: _Written, edited_here: set[str]) -> tuple[int, int]:
     """Write the store's cards, states and answers into the mirror; returns (answers, cards) new to it.
     A card is rendered only when its text, tags or deck changed since it was last written (the record of
     what was written lies beside the mirror): rendering is most of a sync's time (5 ms a card)."""
@@ -395,7 +397,6 @@ def _push(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
     from anki.decks import DeckId
 
     notetype = _notetype(col)
-    written = _Written(Path(col.path).with_name("written.sqlite"))
     _push_decks(store, col)  # renamed here: renamed there before any card goes to a deck by its name
     with _reading(col, store) as db:
         notes = {guid: (nid, flds, mod, tags) for guid, nid, flds, mod, tags in db.execute(
@@ -542,12 +543,14 @@ class _Written:
 
     def commit(self) -> None:
         self.db.commit()
-        self.db.close()
 
-    @staticmethod
-    def forget(col_path: Path) -> None:
-        """After a download the mirror holds the server's notes: everything is compared afresh."""
-        Path(col_path).with_name("written.sqlite").unlink(missing_ok=True)
+    def forget(self) -> None:
+        self.entries.clear()
+        self.db.execute("DELETE FROM written_v2")
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()  # what was not committed (a step stopped half-way) is not kept
 
 
 def _decks_record(col: Any) -> Path:
@@ -879,7 +882,7 @@ def _pull_new_cards(store: Store, col: Any) -> int:
     return bring_in_anki_cards(store, AnkiPackage(arriving, {}), "sync", "sync").added
 
 
-def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int]:
+def _pull_edits(store: Store, col: Any, written: _Written, edited_here: set[str]) -> tuple[int, int]:
     """Cards whose note was edited in Anki's apps (its fields or tags no longer what was written) take the new
     text, as HTML cleaned as an import's is, and the tags. When the card was edited here too since the last
     sync (a conflict), the later edit wins, and the other stays in the card's history: ours here, when
@@ -887,7 +890,6 @@ def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int
     the conflicts seen (with those over an edit this sync had already sent)."""
     from .formats import anki_side
 
-    written = _Written(Path(col.path).with_name("written.sqlite"))
     guids = _guids(store)
     ours = {guids[row[0]]: row for row in store.db.execute(
         "SELECT c.id, c.question, c.answer, c.tags, d.name, c.modified_ms FROM card c "
@@ -928,10 +930,9 @@ def _pull_edits(store: Store, col: Any, edited_here: set[str]) -> tuple[int, int
     return len(edits), conflicts
 
 
-def _pull_deletions(store: Store, col: Any) -> int:
+def _pull_deletions(store: Store, col: Any, written: _Written) -> int:
     """Cards whose note was written into the mirror and is gone from it (deleted in Anki's apps, or on
     another desktop) are deleted here too, with their answers, as Anki's own sync deletes them."""
-    written = _Written(Path(col.path).with_name("written.sqlite"))
     with _reading(col, store) as db:
         there = {guid for (guid,) in db.execute("SELECT guid FROM notes")}
     gone = [(card_id, guid) for card_id, guid in _guids(store).items()
@@ -945,9 +946,8 @@ def _pull_deletions(store: Store, col: Any) -> int:
     return len(gone)
 
 
-def _pull_suspensions(store: Store, col: Any) -> int:
+def _pull_suspensions(store: Store, col: Any, written: _Written) -> int:
     """Cards suspended, or brought back, in Anki's apps since they were last written: the same here."""
-    written = _Written(Path(col.path).with_name("written.sqlite"))
     guids = _guids(store)
     ours = {guids[card_id]: (card_id, state) for card_id, state in store.db.execute("SELECT id, state FROM card")}
     changed = []
