@@ -90,14 +90,14 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
                     review_id += 1
                 used_ids.add(review_id)
                 if previous is None:
-                    before = (0, None, None, None, None, None, None)
+                    before = (0, None, None)
                 else:
                     days = (review_id - previous) // day
                     recall = (1 + FACTOR * days / stability) ** DECAY
-                    before = (2, None, stability, difficulty, previous + day, previous, recall)
+                    before = (2, 1, recall)  # due a day after the previous answer
                 review_rows.append(
                     (review_id, i, deck_id, rng.choice((1, 3, 3, 3, 3, 4)), rng.randint(2000, 20000), *before,
-                     2, None, stability, difficulty, review_id + day)
+                     review_id + day)
                 )  # fmt: skip
                 previous = review_id
         db.executemany(

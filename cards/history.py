@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from .scheduling import NEW, fsrs_card, queue_for_state, study_day_scheduler
-from .schema import INSERT_REVIEW
+from .schema import INSERT_REVIEW, interval_days
 from .settings import SchedulingSettings
 from .timeutil import from_ms, to_ms
 
@@ -81,8 +81,6 @@ def _write_history(
     scheduler = study_day_scheduler(settings, tz, fuzz=False)
     (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
     state = None
-    before: tuple[int, int | None, float | None, float | None, int | None, int | None]
-    before = (NEW, None, None, None, None, None)
     reps = lapses = 0
     for answer in sorted(answers, key=lambda a: a.at_ms):
         review_id = answer.at_ms
@@ -91,20 +89,20 @@ def _write_history(
         when = from_ms(review_id)
         if state is None:
             state = fsrs_card(card_id, NEW, None, None, None, None, None, when)
-        lapses += 1 if before[0] == 2 and answer.rating == 1 else 0
-        recall = scheduler.recall(state, when) if before[0] == 2 else None
+        kind = int(state.state) if reps else NEW
+        lapses += 1 if kind == 2 and answer.rating == 1 else 0
+        recall = scheduler.recall(state, when) if kind == 2 else None
+        interval = interval_days(kind, to_ms(state.due), to_ms(state.last_review)) if reps else None
         state = scheduler.review(state, answer.rating, when)
-        after = (int(state.state), state.step, state.stability, state.difficulty, to_ms(state.due))
-        db.execute(
-            INSERT_REVIEW,
-            (review_id, card_id, deck_id, answer.rating, max(0, answer.duration_ms), *before, recall, *after),
-        )
-        before = (*after, review_id)
+        db.execute(INSERT_REVIEW, (review_id, card_id, deck_id, answer.rating, max(0, answer.duration_ms), kind,
+                                   interval, recall, to_ms(state.due)))  # fmt: skip
+        last_review_id = review_id
         reps += 1
+    assert state is not None  # answers is not empty
     db.execute(
         "UPDATE card SET state = ?, queue = CASE WHEN queue < 0 THEN queue ELSE ? END, step = ?, stability = ?, "
         "difficulty = ?, due_ms = ?, last_review_ms = ?, reps = ?, lapses = ? WHERE id = ?",
-        (before[0], queue_for_state(before[0]), before[1], before[2], before[3], before[4], before[5], reps, lapses,
-         card_id),
+        (int(state.state), queue_for_state(int(state.state)), state.step, state.stability, state.difficulty,
+         to_ms(state.due), last_review_id, reps, lapses, card_id),
     )  # fmt: skip
     return reps

@@ -59,24 +59,16 @@ class Review(SQLModel, table=True):
 
     __tablename__ = "review"
 
+    # What undo, replay, statistics and sync read, and nothing they can derive (schema.CREATE_REVIEW):
     id: int = Field(primary_key=True)
     card_id: int = Field(foreign_key="card.id")
+    deck_id: int | None = None  # the card's deck, moved with the card
     rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
     duration_ms: int = 0
-    state_before: int
-    step_before: int | None = None
-    stability_before: float | None = None
-    difficulty_before: float | None = None
-    due_before_ms: int | None = None
-    last_review_before_ms: int | None = None
-    state_after: int
-    step_after: int | None = None
-    stability_after: float
-    difficulty_after: float
-    due_after_ms: int
-    # Added in schema v3, so statistics read them without a join or a formula per row:
-    deck_id: int | None = None  # the card's deck, moved with the card
-    recall_before: float | None = None  # the recall FSRS predicted when answered (cards in review only)
+    state_before: int  # the card's state when answered
+    interval_before_days: int | None = None  # a card in review: the interval it had (21+: mature)
+    recall_before: float | None = None  # a card in review: the recall FSRS predicted when answered
+    due_after_ms: int  # the due date the answer gave
 
 
 class Media(SQLModel, table=True):

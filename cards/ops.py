@@ -75,9 +75,8 @@ def answer(
         db.execute(
             schema.INSERT_REVIEW,
             (
-                review_id, card_id, card.deck_id, rating, duration_ms,
-                card.state, card.step, card.stability, card.difficulty, card.due_ms, card.last_review_ms, recall,
-                state_after, after.step, after.stability, after.difficulty, to_ms(after.due),
+                review_id, card_id, card.deck_id, rating, duration_ms, card.state,
+                schema.interval_days(card.state, card.due_ms, card.last_review_ms), recall, to_ms(after.due),
             ),
         )  # fmt: skip
         lapse = 1 if card.state == 2 and rating == 1 else 0

@@ -18,6 +18,7 @@ from .settings import stored_settings
 
 APPLICATION_ID = 0x53504C4E  # "SPLN": marks a SQLite file as a Study Planner store
 SQLITE_HEADER = b"SQLite format 3\x00"
+Progress = Callable[[str], None]  # told a line to show while a long step runs
 
 
 def _run(db: sqlite3.Connection, script: str) -> None:
@@ -28,7 +29,7 @@ def _run(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-def _v1(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
+def _v1(db: sqlite3.Connection, _tz: tzinfo | None, _progress: Progress) -> None:
     _run(
         db,
         """
@@ -95,7 +96,7 @@ def _v1(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     )
 
 
-def _v2(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
+def _v2(db: sqlite3.Connection, _tz: tzinfo | None, _progress: Progress) -> None:
     """Pictures and sounds of imported decks, kept in the store (cards never load a URL)."""
     _run(
         db,
@@ -109,7 +110,7 @@ def _v2(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     )
 
 
-def _v3(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
+def _v3(db: sqlite3.Connection, _tz: tzinfo | None, _progress: Progress) -> None:
     """Statistics and exports at collection scale.
 
     The review log gets two facts statistics read without a join or a formula
@@ -146,7 +147,7 @@ def _v3(db: sqlite3.Connection, _tz: tzinfo | None) -> None:
     db.execute("CREATE INDEX card_deck_new ON card (deck_id, position, tags) WHERE queue = 0")
 
 
-def _v4(db: sqlite3.Connection, tz: tzinfo | None) -> None:
+def _v4(db: sqlite3.Connection, tz: tzinfo | None, _progress: Progress) -> None:
     """FSRS on the learner's days: every answered card's memory state (stability, difficulty) re-derived
     from its review log with the days between answers counted as study days, as answers are counted from
     this version on (before, whole 24-hour periods). Due dates, states and the log itself stay: the next
@@ -160,15 +161,7 @@ def _v4(db: sqlite3.Connection, tz: tzinfo | None) -> None:
     )
 
 
-# Every writer of the review log names its columns: the table grew after v1.
-INSERT_REVIEW = (
-    "INSERT INTO review (id, card_id, deck_id, rating, duration_ms, state_before, step_before, stability_before, "
-    "difficulty_before, due_before_ms, last_review_before_ms, recall_before, state_after, step_after, "
-    "stability_after, difficulty_after, due_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-# MIGRATIONS[i] upgrades a store from version i to version i + 1.
-def _v5(db: sqlite3.Connection, tz: tzinfo | None) -> None:
+def _v5(db: sqlite3.Connection, _tz: tzinfo | None, _progress: Progress) -> None:
     """A card's earlier text, kept when a sync replaced it with a later edit made elsewhere (or found an
     earlier edit from elsewhere that ours replaced): an edit that loses is not lost."""
     db.execute(
@@ -184,7 +177,72 @@ def _v5(db: sqlite3.Connection, tz: tzinfo | None) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS card_version_card ON card_version (card_id, replaced_ms)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection, tzinfo | None], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection, _tz: tzinfo | None, progress: Progress) -> None:
+    """A review log half the size: each answer keeps what undo, replay, statistics and sync read, and
+    nothing they can derive. Gone: the card's whole FSRS state before and after the answer (before is
+    the previous answer's after; after is replayed from the ratings, and the card holds its current
+    state). Kept: the state the card was in (its kind, as Anki's revlog keeps it), the interval it had
+    in whole days (mature or young), the recall FSRS predicted then (the settings that made it may change
+    since), and the due date the answer gave (fuzz is random, an exam may have moved it). At 100,000
+    cards: 2,109 bytes a card to about 1,370."""
+    if "state_after" not in {row[1] for row in db.execute("PRAGMA table_info(review)")}:
+        return  # already in this layout (a store made by this version, marked older by hand)
+    db.execute(CREATE_REVIEW.replace("CREATE TABLE review", "CREATE TABLE review_v6"))
+    (low, high) = db.execute("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM review").fetchone()
+    chunks = 20 if high - low > 100_000 else 1  # a large log in steps, each told, so the bar moves
+    step = (high - low) // chunks + 1
+    for i in range(chunks):
+        if chunks > 1:
+            progress(f"making the review log smaller ({100 * i // chunks}%)…")
+        db.execute(
+            "INSERT INTO review_v6 (id, card_id, deck_id, rating, duration_ms, state_before, interval_before_days, "
+            "recall_before, due_after_ms) SELECT id, card_id, deck_id, rating, duration_ms, state_before, CASE "
+            "WHEN state_before = 2 THEN max(0, due_before_ms - last_review_before_ms) / 86400000 END, "
+            "recall_before, due_after_ms FROM review WHERE id >= ? AND id < ?",
+            (low + i * step, low + (i + 1) * step),
+        )
+    db.execute("DROP TABLE review")
+    db.execute("ALTER TABLE review_v6 RENAME TO review")
+    _run(db, REVIEW_INDEXES)
+
+
+# The review log as schema 6 lays it out (made by _v6 from the log of schema 1 to 5).
+CREATE_REVIEW = """CREATE TABLE review (
+    id INTEGER PRIMARY KEY,  -- the answer's instant, UTC ms (unique: nudged on by a ms on a collision)
+    card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    deck_id INTEGER,  -- the card's deck, moved with the card
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    state_before INTEGER NOT NULL,  -- the card's state when answered: 0 new, 1 learning, 2 review, 3 relearning
+    interval_before_days INTEGER,  -- for a card in review: the interval it had, in whole days (21+: mature)
+    recall_before REAL,  -- for a card in review: the recall FSRS predicted at that moment
+    due_after_ms INTEGER NOT NULL  -- the due date the answer gave
+)"""
+# The calibration index lists no id: every index holds the rowid, which is the id.
+REVIEW_INDEXES = """
+    CREATE INDEX review_card ON review (card_id, id);
+    CREATE INDEX review_recall ON review (recall_before, rating, deck_id) WHERE recall_before IS NOT NULL
+"""
+
+# Every writer of the review log names its columns.
+INSERT_REVIEW = (
+    "INSERT INTO review (id, card_id, deck_id, rating, duration_ms, state_before, interval_before_days, "
+    "recall_before, due_after_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+DAY_MS = 86_400_000
+
+
+def interval_days(state: int, due_ms: int | None, last_review_ms: int | None) -> int | None:
+    """What an answer's interval_before_days holds: for a card in review, the days between its last answer
+    and the due date that answer gave, whole days counted down (as _v6 counts them in SQL)."""
+    if state != 2 or due_ms is None or last_review_ms is None:
+        return None
+    return max(0, due_ms - last_review_ms) // DAY_MS
+
+
+# MIGRATIONS[i] upgrades a store from version i to version i + 1; the ones that take long tell progress.
+MIGRATIONS: list[Callable[[sqlite3.Connection, tzinfo | None, Progress], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -263,10 +321,15 @@ def prepare(
             if progress is not None:
                 progress(f"Upgrading the store {path.name} for this version of Study Planner (after a backup)…")
             create_backup(db, path, now)
+
+        def tell(line: str) -> None:
+            if progress is not None:
+                progress(f"Upgrading the store {path.name}: {line}")
+
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             try:
-                MIGRATIONS[target](db, tz)
+                MIGRATIONS[target](db, tz, tell)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version = {target + 1}")
                 db.execute("COMMIT")
@@ -276,6 +339,9 @@ def prepare(
                 if isinstance(exc, Exception) and not isinstance(exc, (StoreError, sqlite3.OperationalError)):
                     raise _failed_upgrade(path, target + 1, exc) from exc
                 raise
+        if version and _mostly_free(db):
+            tell("giving the space it freed back to the disk…")
+            _compact(db)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "unable to open" in str(exc):
             raise StoreError(f"cannot write the store {path}: the file or its folder is read-only") from None
@@ -283,6 +349,23 @@ def prepare(
             raise StoreError(f"cannot upgrade the store {path}: the disk is full; it is as it was") from None
         raise StoreError(f"cannot open the store {path}: {exc}") from None
     return version == 0
+
+
+def _mostly_free(db: sqlite3.Connection) -> bool:
+    """Whether a quarter or more of the file is free pages (an upgrade rebuilt a large table)."""
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    return free * 4 >= db.execute("PRAGMA page_count").fetchone()[0] and free > 256
+
+
+def _compact(db: sqlite3.Connection) -> None:
+    """VACUUM, so that the file shrinks to what it holds; it needs room for a second copy for a moment, and
+    on a full disk it is skipped: the freed pages are then used by the store's next writes instead."""
+    try:
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc):
+            raise
 
 
 def _failed_upgrade(path: Path, target: int, exc: Exception) -> StoreError:

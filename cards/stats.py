@@ -199,7 +199,6 @@ def card_counts(store: Store, deck_id: int | None = None) -> dict[str, int]:
 
 
 MATURE_DAYS = 21
-DAY_MS = 86_400_000
 BUCKETS = ((1, "1d"), (3, "2-3d"), (7, "4-7d"), (14, "1-2w"), (30, "2-4w"), (90, "1-3mo"), (180, "3-6mo"),
            (365, "½-1y"), (10**9, "1y+"))  # fmt: skip
 
@@ -218,13 +217,13 @@ def daily_figures(
     starts = _day_starts(store, first, days)
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
     sql = (
-        "SELECT count(*), sum(state_before = 2), sum(state_before = 2 AND due_before_ms - last_review_before_ms >= ?), "
+        "SELECT count(*), sum(state_before = 2), sum(state_before = 2 AND interval_before_days >= ?), "
         f"sum(state_before = 2 AND rating > 1) FROM review WHERE id >= ? AND id < ? {scope}"
     )
     figures: dict[date, tuple[int, int, int, int, int, int]] = {}
     for i in range(days):
         answers, reviews, mature, recalled = store.db.execute(
-            sql, (MATURE_DAYS * DAY_MS, starts[i], starts[i + 1], *args)
+            sql, (MATURE_DAYS, starts[i], starts[i + 1], *args)
         ).fetchone()
         if answers:
             figures[first + timedelta(days=i)] = (

@@ -662,18 +662,19 @@ def _push_answers(store: Store, col: Any) -> int:
             return 0
         _card_map(db, store)
         missing = db.execute(
-            "SELECT r.id, l.cid, r.rating, r.duration_ms, r.state_before, r.stability_after FROM unequal u "
+            "SELECT r.id, l.cid, r.rating, r.duration_ms, r.state_before, r.due_after_ms FROM unequal u "
             "JOIN linked l ON l.card_id = u.card_id JOIN ours.review r ON r.card_id = u.card_id WHERE NOT EXISTS "
             "(SELECT 1 FROM revlog x WHERE x.cid = l.cid AND x.id BETWEEN r.id - ? AND r.id + ?) ORDER BY r.id",
             (SAME_ANSWER_MS, SAME_ANSWER_MS),
         ).fetchall()
         taken = {rid for (rid,) in db.execute("SELECT id FROM revlog")} if missing else set()
     rows = []
-    for review_id, cid, rating, duration_ms, state_before, stability_after in missing:
+    for review_id, cid, rating, duration_ms, state_before, due_after_ms in missing:
+        interval = max(1, round((due_after_ms - review_id) / _DAY_MS))  # Anki's ivl: the days the answer gave
         while review_id in taken:  # another card's answer of the same millisecond
             review_id += 1
         taken.add(review_id)
-        rows.append([review_id, cid, rating, max(1, round(stability_after or 0)), min(duration_ms, 60_000),
+        rows.append([review_id, cid, rating, interval, min(duration_ms, 60_000),
                      REVLOG_KIND.get(state_before, 0)])  # fmt: skip
     if not rows:
         return 0

@@ -72,7 +72,7 @@ def test_rolling_schedule(tmp_path):
 def test_upgrade_takes_a_backup_first(tmp_path, clock):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path, isolation_level=None)
-    schema.MIGRATIONS[0](db, None)
+    schema.MIGRATIONS[0](db, None, print)
     db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     db.execute("PRAGMA user_version = 1")
     db.close()

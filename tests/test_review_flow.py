@@ -95,7 +95,7 @@ def test_a_new_study_day_brings_buried_cards_back(store, clock):
 
 def _review_rows(store):
     return store.db.execute(
-        "SELECT r.id, c.key, r.rating, r.state_before, r.state_after, r.due_after_ms FROM review r "
+        "SELECT r.id, c.key, r.rating, r.state_before, r.interval_before_days, r.due_after_ms FROM review r "
         "JOIN card c ON c.id = r.card_id ORDER BY r.id"
     ).fetchall()
 

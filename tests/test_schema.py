@@ -13,6 +13,7 @@ from cards import ops, schema
 from cards.errors import StoreError
 from cards.models import Card, Deck, Media, Review, Setting
 from cards.store import Store
+from cards.timeutil import to_ms
 
 
 def open_store(path, clock):
@@ -58,7 +59,7 @@ def test_failed_migration_leaves_the_store_as_it_was(tmp_path, clock, monkeypatc
     ops.add_card(store, deck.id, "q", "a")
     store.close()
 
-    def broken_v2(db, tz):
+    def broken_v2(db, tz, progress):
         db.execute("ALTER TABLE card ADD COLUMN extra INTEGER")
         raise failure
 
@@ -76,7 +77,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path, clock):
     """Fixture of every earlier schema: build it with the migrations of its time, then open."""
     path = tmp_path / "v1.db"
     db = sqlite3.connect(path, isolation_level=None)
-    schema.MIGRATIONS[0](db, None)
+    schema.MIGRATIONS[0](db, None, print)
     db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO deck (id, key, name) VALUES (1, 'd', 'Old deck')")
@@ -93,7 +94,7 @@ def test_upgrade_runs_each_missing_migration_in_order(tmp_path, clock, monkeypat
     path = tmp_path / "s.db"
     open_store(path, clock).close()
 
-    def v2(db, tz):
+    def v2(db, tz, progress):
         db.execute("ALTER TABLE deck ADD COLUMN colour TEXT NOT NULL DEFAULT '#888'")
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, v2])
@@ -162,34 +163,115 @@ def test_new_store_gets_the_builtin_decks(tmp_path, clock):
     store.close()
 
 
-def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, clock):
-    """v3 fills in, for answers given before it, what an answer records now."""
-    path = tmp_path / "v2.db"
-    store = open_store(path, clock)
+# The review log of schemas 1 to 5: the card's whole FSRS state before and after each answer (schema 3 added
+# deck_id and recall_before at the end).
+OLD_REVIEW_COLUMNS = (
+    "id, card_id, rating, duration_ms, state_before, step_before, stability_before, difficulty_before, "
+    "due_before_ms, last_review_before_ms, state_after, step_after, stability_after, difficulty_after, due_after_ms"
+)
+
+
+def _studied(store, clock, days: int, within_days: bool = True) -> list[tuple]:
+    """Weeks of real study through the core (two decks, one with its own retention; every rating), and each
+    answer as schemas 1 to 5 logged it: (old columns..., deck_id, recall_before). within_days: the cards due,
+    answered minutes apart; else every card, in one order at one moment, days apart (whole days between a
+    card's answers, as schema 3 counted them)."""
+    import random
+
     from tests.conftest import add_deck_with_cards
 
-    deck = add_deck_with_cards(store, "Old", 3)
-    for days in (0, 3, 11, 40):
-        clock.advance(days=days)
-        for card in store.cards(deck):
-            ops.answer(store, card.id, 3)
-    recorded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
-    assert sum(recall is not None for _, _, recall in recorded) >= 6  # answers to cards in review
-    store.close()
-    db = sqlite3.connect(path, isolation_level=None)  # back to the v2 layout
-    db.execute("DROP INDEX review_recall")
-    db.execute("DROP INDEX card_deck_position")
-    db.execute("DROP INDEX card_deck_new")
-    db.execute("CREATE INDEX card_deck_new ON card (deck_id, position) WHERE queue = 0")  # as v1 made it
-    db.execute("ALTER TABLE review DROP COLUMN recall_before")
-    db.execute("ALTER TABLE review DROP COLUMN deck_id")
-    db.execute("PRAGMA user_version = 2")
+    rng = random.Random(5)
+    decks = [add_deck_with_cards(store, "Old", 6), add_deck_with_cards(store, "Strict", 5)]
+    ops.set_deck_overrides(store, decks[1], desired_retention=0.95)
+    old_rows = []
+    for _ in range(days):
+        for card in [c for d in decks for c in store.cards(d)]:
+            if within_days and card.due_ms is not None and card.due_ms > to_ms(clock.now()):
+                continue
+            rating = rng.choice((1, 2, 3, 3, 3, 4))
+            after = ops.answer(store, card.id, rating, rng.randint(1000, 9000)).value
+            review_id, duration, recall = store.db.execute(
+                "SELECT id, duration_ms, recall_before FROM review WHERE id = ?", (after.last_review_ms,)).fetchone()
+            old_rows.append((review_id, card.id, rating, duration, card.state, card.step, card.stability,
+                             card.difficulty, card.due_ms, card.last_review_ms, after.state, after.step,
+                             after.stability, after.difficulty, after.due_ms, card.deck_id, recall))  # fmt: skip
+            if within_days:
+                clock.advance(minutes=rng.randint(1, 30))
+        clock.advance(days=1 if within_days else rng.choice((1, 3, 8)))
+    return old_rows
+
+
+def _as_old_store(path: Path, version: int, source: Path, old_rows: list[tuple]) -> None:
+    """The same decks, cards, settings and answers in a store of an earlier schema, built by the migrations of
+    its time."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for migration in schema.MIGRATIONS[:version]:
+        migration(db, None, print)
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {version}")
+    db.execute("ATTACH ? AS now", (str(source),))
+    for table in ("deck", "card", "setting"):
+        db.execute(f"INSERT INTO {table} SELECT * FROM now.{table}")
+    columns = OLD_REVIEW_COLUMNS + (", deck_id, recall_before" if version >= 3 else "")
+    width = len(columns.split(","))
+    db.executemany(f"INSERT INTO review ({columns}) VALUES ({', '.join('?' * width)})",
+                   [row[:width] for row in old_rows])  # fmt: skip
     db.close()
-    store = open_store(path, clock)
+
+
+def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, clock):
+    """v3 fills in, for answers given before it, what an answer records now."""
+    native = open_store(tmp_path / "now.db", clock)
+    old_rows = _studied(native, clock, days=6, within_days=False)
+    recorded = native.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
+    assert sum(recall is not None for _, _, recall in recorded) >= 6  # answers to cards in review
+    native.close()
+    _as_old_store(tmp_path / "v2.db", 2, tmp_path / "now.db", old_rows)
+    store = open_store(tmp_path / "v2.db", clock)
     upgraded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
     assert [(i, d) for i, d, _ in upgraded] == [(i, d) for i, d, _ in recorded]
     for (_, _, then), (_, _, now) in zip(recorded, upgraded):
         assert (then is None and now is None) or now == pytest.approx(then, rel=1e-9)
+    store.close()
+
+
+def test_a_schema_5_log_becomes_the_log_this_version_writes(tmp_path, clock):
+    """Schema 6 keeps of each answer only what undo, replay, statistics and sync read. A real log laid out as
+    schema 5 kept it, upgraded, is the log this version writes for the same answers; every card replays to
+    the state it had before the upgrade; every statistic is the same."""
+    from cards import stats
+
+    native = open_store(tmp_path / "now.db", clock)
+    old_rows = _studied(native, clock, days=60)
+    native.close()
+    _as_old_store(tmp_path / "v5.db", 5, tmp_path / "now.db", old_rows)
+    old = sqlite3.connect(tmp_path / "v5.db")
+    cards_before = old.execute("SELECT * FROM card ORDER BY id").fetchall()
+    old.close()
+    native = open_store(tmp_path / "now.db", clock)
+    told: list[str] = []
+    store = Store.open(tmp_path / "v5.db", clock=clock, tz=UTC, load_builtin=False, progress=told.append)
+    assert told[0].startswith("Upgrading the store v5.db")
+    log = "SELECT * FROM review ORDER BY id"
+    assert store.db.execute(log).fetchall() == native.db.execute(log).fetchall()
+    assert store.db.execute("SELECT * FROM card ORDER BY id").fetchall() == cards_before
+    for card in store.cards():
+        replayed = store.replay(card.id)
+        assert (replayed.state, replayed.due_ms, replayed.reps, replayed.lapses) == (
+            card.state, card.due_ms, card.reps, card.lapses)
+        if card.stability is not None:
+            assert replayed.stability == pytest.approx(card.stability, rel=1e-9)
+            assert replayed.difficulty == pytest.approx(card.difficulty, rel=1e-9)
+    for deck_id in (None, *[d.id for d in store.decks()]):
+        assert stats.report(store, deck_id) == stats.report(native, deck_id)
+        assert stats.daily_figures(store, 90, deck_id) == stats.daily_figures(native, 90, deck_id)
+        assert stats.calibration(store, None, deck_id) == stats.calibration(native, None, deck_id)
+    assert sum(figures[3] for figures in stats.daily_figures(store, 90).values()) > 0  # mature answers
+    card = store.cards()[0]
+    ops.answer(store, card.id, 3)
+    ops.undo(store)
+    assert store.card(card.id) == card and store.db.execute(log).fetchall() == native.db.execute(log).fetchall()
+    native.close()
     store.close()
 
 

@@ -940,7 +940,7 @@ def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qt
     open_store(path).close()
     migrated = threading.Event()
 
-    def slow_migration(db, tz):  # a large store's replay of its answers takes seconds
+    def slow_migration(db, tz, progress):  # a large store's replay of its answers takes seconds
         threading.Event().wait(0.6)
         db.execute("ALTER TABLE deck ADD COLUMN colour TEXT")
         migrated.set()
