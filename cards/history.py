@@ -81,6 +81,7 @@ def _write_history(
     scheduler = study_day_scheduler(settings, tz, fuzz=False)
     (deck_id,) = db.execute("SELECT deck_id FROM card WHERE id = ?", (card_id,)).fetchone()
     state = None
+    last_review_id: int | None = None
     reps = lapses = 0
     for answer in sorted(answers, key=lambda a: a.at_ms):
         review_id = answer.at_ms
@@ -92,7 +93,7 @@ def _write_history(
         kind = int(state.state) if reps else NEW
         lapses += 1 if kind == 2 and answer.rating == 1 else 0
         recall = scheduler.recall(state, when) if kind == 2 else None
-        interval = interval_days(kind, to_ms(state.due), to_ms(state.last_review)) if reps else None
+        interval = interval_days(kind, to_ms(state.due), last_review_id)
         state = scheduler.review(state, answer.rating, when)
         db.execute(INSERT_REVIEW, (review_id, card_id, deck_id, answer.rating, max(0, answer.duration_ms), kind,
                                    interval, recall, to_ms(state.due)))  # fmt: skip
