@@ -201,6 +201,8 @@ def _v6(db: sqlite3.Connection, _tz: tzinfo | None, progress: Progress) -> None:
             "recall_before, due_after_ms FROM review WHERE id >= ? AND id < ?",
             (low + i * step, low + (i + 1) * step),
         )
+    if chunks > 1:
+        progress("making the review log smaller (100%), then indexing it…")
     db.execute("DROP TABLE review")
     db.execute("ALTER TABLE review_v6 RENAME TO review")
     _run(db, REVIEW_INDEXES)
