@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cards.scheduling import recall_curve
-from cards.schema import INSERT_REVIEW, SCHEMA_VERSION
+from cards.schema import INSERT_REVIEW, SCHEMA_VERSION, recall_ppm
 from cards.settings import SchedulingSettings
 from cards.store import Store
 from cards.timeutil import FixedClock, to_ms
@@ -94,7 +94,7 @@ def build_store(path: Path, cards: int, reviews: int, decks: int = 10, seed: int
                 else:
                     days = (review_id - previous) // day
                     recall = (1 + FACTOR * days / stability) ** DECAY
-                    before = (2, 1, recall)  # due a day after the previous answer
+                    before = (2, 1, recall_ppm(recall))  # due a day after the previous answer
                 review_rows.append(
                     (review_id, i, deck_id, rng.choice((1, 3, 3, 3, 3, 4)), rng.randint(2000, 20000), *before,
                      review_id + day)

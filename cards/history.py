@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from .scheduling import NEW, fsrs_card, queue_for_state, study_day_scheduler
-from .schema import INSERT_REVIEW, interval_days
+from .schema import INSERT_REVIEW, interval_days, recall_ppm
 from .settings import SchedulingSettings
 from .timeutil import from_ms, to_ms
 
@@ -96,7 +96,7 @@ def _write_history(
         interval = interval_days(kind, to_ms(state.due), last_review_id)
         state = scheduler.review(state, answer.rating, when)
         db.execute(INSERT_REVIEW, (review_id, card_id, deck_id, answer.rating, max(0, answer.duration_ms), kind,
-                                   interval, recall, to_ms(state.due)))  # fmt: skip
+                                   interval, recall_ppm(recall), to_ms(state.due)))  # fmt: skip
         last_review_id = review_id
         reps += 1
     assert state is not None  # answers is not empty

@@ -67,7 +67,7 @@ class Review(SQLModel, table=True):
     duration_ms: int = 0
     state_before: int  # the card's state when answered
     interval_before_days: int | None = None  # a card in review: the interval it had (21+: mature)
-    recall_before: float | None = None  # a card in review: the recall FSRS predicted when answered
+    recall_before_ppm: int | None = None  # a card in review: the recall FSRS predicted when answered, in millionths
     due_after_ms: int  # the due date the answer gave
 
 

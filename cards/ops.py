@@ -76,7 +76,8 @@ def answer(
             schema.INSERT_REVIEW,
             (
                 review_id, card_id, card.deck_id, rating, duration_ms, card.state,
-                schema.interval_days(card.state, card.due_ms, card.last_review_ms), recall, to_ms(after.due),
+                schema.interval_days(card.state, card.due_ms, card.last_review_ms), schema.recall_ppm(recall),
+                to_ms(after.due),
             ),
         )  # fmt: skip
         lapse = 1 if card.state == 2 and rating == 1 else 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .queue import DeckCounts, QueueCounts
+from .schema import PPM
 from .store import Store
 from .timeutil import day_bounds, day_start, from_ms, study_day, to_ms
 
@@ -241,18 +242,18 @@ def calibration(store: Store, since: date | None = None, deck_id: int | None = N
     """FSRS's predicted recall against what happened, in 10% bins: (predicted mean, answers, recalled).
 
     Answers to cards in review, each with the recall the scheduler predicted at
-    that moment (recall_before); one range of the review_recall index per bin.
+    that moment (recall_before_ppm, in millionths); one range of the review_recall index per bin.
     """
     start_ms = to_ms(day_bounds(since, store.settings().day_start_hour, store.tz)[0]) if since else 0
     scope, args = ("AND deck_id = ?", (deck_id,)) if deck_id else ("", ())
     sql = (
-        "SELECT avg(recall_before), count(*), coalesce(sum(rating > 1), 0) FROM review "
-        f"WHERE recall_before >= ? AND recall_before < ? AND id >= ? {scope}"
+        f"SELECT avg(recall_before_ppm) / {PPM}.0, count(*), coalesce(sum(rating > 1), 0) FROM review "
+        f"WHERE recall_before_ppm >= ? AND recall_before_ppm < ? AND id >= ? {scope}"
     )
     bins = []
     for low in range(10):
-        high = (low + 1) / 10 if low < 9 else 2  # the top bin holds a prediction of exactly 1
-        mean, n, passed = store.db.execute(sql, (low / 10, high, start_ms, *args)).fetchone()
+        high = (low + 1) * PPM // 10 if low < 9 else 2 * PPM  # the top bin holds a prediction of exactly 1
+        mean, n, passed = store.db.execute(sql, (low * PPM // 10, high, start_ms, *args)).fetchone()
         if n:
             bins.append((mean, n, passed))
     return bins

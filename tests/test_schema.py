@@ -190,11 +190,12 @@ def _studied(store, clock, days: int, within_days: bool = True) -> list[tuple]:
                 continue
             rating = rng.choice((1, 2, 3, 3, 3, 4))
             after = ops.answer(store, card.id, rating, rng.randint(1000, 9000)).value
-            review_id, duration, recall = store.db.execute(
-                "SELECT id, duration_ms, recall_before FROM review WHERE id = ?", (after.last_review_ms,)).fetchone()
+            review_id, duration, recall = store.db.execute("SELECT id, duration_ms, recall_before_ppm FROM review "
+                                                           "WHERE id = ?", (after.last_review_ms,)).fetchone()
             old_rows.append((review_id, card.id, rating, duration, card.state, card.step, card.stability,
                              card.difficulty, card.due_ms, card.last_review_ms, after.state, after.step,
-                             after.stability, after.difficulty, after.due_ms, card.deck_id, recall))  # fmt: skip
+                             after.stability, after.difficulty, after.due_ms, card.deck_id,
+                             None if recall is None else recall / 1_000_000))  # fmt: skip
             if within_days:
                 clock.advance(minutes=rng.randint(1, 30))
         clock.advance(days=1 if within_days else rng.choice((1, 3, 8)))
@@ -223,15 +224,15 @@ def test_version_2_review_log_gains_the_deck_and_the_predicted_recall(tmp_path, 
     """v3 fills in, for answers given before it, what an answer records now."""
     native = open_store(tmp_path / "now.db", clock)
     old_rows = _studied(native, clock, days=6, within_days=False)
-    recorded = native.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
+    recorded = native.db.execute("SELECT id, deck_id, recall_before_ppm FROM review ORDER BY id").fetchall()
     assert sum(recall is not None for _, _, recall in recorded) >= 6  # answers to cards in review
     native.close()
     _as_old_store(tmp_path / "v2.db", 2, tmp_path / "now.db", old_rows)
     store = open_store(tmp_path / "v2.db", clock)
-    upgraded = store.db.execute("SELECT id, deck_id, recall_before FROM review ORDER BY id").fetchall()
+    upgraded = store.db.execute("SELECT id, deck_id, recall_before_ppm FROM review ORDER BY id").fetchall()
     assert [(i, d) for i, d, _ in upgraded] == [(i, d) for i, d, _ in recorded]
     for (_, _, then), (_, _, now) in zip(recorded, upgraded):
-        assert (then is None and now is None) or now == pytest.approx(then, rel=1e-9)
+        assert (then is None and now is None) or abs(now - then) <= 1  # millionths
     store.close()
 
 
