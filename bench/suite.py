@@ -4,7 +4,8 @@ Core operations at 1,000, 10,000 and 100,000 cards (ten answers per card in the 
 process of its own (bench/core_side.py); import and export of 10,000 cards (bench/bench_import.py);
 whole-process starts (bench/bench_startup.py); the first answer with math (bench/bench_first_answer.py);
 every statistics figure and the optimizer
-(bench/bench_stats.py). Prints one table and how each cost grows; saves bench/results/suite.json
+(bench/bench_stats.py); the upgrade of a large store to the smaller review log (bench/bench_upgrade.py).
+Prints one table and how each cost grows; saves bench/results/suite.json
 and suite.md (the table as the README shows it).
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_first_answer, bench_import, bench_startup, bench_stats  # noqa: E402
+from bench import bench_first_answer, bench_import, bench_startup, bench_stats, bench_upgrade  # noqa: E402
 from bench.common import RESULTS, save  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
@@ -76,8 +77,9 @@ def main() -> None:
     startup = bench_startup.run(SIZES[-1])
     stats = bench_stats.run()
     first_answer = bench_first_answer.run()
+    upgrade = bench_upgrade.run(SIZES[-1])
     results = {"core": core, "import_export": imports, "startup": startup, "statistics": stats,
-               "first_answer": first_answer}  # fmt: skip
+               "first_answer": first_answer, "upgrade": upgrade}  # fmt: skip
     saved = save("suite", results)
 
     lines = [
@@ -121,6 +123,11 @@ def main() -> None:
         f"{ratio(cli['median_ms'], anki_start['median_ms'])} | |",
         f"| window, launch to first paint | 100,000 | {paint['median_ms']:.0f} / {paint['p99_ms']:.0f} | – | – | |",
         f"| FSRS optimizer, 100,000 answers | 10,000 | {stats['optimizer_100k_s'] * 1000:.0f} | – | – | |",
+        f"| upgrade of a schema-5 store (backup, smaller log, compaction), {upgrade['lines_told']} progress lines, "
+        f"at most {upgrade['longest_silence_s'] * 1000:.0f} ms apart | {upgrade['cards']:,} | "
+        f"{upgrade['seconds'] * 1000:.0f} | – | – | |",
+        f"| file size per card, schema 5 → after that upgrade | {upgrade['cards']:,} | "
+        f"{upgrade['bytes_per_card_before']:,} → {upgrade['bytes_per_card_after']:,} B | – | – | |",
     ]
     for case, row in first_answer.items():
         lines.append(f"| first math answer, Space to screen ({case}) | built-in | {row['median_ms']:.0f} / "
