@@ -83,6 +83,7 @@ def open_with_notice(path: Path, **options) -> Store:
                 notice.setWindowTitle("Study Planner")
                 notice.setCancelButton(None)  # a half-done upgrade is rolled back, but never on request
                 notice.setMinimumDuration(0)
+                notice.setMinimumWidth(notice.fontMetrics().averageCharWidth() * 80)  # lines that grow: no jumps
                 notice.show()
             notice.setLabelText(said.get())
         QApplication.processEvents()
