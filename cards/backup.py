@@ -31,6 +31,7 @@ import zstandard
 
 from .errors import StoreError
 from .timeutil import UTC
+from .wording import plural, size
 
 STAMP = "%Y%m%d-%H%M%S"
 SUFFIX = ".db.zst"  # a compressed backup; a plain ".db" is an older backup (or a damaged store's copy)
@@ -366,6 +367,22 @@ def usage(store_path: Path, now: datetime, budget: int | None = None) -> Usage:
     backups = list_backups(store_path, counts=False)
     always = _always_kept(backups, now)
     return Usage(len(backups), sum(b.size for b in backups), budget, sum(b.size for b in backups if b.path in always))
+
+
+def usage_text(usage: Usage) -> str:
+    """One sentence of what the backups take against their budget, the same in the window and the terminal."""
+    if not usage.count:
+        return "No backups yet."
+    taken = f"{plural(usage.count, 'backup')} {'takes' if usage.count == 1 else 'take'} {size(usage.total)}"
+    if usage.budget is None:
+        return f"{taken}."
+    budget = f"{usage.budget // 1_000_000:,} MB"
+    if not usage.over:
+        return f"{taken} of the {budget} set for them."
+    if usage.over_because_always_kept:
+        return (f"{taken}, over the {budget} set for them: the newest backup and one a day for the last "
+                f"{ALWAYS_KEPT_DAYS} days are always kept.")  # fmt: skip
+    return f"{taken}, over the {budget} set for them: the next backup removes the oldest."
 
 
 def _remove_stale_partials(store_path: Path) -> None:

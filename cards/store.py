@@ -23,6 +23,7 @@ from pathlib import Path
 import platformdirs
 
 from . import backup, schema, undo
+from .backup import Usage as BackupUsage
 from .changes import Changes
 from .errors import NothingToUndo, StoreError, StudyPlannerError
 from .queue import Pacing, StudyDay, StudyQueue
@@ -156,10 +157,13 @@ class Store(StudyQueue):
         return path
 
     def backup_budget(self) -> int:
-        """The space set for this store's backups, in bytes."""
-        return self.settings().backup_space_mb * 1_000_000
+        """The space set for this store's backups, in bytes (the default's, for a store too damaged to say)."""
+        try:
+            return self.settings().backup_space_mb * 1_000_000
+        except sqlite3.DatabaseError:
+            return SchedulingSettings().backup_space_mb * 1_000_000
 
-    def backup_usage(self) -> backup.Usage:
+    def backup_usage(self) -> BackupUsage:
         """What this store's backups take on disk now, against the space set for them."""
         return backup.usage(self.path, self.clock.now(), self.backup_budget())
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from cards import backup, ops, schema
 from cards.errors import StoreError
 from cards.store import Store
+from cards.wording import size
 from tests.conftest import add_deck_with_cards
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +97,10 @@ def test_cli_backup_list_and_restore(store, tmp_path):
     result = cli("backup")
     assert result.returncode == 0 and "Backed up to" in result.stdout
     made = result.stdout.split("Backed up to ")[1].strip()
-    assert "1 reviews" in cli("backup", "--list").stdout
+    listed = cli("backup", "--list").stdout.splitlines()
+    assert len(listed) == 2 and "1 reviews" in listed[0] and made in listed[0]
+    assert size(Path(made).stat().st_size) in listed[0]  # each backup's size, then the total against the budget
+    assert listed[1] == f"1 backup takes {size(Path(made).stat().st_size)} of the 1,000 MB set for them."
     ops.answer(store, store.next_card().id, 3)
     store.close()
     result = cli("restore", made)

@@ -1,4 +1,4 @@
-"""Restore from a backup: the list of backups with their dates and card/review counts."""
+"""Restore from a backup: the list of backups with their dates, card/review counts and sizes."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from cards import backup
 from cards.errors import StudyPlannerError
 from cards.store import Store
-from cards.wording import sentence
+from cards.wording import sentence, size
 from planner import plans
 
 
@@ -36,8 +36,8 @@ class BackupsDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.backups = backup.list_backups(store.path)
-        self.table = QTableWidget(len(self.backups), 3)
-        self.table.setHorizontalHeaderLabels(["Written", "Cards", "Reviews"])
+        self.table = QTableWidget(len(self.backups), 4)
+        self.table.setHorizontalHeaderLabels(["Written", "Cards", "Reviews", "Size"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -47,6 +47,7 @@ class BackupsDialog(QDialog):
             self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M}"))
             self.table.setItem(row, 1, QTableWidgetItem("unreadable" if b.cards is None else str(b.cards)))
             self.table.setItem(row, 2, QTableWidgetItem("" if b.reviews is None else str(b.reviews)))
+            self.table.setItem(row, 3, QTableWidgetItem(size(b.size)))
         if self.backups:
             self.table.selectRow(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -57,6 +58,10 @@ class BackupsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
+        self.usage = QLabel(backup.usage_text(store.backup_usage()))
+        self.usage.setObjectName("muted")
+        self.usage.setWordWrap(True)
+        layout.addWidget(self.usage)
         layout.addWidget(buttons)
 
     def restore(self) -> None:
