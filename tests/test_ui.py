@@ -759,6 +759,42 @@ def test_the_closing_backup_is_made_off_the_gui_thread_while_events_go_on(qtbot,
     assert not w.isVisible()
 
 
+def test_a_restore_from_the_backups_dialog_runs_off_the_gui_thread_while_events_go_on(window, store, monkeypatch):
+    """The restore (a backup of the store, then the chosen one decompressed and copied in) froze the window."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from cards import backup
+    from ui.backups_dialog import BackupsDialog
+
+    made = store.backup()
+    ops.answer(store, store.next_card().id, 3)
+    seen: dict[str, object] = {}
+    events_ran = threading.Event()
+    real = backup.restore
+
+    def watched(*args, **kwargs):
+        seen["thread"] = threading.current_thread()
+        seen["events ran meanwhile"] = events_ran.wait(10)
+        return real(*args, **kwargs)
+
+    def choose_newest(dialog: BackupsDialog) -> int:
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+        assert dialog.backups[0].path == made
+        QTimer.singleShot(0, events_ran.set)  # runs only when the GUI thread's event loop does
+        dialog.restore()
+        return 1
+
+    monkeypatch.setattr(backup, "restore", watched)
+    monkeypatch.setattr(BackupsDialog, "exec", choose_newest)
+    window.restore_backup()
+    assert seen["thread"] is not threading.main_thread() and seen["events ran meanwhile"] is True
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0  # the backup's, in place
+    assert window._day_timer.isActive() and window._backup_timer.isActive()  # paused, then on again
+
+
 def test_rename_and_delete_a_deck_from_today_and_undo(window, qtbot, store, monkeypatch):
     window.show_screen("Today")
     monkeypatch.setattr("ui.today.QInputDialog.getText", lambda *a, **k: ("Arithmetic", True))

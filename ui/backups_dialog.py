@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,6 +23,8 @@ from cards.errors import StudyPlannerError
 from cards.store import Store
 from cards.wording import sentence, size
 from planner import plans
+
+from .workers import wait_on_thread
 
 
 class BackupsDialog(QDialog):
@@ -77,10 +82,15 @@ class BackupsDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            safety = plans.restore(self.store, chosen.path).value
+            safety = plans.restore(self.store, chosen.path, run=self._off_this_thread).value
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Not restored", sentence(str(exc)))
             return
         self.restored = True
         QMessageBox.information(self, "Restored", f"Restored. The store as it was is kept in {safety.name}.")
         self.accept()
+
+    def _off_this_thread(self, work: Callable[[], Path]) -> Path:
+        """The restore's file work (a backup of the store, the chosen one decompressed and copied in: seconds
+        for a large store) on a thread, while the window's events go on behind a busy notice."""
+        return wait_on_thread(work, "Restoring the backup (the store as it is now is backed up first)…", self)

@@ -313,8 +313,16 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self, reason: str = "") -> None:
         self.worker.close()  # the store's file is about to be replaced: no work may hold it open
-        dialog = BackupsDialog(self.store, self, reason)
-        dialog.exec()
+        # The restore runs on a thread while events go on: nothing timed may reach for the store meanwhile.
+        timers = [t for t in (self._day_timer, self._backup_timer, self.reminder.timer) if t.isActive()]
+        for timer in timers:
+            timer.stop()
+        try:
+            dialog = BackupsDialog(self.store, self, reason)
+            dialog.exec()
+        finally:
+            for timer in timers:
+                timer.start()
 
     def import_deck(self, path: str | None = None) -> None:
         dialog = ImportDialog(self.worker, path, self)
