@@ -35,8 +35,9 @@ from .wording import plural, size
 
 STAMP = "%Y%m%d-%H%M%S"
 SUFFIX = ".db.zst"  # a compressed backup; a plain ".db" is an older backup (or a damaged store's copy)
-# zstd level 3 (its default), on every core: 210.8 MB at 100,000 cards / 1,000,000 answers became 91.9 MB in
-# 0.5 s; level 1 gave 102.1 MB in 0.3 s, level 9 85.3 MB in 1.6 s (bench/bench_backup.py measures it again).
+# zstd level 3 (its default), on every core: the 211 MB store of 100,000 cards / 1,000,000 answers became 92 MB
+# in 0.5-1.4 s (in memory / streamed from the file, on 2 busy cores); level 1 gave 102 MB in 0.3-0.9 s and level 9
+# 85 MB in 1.6-2.1 s. The backup's integrity_check takes 4 s of its 7 (bench/bench_backup.py measures them).
 LEVEL = 3
 SKIPPABLE = 0x184D2A50  # the first of zstd's 16 magic numbers of a frame decoders skip
 HEADER_SIZE = 512  # the metadata's JSON, padded with spaces: written before the hash is known, then over
@@ -309,6 +310,18 @@ def prune(store_path: Path, now: datetime, budget: int | None = None) -> list[Pa
     fit it; the newest backup and the newest of each of the last 7 days stay even over it. Returns the
     removed files."""
     backups = list_backups(store_path, counts=False)  # newest first
+    keep = kept(backups, now, budget)
+    removed = []
+    for backup in backups:
+        if backup.path not in keep:
+            backup.path.unlink(missing_ok=True)
+            removed.append(backup.path)
+    _remove_stale_partials(store_path)
+    return removed
+
+
+def kept(backups: list[BackupInfo], now: datetime, budget: int | None = None) -> set[Path]:
+    """Which of backups (newest first) prune() keeps."""
     keep = _scheduled(backups, now)
     if budget is not None:
         always = _always_kept(backups, now)
@@ -319,13 +332,7 @@ def prune(store_path: Path, now: datetime, budget: int | None = None) -> list[Pa
             if backup.path in keep and backup.path not in always:
                 keep.discard(backup.path)
                 total -= backup.size
-    removed = []
-    for backup in backups:
-        if backup.path not in keep:
-            backup.path.unlink(missing_ok=True)
-            removed.append(backup.path)
-    _remove_stale_partials(store_path)
-    return removed
+    return keep
 
 
 def _scheduled(backups: list[BackupInfo], now: datetime) -> set[Path]:

@@ -767,3 +767,19 @@ def test_a_backup_is_pruned_to_the_space_set_for_backups(store, clock):
         store.backup()
     left = backup.list_backups(store.path)
     assert len(left) == 4 and left[0].created == clock.now()  # the day's newest replaced its earlier ones
+
+
+def test_a_partial_file_left_by_a_killed_backup_is_removed_by_a_later_prune(tmp_path, clock):
+    """A backup killed half-way left its partial file (as large as the store), which no listing showed."""
+    path = tmp_path / "s.db"
+    folder = backup.backup_dir(path)
+    folder.mkdir()
+    stale, fresh, other = folder / ".s-abc.partial", folder / ".s-def.zst.partial", folder / ".work-abc.partial"
+    for file in (stale, fresh, other):
+        file.write_bytes(b"x" * 1000)
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    backup.prune(path, clock.now(), budget=10**9)
+    assert not stale.exists() and fresh.exists()  # one being written now stays
+    assert other.exists()  # another store's
