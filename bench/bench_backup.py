@@ -6,8 +6,8 @@ by step and by zstd level), and the backups folder after a simulated year of dai
 The year: each day a session at 18:00 UTC adds answers (copies of answers in the log, so the store grows as a
 learner's does), a backup is written at 18:30 and 19:00 (the window's periodic ones) and at 19:05 (on close),
 each through Store.backup() with an injected clock and the default space for backups, pruning each time.
-That is 1,095 backups: at 10,000 cards (0.5 s a backup here) it took about 9 minutes, so the year runs on a
-smaller store, and what the same year's backups would take at 100,000 cards is worked out from the size of
+That is 1,095 backups: at 10,000 cards a backup takes 0.5 s here, about 9 minutes for the year, so it runs on
+a smaller store, and what the same year's backups would take at 100,000 cards is worked out from the size of
 one backup in (a), through the same pruning (cards.backup.kept).
 """
 
