@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cards import ops  # noqa: E402
+from cards import backup, ops  # noqa: E402
 from cards.store import Store  # noqa: E402
 from planner.plans import open_store  # noqa: E402
 
@@ -126,7 +126,8 @@ class Soak:
         self.note("restore" if result.returncode == 0 else "restore refused")
 
     def _newest_backup(self) -> Path | None:
-        backups = sorted((self.folder / "backups").glob(f"{self.path.stem}-*.db"), key=lambda p: p.stat().st_mtime)
+        made = [b.path for b in backup.list_backups(self.path, counts=False)]  # compressed, or older plain ones
+        backups = sorted(made, key=lambda p: p.stat().st_mtime)
         return backups[-1] if backups else None
 
     def import_(self, rng: random.Random) -> None:
@@ -191,7 +192,9 @@ class Soak:
         # question: in the store, or in the copy a restore kept of the store it replaced. A log id is its
         # moment in ms, moved on by one when another answer already has it: in a burst, a few ms late.
         kept: set[tuple[str, int]] = set()
-        for path in [self.path, *self.kept_by_restores]:
+        for n, path in enumerate([self.path, *self.kept_by_restores]):
+            if n:  # a kept copy is a backup: compressed (a damaged store's copy is a plain file)
+                path = backup.decompress(path, self.folder / f"kept-{n}.plain")
             copy = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
             kept.update(copy.execute("SELECT c.question, r.id FROM review r JOIN card c ON c.id = r.card_id"))
             copy.close()

@@ -79,6 +79,12 @@ class SchedulingSettings:
         "New cards outside the plan", choices=("after", "wait"),
         help="While a study plan runs, new cards of no plan's topic (your own decks) come after the plan's, "
              "or wait until it is over. Cards of another plan's topics wait for that plan."))  # fmt: skip
+    # 1000 MB: a usual store (a few MB) keeps its whole schedule (some 40 backups) in a few hundred MB at most;
+    # a store of 100,000 cards (about 90 MB a backup) keeps about 11, where the schedule alone took some 4 GB.
+    backup_space_mb: int = _setting(1000, Spec(
+        "Space for backups", 0, 1_000_000, unit=" MB",
+        help="Backups are removed, oldest first, until they fit; the newest backup and one a day for the "
+             "last 7 days are always kept, even over this."))  # fmt: skip
     fuzz: bool = _setting(True, Spec("Spread due dates a little (fuzz)", shown=False))
     # FSRS model weights (19 or 21 numbers); None means the fsrs package's defaults. Set by the optimizer.
     parameters: tuple[float, ...] | None = _setting(None, Spec("FSRS parameters", shown=False))

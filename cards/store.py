@@ -23,6 +23,7 @@ from pathlib import Path
 import platformdirs
 
 from . import backup, schema, undo
+from .backup import Usage as BackupUsage
 from .changes import Changes
 from .errors import NothingToUndo, StoreError, StudyPlannerError
 from .queue import Pacing, StudyDay, StudyQueue
@@ -146,13 +147,25 @@ class Store(StudyQueue):
         return twin
 
     def backup(self) -> Path:
-        """Write a consistent backup now and prune old ones (see cards/backup.py)."""
+        """Write a consistent backup now and prune old ones to the schedule and the space set for them
+        (see cards/backup.py)."""
         with self._lock:
             changes = self._shared.changes
             path = backup.create_backup(self.db, self.path, self.clock.now())
             self._shared.changes_at_backup = changes
-        backup.prune(self.path, self.clock.now())
+        backup.prune(self.path, self.clock.now(), self.backup_budget())
         return path
+
+    def backup_budget(self) -> int:
+        """The space set for this store's backups, in bytes (the default's, for a store too damaged to say)."""
+        try:
+            return self.settings().backup_space_mb * 1_000_000
+        except sqlite3.DatabaseError:
+            return SchedulingSettings().backup_space_mb * 1_000_000
+
+    def backup_usage(self) -> BackupUsage:
+        """What this store's backups take on disk now, against the space set for them."""
+        return backup.usage(self.path, self.clock.now(), self.backup_budget())
 
     def restore_from(self, backup_path: Path) -> Path:
         """Replace this store's content by a backup (the current content is backed up first). The

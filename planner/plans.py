@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
@@ -152,10 +153,14 @@ def attach(store: Store) -> None:
     store.merge_synced_state = lambda data: synced.incoming(store, data)
 
 
-def restore(store: Store, backup_path: Path) -> OpResult[Path]:
+def restore(
+    store: Store, backup_path: Path, run: Callable[[Callable[[], Path]], Path] | None = None
+) -> OpResult[Path]:
     """Put a backup in place of the store (the store as it was is backed up first: the value is that
-    copy). Not undoable: the copy is the way back."""
-    safety = store.restore_from(backup_path)
+    copy). Not undoable: the copy is the way back. run(fn) runs the file work (seconds for a large
+    store: a backup of it, then the backup decompressed and copied in), where the caller wants it: the
+    window, on a thread while its events go on; the rest, and the change notice, stay on the caller's."""
+    safety = (run or (lambda work: work()))(lambda: store.restore_from(backup_path))
     attach(store)  # a backup from before plans existed gets their tables
     ops.begin_day(store)  # cards the backup had buried on an earlier day come back
     store.notify(Changes.ALL)

@@ -29,7 +29,7 @@ from cards.schema import damaged, is_damage
 from cards.settings import SHOWN, format_value, parse_value, spec
 from cards.stats import report, summary
 from cards.store import Store, default_path
-from cards.wording import plural, sentence
+from cards.wording import plural, sentence, size
 from planner import plans
 from planner.planfile import parse_plan_bytes
 from planner.plans import open_store
@@ -471,7 +471,8 @@ def cmd_backup(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO)
     if args.list:
         for b in backup.list_backups(store.path):
             counts = f"{b.cards} cards, {b.reviews} reviews" if b.cards is not None else "unreadable"
-            out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {b.path}\n")
+            out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {size(b.size):>9}  {b.path}\n")
+        out.write(backup.usage_text(store.backup_usage()) + "\n")
         return 0
     out.write(f"Backed up to {store.backup()}\n")
     return 0

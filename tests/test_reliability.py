@@ -19,12 +19,18 @@ from hypothesis import strategies as st
 from cards import backup, ops, schema
 from cards.errors import StoreError
 from cards.store import Store
+from cards.wording import size
 from tests.conftest import add_deck_with_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock):
+def opened(made: Path, folder: Path) -> sqlite3.Connection:
+    """A backup's SQLite file, decompressed (and checked) into folder."""
+    return sqlite3.connect(backup.decompress(made, folder / f"{made.name}.plain.db"))
+
+
+def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock, tmp_path):
     card = store.next_card()
     ops.answer(store, card.id, 3)
     first = store.backup()
@@ -35,7 +41,7 @@ def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock):
     safety = store.restore_from(first)
     assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 1
     # The store as it was before restoring is kept too.
-    kept = sqlite3.connect(safety)
+    kept = opened(safety, tmp_path)
     assert kept.execute("SELECT count(*) FROM review").fetchone()[0] == 2
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -78,7 +84,8 @@ def test_upgrade_takes_a_backup_first(tmp_path, clock):
     db.close()
     Store.open(path, clock=clock, load_builtin=False).close()
     (kept,) = backup.list_backups(path)
-    assert sqlite3.connect(kept.path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert kept.schema == 1  # read from the backup's first bytes
+    assert opened(kept.path, tmp_path).execute("PRAGMA user_version").fetchone()[0] == 1
 
 
 def test_cli_backup_list_and_restore(store, tmp_path):
@@ -90,7 +97,10 @@ def test_cli_backup_list_and_restore(store, tmp_path):
     result = cli("backup")
     assert result.returncode == 0 and "Backed up to" in result.stdout
     made = result.stdout.split("Backed up to ")[1].strip()
-    assert "1 reviews" in cli("backup", "--list").stdout
+    listed = cli("backup", "--list").stdout.splitlines()
+    assert len(listed) == 2 and "1 reviews" in listed[0] and made in listed[0]
+    assert size(Path(made).stat().st_size) in listed[0]  # each backup's size, then the total against the budget
+    assert listed[1] == f"1 backup takes {size(Path(made).stat().st_size)} of the 1,000 MB set for them."
     ops.answer(store, store.next_card().id, 3)
     store.close()
     result = cli("restore", made)
@@ -304,7 +314,7 @@ def test_stores_sharing_a_folder_each_list_their_own_backups(tmp_path, clock):
     for name in ("work", "home"):
         listed = backup.list_backups(tmp_path / f"{name}.db")
         assert [b.path for b in listed] == [made[name]] and listed[0].cards == 0
-    assert not [p for p in backup.backup_dir(tmp_path / "work.db").iterdir() if p.suffix != ".db"]
+    assert not [p for p in backup.backup_dir(tmp_path / "work.db").iterdir() if not p.name.endswith(backup.SUFFIX)]
 
 
 def test_a_second_start_brings_the_open_window_forward_without_a_box(qapp, qtbot, tmp_path, monkeypatch):
@@ -389,7 +399,7 @@ def test_an_answer_committed_while_a_restore_runs_is_in_the_copy_kept_or_the_res
     restored.set()
     writer.join()
     found = set()
-    for copy in (path, kept):
+    for copy in (path, backup.decompress(kept, tmp_path / "kept.db")):
         db = sqlite3.connect(copy)
         found.update(row[0] for row in db.execute("SELECT card_id FROM review"))
         db.close()
@@ -627,3 +637,149 @@ def test_backups_made_in_the_same_second_by_several_processes_are_each_kept(tmp_
         thread.join()
     assert len(set(made)) == 8 and sorted(made) == sorted(b.path for b in backup.list_backups(path))
     assert not list(backup.backup_dir(path).glob("*.partial"))
+
+
+def test_a_backup_is_compressed_smaller_than_the_store_and_decompresses_to_an_intact_store(tmp_path, clock):
+    path = tmp_path / "big.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        add_deck_with_cards(s, "Big", 3000)
+        made = s.backup()
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert made.name.endswith(".db.zst") and made.name.startswith("big-")
+    assert made.stat().st_size < path.stat().st_size / 2
+    (listed,) = backup.list_backups(path)
+    assert (listed.cards, listed.reviews, listed.schema) == (3000, 0, schema.SCHEMA_VERSION)
+    assert listed.size == made.stat().st_size
+    db = sqlite3.connect(backup.decompress(made, tmp_path / "plain.db"))
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM card").fetchone()[0] == 3000
+    db.close()
+    # The plain zstd tool reads it too: the description's frame is one every zstd decoder skips.
+    import zstandard
+
+    with made.open("rb") as fh:
+        content = zstandard.ZstdDecompressor().stream_reader(fh, read_across_frames=True).read()
+    assert content == (tmp_path / "plain.db").read_bytes()
+    assert sorted(p.name for p in backup.backup_dir(path).iterdir()) == [made.name]  # no partial file left
+
+
+@pytest.mark.parametrize("where", ["content", "description", "end"])
+def test_a_damaged_compressed_backup_is_refused_at_restore_and_changes_nothing(tmp_path, clock, where):
+    path = tmp_path / "s.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        add_deck_with_cards(s, "Mine", 500)
+        made = s.backup()
+        ops.answer(s, s.next_card().id, 3)
+        s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(made.read_bytes())
+    at = {"content": len(data) // 2, "description": 20, "end": len(data) - 3}[where]
+    for i in range(at, at + 3):
+        data[i] ^= 0xFF
+    made.write_bytes(bytes(data))
+    before = path.read_bytes()
+    files = lambda: sorted(p for p in tmp_path.rglob("*") if not p.name.endswith(("-wal", "-shm")))  # noqa: E731
+    files_before = files()
+    with pytest.raises(StoreError, match="is damaged") as error:
+        backup.restore(path, made, clock.now())
+    assert "\n" not in str(error.value) and "choose another backup" in str(error.value)
+    assert path.read_bytes() == before
+    assert files() == files_before  # no copy kept, no decompressed file left
+    result = subprocess.run([sys.executable, "-m", "studyplanner", "--db", str(path), "restore", str(made)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert result.returncode == 1 and "is damaged" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+
+
+def test_an_old_uncompressed_backup_is_still_listed_pruned_and_restored(tmp_path, clock):
+    path = tmp_path / "s.db"
+    with Store.open(path, clock=clock, load_builtin=False) as s:
+        add_deck_with_cards(s, "Mine", 5)
+        old = backup.backup_dir(path) / f"s-{clock.now() - timedelta(days=1):{backup.STAMP}}.db"
+        old.parent.mkdir()
+        copy = sqlite3.connect(old)
+        s.db.backup(copy)  # as the earlier versions wrote it
+        copy.execute("PRAGMA journal_mode = DELETE")
+        copy.close()
+        ops.answer(s, s.next_card().id, 3)
+        s.backup()
+    listed = backup.list_backups(path)
+    assert [b.compressed for b in listed] == [True, False] and listed[1].reviews == 0 and listed[1].cards == 5
+    kept = backup.restore(path, old, clock.now())
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
+    db.close()
+    assert sqlite3.connect(backup.decompress(kept, tmp_path / "kept.db")).execute(
+        "SELECT count(*) FROM review").fetchone()[0] == 1  # fmt: skip
+    clock.advance(days=400)
+    backup.prune(path, clock.now(), budget=10**9)
+    assert not old.exists()  # older than a year: pruned like any other
+
+
+def _fake_backups(store_path: Path, now: datetime, days: int, every_hours: int, size: int) -> None:
+    folder = backup.backup_dir(store_path)
+    folder.mkdir(exist_ok=True)
+    for hours in range(0, days * 24, every_hours):
+        when = now - timedelta(hours=hours)
+        suffix = ".db" if hours % 48 == 12 else backup.SUFFIX  # old and new kinds mixed
+        (folder / f"{backup.backup_prefix(store_path)}{when:{backup.STAMP}}{suffix}").write_bytes(b"x" * size)
+
+
+def test_prune_keeps_the_backups_within_the_budget_but_always_the_newest_and_one_a_day_for_a_week(tmp_path):
+    store_path = tmp_path / "s.db"
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    _fake_backups(store_path, now, days=90, every_hours=6, size=100_000)
+    scheduled = len(backup.list_backups(store_path))
+    backup.prune(store_path, now)  # no budget: the schedule alone
+    scheduled = len(backup.list_backups(store_path))
+    assert scheduled > 20
+    backup.prune(store_path, now, budget=1_500_000)
+    left = backup.list_backups(store_path)
+    assert sum(b.size for b in left) <= 1_500_000 and len(left) == 15
+    assert left[0].created == now  # the newest
+    # The oldest went first: what is left is the newest ones of the schedule.
+    assert min(b.created for b in left) > now - timedelta(days=14)
+    last_week = {b.created.date() for b in left if now - b.created <= timedelta(days=7)}
+    assert len(last_week) == 8  # today and each of the 7 days before
+    usage = backup.usage(store_path, now, 1_500_000)
+    assert (usage.count, usage.total, usage.over) == (15, 1_500_000, False)
+
+    backup.prune(store_path, now, budget=0)  # over the budget, the newest and one a day are kept all the same
+    left = backup.list_backups(store_path)
+    assert len(left) == 8 and left[0].created == now
+    assert {b.created.date() for b in left} == {(now - timedelta(days=d)).date() for d in range(8)}
+    for day in {b.created.date() for b in left}:  # the newest of its day
+        assert max(b.created for b in left if b.created.date() == day) == max(
+            t for t in (now - timedelta(hours=h) for h in range(0, 8 * 24, 6)) if t.date() == day)  # fmt: skip
+    usage = backup.usage(store_path, now, 0)
+    assert usage.over and usage.over_because_always_kept and usage.count == 8
+
+
+def test_a_backup_is_pruned_to_the_space_set_for_backups(store, clock):
+    ops.update_settings(store, backup_space_mb=0)
+    for _ in range(3):
+        ops.answer(store, store.next_card().id, 3)
+        store.backup()
+        clock.advance(days=1)
+    store.backup()
+    assert len(backup.list_backups(store.path)) == 4  # one a day, kept over the budget
+    for _ in range(3):
+        clock.advance(minutes=30)
+        store.backup()
+    left = backup.list_backups(store.path)
+    assert len(left) == 4 and left[0].created == clock.now()  # the day's newest replaced its earlier ones
+
+
+def test_a_partial_file_left_by_a_killed_backup_is_removed_by_a_later_prune(tmp_path, clock):
+    """A backup killed half-way left its partial file (as large as the store), which no listing showed."""
+    path = tmp_path / "s.db"
+    folder = backup.backup_dir(path)
+    folder.mkdir()
+    stale, fresh, other = folder / ".s-abc.partial", folder / ".s-def.zst.partial", folder / ".work-abc.partial"
+    for file in (stale, fresh, other):
+        file.write_bytes(b"x" * 1000)
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    backup.prune(path, clock.now(), budget=10**9)
+    assert not stale.exists() and fresh.exists()  # one being written now stays
+    assert other.exists()  # another store's

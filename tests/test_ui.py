@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 from cards import ops
 from cards.errors import StoreError
 from cards.stats import summary
+from cards.wording import size
 from planner import plans
 from ui import theme
 from ui.browse import CardTableModel
@@ -250,6 +251,30 @@ def test_settings_screen_is_made_from_the_declaration(window):
     screen.fields["desired_retention"].setValue(0.85)
     assert window.store.settings().desired_retention == 0.85
     assert window.store.undo_label == "change desired retention"
+
+
+def test_settings_and_backups_dialog_show_what_the_backups_take(window, store, clock, monkeypatch):
+    from cards import backup
+    from ui.backups_dialog import BackupsDialog
+
+    screen = window.settings_screen
+    window.show_screen("Settings")
+    assert screen.backup_usage.text() == "No backups yet."
+    made = store.backup()
+    clock.advance(days=1)
+    store.backup()
+    window.show_screen("Today")
+    window.show_screen("Settings")  # shown again: counted again
+    total = sum(b.size for b in backup.list_backups(store.path))
+    assert screen.backup_usage.text() == f"2 backups take {size(total)} of the 1,000 MB set for them."
+    screen.fields["backup_space_mb"].setValue(0)
+    assert store.settings().backup_space_mb == 0
+    assert "over the 0 MB set for them: the newest backup and one a day" in screen.backup_usage.text()
+    dialog = BackupsDialog(store, window)
+    assert dialog.table.horizontalHeaderItem(3).text() == "Size"
+    assert dialog.table.item(1, 3).text() == size(made.stat().st_size)
+    assert "2 backups take" in dialog.usage.text()
+    dialog.close()
 
 
 def test_theme_switch_is_stored(window, store):
@@ -701,6 +726,73 @@ def test_closing_backs_up_only_after_study(qtbot, store):
         before = len(backup.list_backups(store.path, counts=False))
         w.close()
         assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none
+
+
+def test_the_closing_backup_is_made_off_the_gui_thread_while_events_go_on(qtbot, store, monkeypatch):
+    """The backup on close ran on the GUI thread: seconds of a frozen window at 100,000 cards."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from cards import backup
+
+    plans.attach(store)
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    ops.answer(store, store.next_card().id, 3)
+    seen: dict[str, object] = {}
+    events_ran = threading.Event()
+    real = backup.create_backup
+
+    def watched(*args, **kwargs):  # the real backup, once the GUI thread has shown it runs its events
+        seen["thread"] = threading.current_thread()
+        seen["events ran meanwhile"] = events_ran.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backup, "create_backup", watched)
+    QTimer.singleShot(0, events_ran.set)  # runs only when the GUI thread's event loop does
+    before = len(backup.list_backups(store.path, counts=False))
+    w.close()
+    assert seen["thread"] is not threading.main_thread() and seen["events ran meanwhile"] is True
+    assert len(backup.list_backups(store.path, counts=False)) == before + 1  # made before close() returned
+    assert not w.isVisible()
+
+
+def test_a_restore_from_the_backups_dialog_runs_off_the_gui_thread_while_events_go_on(window, store, monkeypatch):
+    """The restore (a backup of the store, then the chosen one decompressed and copied in) froze the window."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from cards import backup
+    from ui.backups_dialog import BackupsDialog
+
+    made = store.backup()
+    ops.answer(store, store.next_card().id, 3)
+    seen: dict[str, object] = {}
+    events_ran = threading.Event()
+    real = backup.restore
+
+    def watched(*args, **kwargs):
+        seen["thread"] = threading.current_thread()
+        seen["events ran meanwhile"] = events_ran.wait(10)
+        return real(*args, **kwargs)
+
+    def choose_newest(dialog: BackupsDialog) -> int:
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+        assert dialog.backups[0].path == made
+        QTimer.singleShot(0, events_ran.set)  # runs only when the GUI thread's event loop does
+        dialog.restore()
+        return 1
+
+    monkeypatch.setattr(backup, "restore", watched)
+    monkeypatch.setattr(BackupsDialog, "exec", choose_newest)
+    window.restore_backup()
+    assert seen["thread"] is not threading.main_thread() and seen["events ran meanwhile"] is True
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0  # the backup's, in place
+    assert window._day_timer.isActive() and window._backup_timer.isActive()  # paused, then on again
 
 
 def test_rename_and_delete_a_deck_from_today_and_undo(window, qtbot, store, monkeypatch):

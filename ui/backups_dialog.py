@@ -1,6 +1,9 @@
-"""Restore from a backup: the list of backups with their dates and card/review counts."""
+"""Restore from a backup: the list of backups with their dates, card/review counts and sizes."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,8 +21,10 @@ from PySide6.QtWidgets import (
 from cards import backup
 from cards.errors import StudyPlannerError
 from cards.store import Store
-from cards.wording import sentence
+from cards.wording import sentence, size
 from planner import plans
+
+from .workers import wait_on_thread
 
 
 class BackupsDialog(QDialog):
@@ -36,8 +41,8 @@ class BackupsDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.backups = backup.list_backups(store.path)
-        self.table = QTableWidget(len(self.backups), 3)
-        self.table.setHorizontalHeaderLabels(["Written", "Cards", "Reviews"])
+        self.table = QTableWidget(len(self.backups), 4)
+        self.table.setHorizontalHeaderLabels(["Written", "Cards", "Reviews", "Size"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -47,6 +52,7 @@ class BackupsDialog(QDialog):
             self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M}"))
             self.table.setItem(row, 1, QTableWidgetItem("unreadable" if b.cards is None else str(b.cards)))
             self.table.setItem(row, 2, QTableWidgetItem("" if b.reviews is None else str(b.reviews)))
+            self.table.setItem(row, 3, QTableWidgetItem(size(b.size)))
         if self.backups:
             self.table.selectRow(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -57,6 +63,10 @@ class BackupsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
+        self.usage = QLabel(backup.usage_text(store.backup_usage()))
+        self.usage.setObjectName("muted")
+        self.usage.setWordWrap(True)
+        layout.addWidget(self.usage)
         layout.addWidget(buttons)
 
     def restore(self) -> None:
@@ -72,10 +82,15 @@ class BackupsDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            safety = plans.restore(self.store, chosen.path).value
+            safety = plans.restore(self.store, chosen.path, run=self._off_this_thread).value
         except StudyPlannerError as exc:
             QMessageBox.warning(self, "Not restored", sentence(str(exc)))
             return
         self.restored = True
         QMessageBox.information(self, "Restored", f"Restored. The store as it was is kept in {safety.name}.")
         self.accept()
+
+    def _off_this_thread(self, work: Callable[[], Path]) -> Path:
+        """The restore's file work (a backup of the store, the chosen one decompressed and copied in: seconds
+        for a large store) on a thread, while the window's events go on behind a busy notice."""
+        return wait_on_thread(work, "Restoring the backup (the store as it is now is backed up first)…", self)

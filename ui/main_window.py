@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from cards import formats, ops, sync
 from cards.changes import Changes
-from cards.errors import NothingToUndo, StudyPlannerError
+from cards.errors import NothingToUndo
 from cards.queue import QueueCounts
 from cards.store import Store
 from cards.wording import plural, sentence
@@ -313,8 +313,16 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self, reason: str = "") -> None:
         self.worker.close()  # the store's file is about to be replaced: no work may hold it open
-        dialog = BackupsDialog(self.store, self, reason)
-        dialog.exec()
+        # The restore runs on a thread while events go on: nothing timed may reach for the store meanwhile.
+        timers = [t for t in (self._day_timer, self._backup_timer, self.reminder.timer) if t.isActive()]
+        for timer in timers:
+            timer.stop()
+        try:
+            dialog = BackupsDialog(self.store, self, reason)
+            dialog.exec()
+        finally:
+            for timer in timers:
+                timer.start()
 
     def import_deck(self, path: str | None = None) -> None:
         dialog = ImportDialog(self.worker, path, self)
@@ -476,8 +484,24 @@ class MainWindow(QMainWindow):
         studied = self.store.changed_since_backup()  # before the geometry is saved: that alone is no reason
         self.store.set_value("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
         if studied:
-            try:
-                self.store.backup()
-            except StudyPlannerError as exc:
-                QMessageBox.warning(self, "Backup failed", sentence(str(exc)))
+            self._backup_before_closing()
         super().closeEvent(event)
+
+    def _backup_before_closing(self) -> None:
+        """The closing backup (seconds for a large store: copied, checked, compressed, read back) on the worker,
+        while the window is gone and events go on; a short notice shows when it takes a moment. It is
+        waited for even when the application quits meanwhile: the worker's close waits for it to end."""
+        self.hide()
+        notice = QProgressDialog("Backing up your cards before closing…", "", 0, 0)
+        notice.setWindowTitle("Study Planner")
+        notice.setCancelButton(None)  # a backup half-made is no backup: it ends, or fails and says so
+        ended = QEventLoop()
+        problems: list[str] = []
+        task = self.worker.run(lambda store: store.backup(), lambda _: None, problems.append)
+        task.signals.finished.connect(ended.quit)  # queued to this thread: delivered once the loop runs
+        QTimer.singleShot(300, ended, notice.show)  # only while the loop runs: a quick backup shows nothing
+        ended.exec()  # a quit of the application ends it early: the worker's close below waits all the same
+        self.worker.close()
+        notice.close()
+        if problems:
+            QMessageBox.warning(self, "Backup failed", sentence(problems[0]))

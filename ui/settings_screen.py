@@ -7,7 +7,7 @@ label, range, unit and help come from there, never written here again.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cards import ops, sync
+from cards import backup, ops, sync
 from cards.changes import Changes
 from cards.errors import StudyPlannerError
 from cards.settings import SHOWN, format_value, parse_value, spec
@@ -66,6 +66,8 @@ class SettingsScreen(QWidget):
             form.addRow(spec(name).label, widget)
             if spec(name).help:
                 _add_help(form, spec(name).help)
+            if name == "backup_space_mb":  # what they take now, under the space set for them
+                self.backup_usage = _add_help(form, "")
         self.theme = QComboBox()
         for text, value in THEMES:
             self.theme.addItem(text, value)
@@ -171,6 +173,15 @@ class SettingsScreen(QWidget):
         self.auto_sync.blockSignals(True)
         self.auto_sync.setChecked(self.store.get_value(sync.AUTO_KEY, False) is True)
         self.auto_sync.blockSignals(False)
+        self.show_backup_usage()
+
+    def show_backup_usage(self) -> None:
+        """What the backups take now (a look at the backups folder's file sizes: no file is opened)."""
+        self.backup_usage.setText(backup.usage_text(self.store.backup_usage()))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.show_backup_usage()  # a backup may have been written, or pruned, since
+        super().showEvent(event)
 
     def _apply(self, **changes: object) -> None:
         try:
@@ -206,10 +217,11 @@ class SettingsScreen(QWidget):
         self.theme_changed.emit(mode)
 
 
-def _add_help(form: QFormLayout, text: str) -> None:
+def _add_help(form: QFormLayout, text: str) -> QLabel:
     """A setting's explanation, in muted text under its field."""
     label = QLabel(text)
     label.setObjectName("muted")
     label.setWordWrap(True)
     label.setMaximumWidth(520)
     form.addRow("", label)
+    return label

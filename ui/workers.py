@@ -8,11 +8,13 @@ Results come back to the GUI thread by signal; the GUI thread never waits on it.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from cards.errors import Cancelled, StudyPlannerError
 from cards.store import Store
@@ -119,3 +121,40 @@ class StoreWorker:
         if self._sibling is not None:
             self._sibling.close()
             self._sibling = None
+
+
+def wait_on_thread(fn: Callable[[], Any], label: str, parent: QWidget | None = None) -> Any:
+    """fn() on a thread of its own while this thread's events go on (a busy notice shows after 300 ms);
+    its value, or its exception raised here. For file work on a store the worker must not hold (a restore)."""
+    outcome: dict[str, Any] = {}
+    ended = QEventLoop()
+
+    def work() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # raised again on the calling thread, below
+            outcome["error"] = exc
+        finally:
+            outcome["done"] = True
+
+    thread = threading.Thread(target=work, name="wait-on-thread", daemon=True)
+    notice = QProgressDialog(label, "", 0, 0, parent)
+    notice.setWindowTitle("Study Planner")
+    notice.setCancelButton(None)
+    notice.setWindowModality(Qt.WindowModality.ApplicationModal)  # nothing else is clicked meanwhile
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: ended.quit() if "done" in outcome else None)
+    thread.start()
+    poll.start()
+    QTimer.singleShot(300, ended, notice.show)
+    while "done" not in outcome:
+        ended.exec()  # a quit of the application ends it early: the thread is waited for all the same
+        if "done" not in outcome:
+            thread.join(0.05)
+    poll.stop()
+    thread.join()
+    notice.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
