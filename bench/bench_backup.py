@@ -145,9 +145,9 @@ def a_year(tmp: Path, cards: int) -> dict:
     }  # fmt: skip
 
 
-def at_big_size(year: dict, big_backup: int) -> dict:
+def at_big_size(year: dict, big_backup: int, big_store: int) -> dict:
     """The same year's backups, each the size of one backup of the large store: the schedule alone, and
-    within the default space."""
+    within the default space; and, as before compression and the space, the schedule's uncompressed copies."""
     left = [replace(b, size=big_backup) for b in year.pop("_left")]
     now = year.pop("_now")
     budget = SchedulingSettings().backup_space_mb * 1_000_000
@@ -156,18 +156,23 @@ def at_big_size(year: dict, big_backup: int) -> dict:
     return {
         "schedule_alone": len(scheduled), "schedule_alone_bytes": len(scheduled) * big_backup,
         "within_budget": len(within), "within_budget_bytes": len(within) * big_backup,
+        "before_bytes": len(scheduled) * big_store,
     }  # fmt: skip
 
 
-def main() -> None:
-    cards = int(sys.argv[1]) if len(sys.argv) > 1 else YEAR_CARDS
+def run(cards: int = YEAR_CARDS) -> dict:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         one = one_backup(tmp)
         shutil.rmtree(backup.backup_dir(tmp / "big.db"), ignore_errors=True)
         year = a_year(tmp, cards)
-        big_year = at_big_size(year, one["backup_bytes"])
-    results = {"one_backup": one, "year": year, "year_at_100k": big_year}
+        big_year = at_big_size(year, one["backup_bytes"], one["store_bytes"])
+    return {"one_backup": one, "year": year, "year_at_100k": big_year}
+
+
+def main() -> None:
+    results = run(int(sys.argv[1]) if len(sys.argv) > 1 else YEAR_CARDS)
+    one, year, big_year = results["one_backup"], results["year"], results["year_at_100k"]
 
     print(f"(a) One backup of {one['cards']:,} cards / {one['answers']:,} answers, zstd level {one['level']}:")
     print(f"  store {size(one['store_bytes'])}, backup {size(one['backup_bytes'])} "
@@ -187,7 +192,8 @@ def main() -> None:
     print("  kept by age: " + ", ".join(f"{n} of {age}" for age, n in year["left_by_age"].items()))
     print(f"  the same backups at {one['cards']:,} cards ({size(one['backup_bytes'])} each): the schedule alone "
           f"keeps {big_year['schedule_alone']} ({size(big_year['schedule_alone_bytes'])}); within the default "
-          f"space {big_year['within_budget']} ({size(big_year['within_budget_bytes'])})")  # fmt: skip
+          f"space {big_year['within_budget']} ({size(big_year['within_budget_bytes'])}); before (uncompressed "
+          f"copies, no space set) {size(big_year['before_bytes'])}")  # fmt: skip
     print("saved", save("backup", results))
 
 

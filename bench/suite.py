@@ -3,10 +3,9 @@
 Core operations at 1,000, 10,000 and 100,000 cards (ten answers per card in the log), each side in a
 process of its own (bench/core_side.py); import and export of 10,000 cards (bench/bench_import.py);
 whole-process starts (bench/bench_startup.py); the first answer with math (bench/bench_first_answer.py);
-every statistics figure and the optimizer
-(bench/bench_stats.py); the upgrade of a large store to the smaller review log (bench/bench_upgrade.py).
-Prints one table and how each cost grows; saves bench/results/suite.json
-and suite.md (the table as the README shows it).
+every statistics figure and the optimizer (bench/bench_stats.py); the upgrade of a large store to the smaller
+review log (bench/bench_upgrade.py); one backup, and a year of them (bench/bench_backup.py). Prints one table
+and how each cost grows; saves bench/results/suite.json and suite.md (the table as the README shows it).
 """
 
 from __future__ import annotations
@@ -22,8 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_first_answer, bench_import, bench_startup, bench_stats, bench_upgrade  # noqa: E402
+from bench import bench_backup, bench_first_answer, bench_import, bench_startup, bench_stats, bench_upgrade  # noqa: E402
 from bench.common import RESULTS, save  # noqa: E402
+from cards.wording import size  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 CORE = {
@@ -78,8 +78,9 @@ def main() -> None:
     stats = bench_stats.run()
     first_answer = bench_first_answer.run()
     upgrade = bench_upgrade.run(SIZES[-1])
+    backups = bench_backup.run()
     results = {"core": core, "import_export": imports, "startup": startup, "statistics": stats,
-               "first_answer": first_answer, "upgrade": upgrade}  # fmt: skip
+               "first_answer": first_answer, "upgrade": upgrade, "backups": backups}  # fmt: skip
     saved = save("suite", results)
 
     lines = [
@@ -128,6 +129,18 @@ def main() -> None:
         f"{upgrade['seconds'] * 1000:.0f} | – | – | |",
         f"| file size per card, schema 5 → after that upgrade | {upgrade['cards']:,} | "
         f"{upgrade['bytes_per_card_before']:,} → {upgrade['bytes_per_card_after']:,} B | – | – | |",
+    ]
+    one, year, big = backups["one_backup"], backups["year"], backups["year_at_100k"]
+    lines += [
+        f"| one backup (copy, integrity_check, zstd {one['level']}, read back): time | {one['cards']:,} | "
+        f"{one['backup_s'] * 1000:.0f} | – | – | |",
+        f"| one backup: size (the store: {size(one['store_bytes'])}) | {one['cards']:,} | {size(one['backup_bytes'])} "
+        "| – | – | |",
+        f"| backups folder after a simulated year of daily study ({year['backups_made']:,} backups, default "
+        f"retention and space) | {year['cards']:,} | {size(year['left_bytes'])} ({year['left']} backups) | – | – | |",
+        f"| the same year's backups at {one['cards']:,} cards: before (uncompressed, no space set) → now "
+        f"| {one['cards']:,} | {size(big['before_bytes'])} → {size(big['within_budget_bytes'])} "
+        f"({big['within_budget']} backups) | – | – | |",
     ]
     for case, row in first_answer.items():
         lines.append(f"| first math answer, Space to screen ({case}) | built-in | {row['median_ms']:.0f} / "

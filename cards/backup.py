@@ -105,7 +105,6 @@ def create_backup(source: sqlite3.Connection, store_path: Path, now: datetime) -
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
-            _check_copy(target, store_path)
             # A plain rollback-journal file: the copy of a WAL store stayed in WAL mode, and every
             # read-only look at it (a restore) left -wal and -shm files beside it.
             target.execute("PRAGMA journal_mode = DELETE")
@@ -137,8 +136,10 @@ def _own_file(folder: Path, prefix: str, suffix: str) -> Path:
 
 
 def _check_whole(copy: sqlite3.Connection, store_path: Path) -> dict:
-    """integrity_check over the whole copy (quick_check skips the indexes' agreement with their tables:
-    the copy is checked once, here, so a restore can trust it), and what it holds."""
+    """integrity_check over the whole copy, and what it holds. A copy of a damaged store is refused: kept as a
+    backup, it would push the good ones out of the rotation (prune keeps one a day, then one a week...) until
+    only damaged copies were left. integrity_check, not quick_check: it also checks that the indexes agree
+    with their tables, so a restore can trust the copy."""
     from .schema import damaged
 
     problem = copy.execute("PRAGMA integrity_check").fetchone()[0]
@@ -250,14 +251,6 @@ def _claim_name(folder: Path, stem: str) -> Path:
             return path
         except FileExistsError:
             n += 1
-
-
-def _check_copy(copy: sqlite3.Connection, store_path: Path) -> None:
-    """A copy of a damaged store is refused: kept as a backup, it would push the good ones out of the
-    rotation (prune keeps one a day, then one a week...) until only damaged copies were left."""
-    from .schema import check_intact  # here: schema imports this module
-
-    check_intact(copy, store_path)
 
 
 def list_backups(store_path: Path, counts: bool = True) -> list[BackupInfo]:
