@@ -326,14 +326,14 @@ def prepare(
         # 40 MiB of page cache, as Anki's collection has: a large import's pages stay in memory until
         # its commit instead of spilling to the WAL half-way (SQLite's default is 2 MB).
         db.execute("PRAGMA cache_size = -40960")
-        if 0 < version < SCHEMA_VERSION:  # an upgrade: keep the store as it was first
-            if progress is not None:
-                progress(f"Upgrading the store {path.name} for this version of Study Planner (after a backup)…")
-            create_backup(db, path, now)
-
         def tell(line: str) -> None:
             if progress is not None:
                 progress(f"Upgrading the store {path.name}: {line}")
+
+        if 0 < version < SCHEMA_VERSION:  # an upgrade: keep the store as it was first
+            if progress is not None:
+                progress(f"Upgrading the store {path.name} for this version of Study Planner (after a backup)…")
+            create_backup(db, path, now, lambda step: tell(f"backing it up first: {step}…"))
 
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
