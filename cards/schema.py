@@ -188,8 +188,8 @@ def _v6(db: sqlite3.Connection, _tz: tzinfo | None, progress: Progress) -> None:
     if "state_after" not in {row[1] for row in db.execute("PRAGMA table_info(review)")}:
         return  # already in this layout (a store made by this version, marked older by hand)
     db.execute(CREATE_REVIEW.replace("CREATE TABLE review", "CREATE TABLE review_v6"))
-    (low, high) = db.execute("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM review").fetchone()
-    chunks = 20 if high - low > 100_000 else 1  # a large log in steps, each told, so the bar moves
+    low, high, count = db.execute("SELECT coalesce(min(id), 0), coalesce(max(id), 0), count(*) FROM review").fetchone()
+    chunks = 20 if count > 100_000 else 1  # a large log in steps of time, each told
     step = (high - low) // chunks + 1
     for i in range(chunks):
         if chunks > 1:
@@ -363,7 +363,7 @@ def prepare(
 def _mostly_free(db: sqlite3.Connection) -> bool:
     """Whether a quarter or more of the file is free pages (an upgrade rebuilt a large table)."""
     free = db.execute("PRAGMA freelist_count").fetchone()[0]
-    return free * 4 >= db.execute("PRAGMA page_count").fetchone()[0] and free > 256
+    return free > 0 and free * 4 >= db.execute("PRAGMA page_count").fetchone()[0]
 
 
 def _compact(db: sqlite3.Connection) -> None:

@@ -206,17 +206,19 @@ def _as_old_store(path: Path, version: int, source: Path, old_rows: list[tuple])
     """The same decks, cards, settings and answers in a store of an earlier schema, built by the migrations of
     its time."""
     db = sqlite3.connect(path, isolation_level=None)
+    db.execute("ATTACH ? AS now", (str(source),))
+    db.execute("BEGIN")
     for migration in schema.MIGRATIONS[:version]:
         migration(db, None, print)
     db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {version}")
-    db.execute("ATTACH ? AS now", (str(source),))
     for table in ("deck", "card", "setting"):
         db.execute(f"INSERT INTO {table} SELECT * FROM now.{table}")
     columns = OLD_REVIEW_COLUMNS + (", deck_id, recall_before" if version >= 3 else "")
     width = len(columns.split(","))
     db.executemany(f"INSERT INTO review ({columns}) VALUES ({', '.join('?' * width)})",
                    [row[:width] for row in old_rows])  # fmt: skip
+    db.execute("COMMIT")
     db.close()
 
 
@@ -273,6 +275,27 @@ def test_a_schema_5_log_becomes_the_log_this_version_writes(tmp_path, clock):
     ops.undo(store)
     assert store.card(card.id) == card and store.db.execute(log).fetchall() == native.db.execute(log).fetchall()
     native.close()
+    store.close()
+
+
+def test_the_upgrade_of_a_large_log_tells_its_progress_and_gives_the_space_back(tmp_path, clock):
+    """A log of 200,000 answers, as schema 5 kept it: the upgrade copies it in steps it tells, and the file
+    shrinks to what it holds."""
+    native = open_store(tmp_path / "now.db", clock)
+    old_rows = _studied(native, clock, days=3)
+    native.close()
+    last = max(row[0] for row in old_rows)
+    many = [(last + 1 + i, *row[1:]) for i, row in enumerate(old_rows * (200_000 // len(old_rows)))]
+    _as_old_store(tmp_path / "v5.db", 5, tmp_path / "now.db", old_rows + many)
+    size_before = (tmp_path / "v5.db").stat().st_size
+    told: list[str] = []
+    store = Store.open(tmp_path / "v5.db", clock=clock, tz=UTC, load_builtin=False, progress=told.append)
+    steps = [line for line in told if "making the review log smaller (" in line]
+    assert steps[0].endswith("(0%)…") and steps[-1].endswith("(100%), then indexing it…") and len(steps) == 21
+    assert told[-1] == "Upgrading the store v5.db: giving the space it freed back to the disk…"
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == len(old_rows) + len(many)
+    assert store.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert (tmp_path / "v5.db").stat().st_size < size_before * 0.7
     store.close()
 
 
