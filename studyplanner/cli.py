@@ -470,7 +470,9 @@ def cmd_optimize(store: Store, args: argparse.Namespace, _in: TextIO, out: TextI
 def cmd_backup(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) -> int:
     if args.list:
         for b in backup.list_backups(store.path):
-            counts = f"{b.cards} cards, {b.reviews} reviews" if b.cards is not None else "unreadable"
+            counts = "unreadable"
+            if b.cards is not None:
+                counts = f"{plural(b.cards, 'card')}, {plural(b.reviews or 0, 'review')}"
             out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {size(b.size):>9}  {b.path}\n")
         out.write(backup.usage_text(store.backup_usage()) + "\n")
         return 0

@@ -98,7 +98,7 @@ def test_cli_backup_list_and_restore(store, tmp_path):
     assert result.returncode == 0 and "Backed up to" in result.stdout
     made = result.stdout.split("Backed up to ")[1].strip()
     listed = cli("backup", "--list").stdout.splitlines()
-    assert len(listed) == 2 and "1 reviews" in listed[0] and made in listed[0]
+    assert len(listed) == 2 and "1 review " in listed[0] and made in listed[0]
     assert size(Path(made).stat().st_size) in listed[0]  # each backup's size, then the total against the budget
     assert listed[1] == f"1 backup takes {size(Path(made).stat().st_size)} of the 1,000 MB set for them."
     ops.answer(store, store.next_card().id, 3)

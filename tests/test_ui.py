@@ -234,6 +234,31 @@ def test_settings_apply_at_once(window, qtbot, store):
     assert store.settings().learning_steps == (2.0, 30.0)
 
 
+def test_the_mouse_wheel_over_a_setting_scrolls_the_page_and_changes_nothing(window, qtbot, store):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    window.resize(900, 400)
+    window.show()
+    window.show_screen("Settings")
+    field = window.settings_screen.fields["maximum_interval"]
+    before = store.settings().maximum_interval
+
+    def wheel() -> None:
+        center = QPointF(field.rect().center())
+        event = QWheelEvent(center, QPointF(field.mapToGlobal(center.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)  # fmt: skip
+        QApplication.sendEvent(field, event)
+
+    wheel()
+    assert store.settings().maximum_interval == before
+    field.setFocus()  # clicked into: the wheel is the field's
+    qtbot.waitUntil(field.hasFocus)
+    wheel()
+    assert store.settings().maximum_interval == before - 1
+
+
 def test_settings_screen_is_made_from_the_declaration(window):
     from PySide6.QtWidgets import QLineEdit
 
@@ -793,6 +818,29 @@ def test_a_restore_from_the_backups_dialog_runs_off_the_gui_thread_while_events_
     assert seen["thread"] is not threading.main_thread() and seen["events ran meanwhile"] is True
     assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0  # the backup's, in place
     assert window._day_timer.isActive() and window._backup_timer.isActive()  # paused, then on again
+
+
+def test_a_restore_made_while_reviewing_leaves_the_card_of_the_store_before_it(window, qtbot, store, monkeypatch):
+    """The review went on showing the card and counts of the store as it was; an answer then went to the
+    restored store."""
+    from ui.backups_dialog import BackupsDialog
+
+    store.backup()
+    window.start_review(-1)
+    qtbot.keyClick(window.review, Qt.Key.Key_Space)
+    qtbot.keyClick(window.review, Qt.Key.Key_3)
+    assert window.stack.currentWidget() is window.review
+
+    def restore_newest(dialog: BackupsDialog) -> int:
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+        dialog.restore()
+        return 1
+
+    monkeypatch.setattr(BackupsDialog, "exec", restore_newest)
+    window.restore_backup()
+    assert window.stack.currentWidget() is window.today
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
 
 
 def test_rename_and_delete_a_deck_from_today_and_undo(window, qtbot, store, monkeypatch):

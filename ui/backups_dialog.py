@@ -49,7 +49,7 @@ class BackupsDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for row, b in enumerate(self.backups):
-            self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M}"))
+            self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M:%S}"))
             self.table.setItem(row, 1, QTableWidgetItem("unreadable" if b.cards is None else str(b.cards)))
             self.table.setItem(row, 2, QTableWidgetItem("" if b.reviews is None else str(b.reviews)))
             self.table.setItem(row, 3, QTableWidgetItem(size(b.size)))
@@ -77,7 +77,7 @@ class BackupsDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Restore",
-            f"Replace your cards and reviews by the backup of {chosen.created.astimezone():%d %B %H:%M}?",
+            f"Replace your cards and reviews by the backup of {chosen.created.astimezone():%d %B %H:%M:%S}?",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return

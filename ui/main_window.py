@@ -323,6 +323,8 @@ class MainWindow(QMainWindow):
         finally:
             for timer in timers:
                 timer.start()
+        if dialog.restored and self.stack.currentWidget() is self.review:
+            self.show_screen("Today")  # the card on screen, and its counts, were the store's before the restore
 
     def import_deck(self, path: str | None = None) -> None:
         dialog = ImportDialog(self.worker, path, self)

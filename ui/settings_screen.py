@@ -6,9 +6,10 @@ label, range, unit and help come from there, never written here again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -44,6 +45,21 @@ class WindowUndo(QObject):
         overridden = event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
         # Not accepted here (consumed unseen): the window's shortcut gets the key.
         return overridden and any(event.matches(key) for key in undo_keys)  # type: ignore[union-attr]
+
+
+class ScrollPast(QObject):
+    """The mouse wheel over a field the learner has not clicked scrolls the page: a spin box or a list under
+    the pointer took it, and a setting changed, saved, without a word."""
+
+    def __init__(self, page: QScrollArea) -> None:
+        super().__init__(page)
+        self.page = page
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            QApplication.sendEvent(self.page.verticalScrollBar(), event)
+            return True
+        return False
 
 
 class SettingsScreen(QWidget):
@@ -105,6 +121,10 @@ class SettingsScreen(QWidget):
         layout.addWidget(scroll)
         self.load()
         self._window_undo = WindowUndo(self)
+        scroll_past = ScrollPast(scroll)
+        for widget in (*self.fields.values(), self.theme, self.reminder):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not focused by the wheel, either
+            widget.installEventFilter(scroll_past)
         for name, widget in self.fields.items():
             self._connect(name, widget)
             widget.installEventFilter(self._window_undo)
