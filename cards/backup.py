@@ -28,8 +28,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-import zstandard
-
 from .errors import StoreError
 from .timeutil import UTC
 from .wording import plural, size
@@ -95,6 +93,8 @@ def create_backup(
 ) -> Path:
     """Copy the store, as of one consistent moment, into its backups folder, compressed; a damaged store is
     refused, and so is a copy that does not pass integrity_check or does not read back from its file."""
+    import zstandard  # here, as in the other functions that compress: not on the way to every start (4 ms)
+
     from .schema import damaged, is_damage  # here: schema imports this module
 
     def tell(step: str) -> None:  # a step of seconds on a large store, for whoever waits on it
@@ -169,6 +169,8 @@ def _check_whole(copy: sqlite3.Connection, store_path: Path) -> dict:
 def _compress(plain: Path, packed: Path, meta: dict) -> None:
     """plain, compressed into packed after a metadata frame; then read back: it must give exactly the
     bytes compressed (their size and SHA-256), or the backup is refused before it joins the rotation."""
+    import zstandard
+
     digest = hashlib.sha256()
     size = 0
     compressor = zstandard.ZstdCompressor(level=LEVEL, threads=-1, write_checksum=True)
@@ -226,6 +228,8 @@ def _read_header(fh: BinaryIO, path: Path) -> dict:
 def _verify(path: Path, meta: dict, into: Path | None = None) -> str | None:
     """Decompress path (into a file, or only to hash it): None when it gives back the size and SHA-256 its
     metadata names, else what is wrong."""
+    import zstandard
+
     digest = hashlib.sha256()
     size = 0
     out = into.open("wb") if into is not None else None
