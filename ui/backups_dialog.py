@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -50,9 +51,12 @@ class BackupsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for row, b in enumerate(self.backups):
             self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M:%S}"))
-            self.table.setItem(row, 1, QTableWidgetItem("unreadable" if b.cards is None else str(b.cards)))
-            self.table.setItem(row, 2, QTableWidgetItem("" if b.reviews is None else str(b.reviews)))
-            self.table.setItem(row, 3, QTableWidgetItem(size(b.size)))
+            cards = "unreadable" if b.cards is None else f"{b.cards:,}"
+            reviews = "" if b.reviews is None else f"{b.reviews:,}"
+            for column, text in enumerate((cards, reviews, size(b.size)), start=1):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)  # under their headings, as Today's counts
+                self.table.setItem(row, column, item)
         if self.backups:
             self.table.selectRow(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
