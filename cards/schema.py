@@ -326,6 +326,7 @@ def prepare(
         # 40 MiB of page cache, as Anki's collection has: a large import's pages stay in memory until
         # its commit instead of spilling to the WAL half-way (SQLite's default is 2 MB).
         db.execute("PRAGMA cache_size = -40960")
+
         def tell(line: str) -> None:
             if progress is not None:
                 progress(f"Upgrading the store {path.name}: {line}")
@@ -348,7 +349,7 @@ def prepare(
                 if isinstance(exc, Exception) and not isinstance(exc, (StoreError, sqlite3.OperationalError)):
                     raise _failed_upgrade(path, target + 1, exc) from exc
                 raise
-        if version and _mostly_free(db):
+        if 0 < version < SCHEMA_VERSION and _mostly_free(db):
             tell("giving the space it freed back to the disk…")
             _compact(db)
     except sqlite3.OperationalError as exc:
@@ -367,14 +368,14 @@ def _mostly_free(db: sqlite3.Connection) -> bool:
 
 
 def _compact(db: sqlite3.Connection) -> None:
-    """VACUUM, so that the file shrinks to what it holds; it needs room for a second copy for a moment, and
-    on a full disk it is skipped: the freed pages are then used by the store's next writes instead."""
+    """VACUUM, so that the file shrinks to what it holds. It needs room for a second copy for a moment, and no
+    other connection reading: on a full disk, or with the store open elsewhere, it is skipped, and the freed
+    pages are used by the store's next writes instead."""
     try:
         db.execute("VACUUM")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.OperationalError as exc:
-        if "full" not in str(exc):
-            raise
+    except sqlite3.OperationalError:
+        pass
 
 
 def _failed_upgrade(path: Path, target: int, exc: Exception) -> StoreError:
