@@ -155,6 +155,12 @@ def undo(store: Store) -> OpResult[Step]:
     return OpResult(step, step.changes)
 
 
+def redo(store: Store) -> OpResult[Step]:
+    """Do again the operation undone last; the value says what was redone (and which card, for a review action)."""
+    step = store.redo_last()
+    return OpResult(step, step.changes)
+
+
 def begin_day(store: Store) -> OpResult[int]:
     """The day change: cards buried on an earlier study day come back. Not undoable, and it keeps
     the undo history (it only ends what the learner asked for: "until tomorrow")."""

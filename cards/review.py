@@ -115,6 +115,19 @@ class ReviewSession:
             self._show(self._next())
         return True
 
+    def redo(self) -> bool:
+        """Do again what was undone last: an answer, bury or suspend takes its card away again."""
+        try:
+            step = ops.redo(self.store).value
+        except NothingToUndo as exc:
+            self.view.message(sentence(str(exc)))
+            return False
+        self.view.message(f"Redone: {step.label}.")
+        if step.label == "answer":
+            self.reviewed += 1
+        self._show(self._next())
+        return True
+
     def bury(self) -> None:
         if self.card is not None:
             ops.bury(self.store, [self.card.id])

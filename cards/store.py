@@ -307,18 +307,28 @@ class Store(StudyQueue):
 
     def undo_last(self) -> undo.Step:
         """Put the store back as it was before the last undoable operation; the step that was undone."""
+        return self._replay_top(redo=False)
+
+    def redo_last(self) -> undo.Step:
+        """Do again the operation undone last (no other operation made since); the step that was redone."""
+        return self._replay_top(redo=True)
+
+    def _replay_top(self, redo: bool) -> undo.Step:
+        """Replay the step on top of the undo (or redo) stack in one transaction, recording what that writes:
+        the record is the step that takes it back, pushed on the other stack."""
         with self._lock:
-            step = self.undo_stack.top()
-            with self.transaction():
+            step = self.undo_stack.top(undone=redo)
+            with self.transaction(undo_step=True):
                 with self._shared.commit_lock:  # a commit of this process's own is accounted for by now
                     version = self._data_version()
                 if version != self._seen_version:  # another program committed: its rows may be the step's
                     self._seen_version = version
                     self.undo_stack.clear()
-                    raise NothingToUndo("nothing to undo: the store was changed by another program since")
-                with self.recorder.paused():
-                    self.recorder.replay(step)
-            self.undo_stack.pop()
+                    raise NothingToUndo(f"nothing to {'redo' if redo else 'undo'}: the store was changed by "
+                                        "another program since")  # fmt: skip
+                self.recorder.replay(step)
+                back = undo.Step(step.label, step.changes, self.recorder.take(), step.card_id)
+            (self.undo_stack.redid if redo else self.undo_stack.undid)(back)
         self.notify(step.changes)  # clears the settings cache when the step changed settings or decks
         return step
 
@@ -326,6 +336,11 @@ class Store(StudyQueue):
     def undo_label(self) -> str | None:
         """What Edit > Undo would undo now ("delete 3 cards"), or None."""
         return self.undo_stack.label
+
+    @property
+    def redo_label(self) -> str | None:
+        """What Edit > Redo would do again now, or None."""
+        return self.undo_stack.redo_label
 
     def listen(self, listener: Listener) -> None:
         self.listeners.append(listener)

@@ -7,7 +7,9 @@ changed). An undoable operation keeps that record as its undo step; any other
 transaction drops it. Undoing replays a step's records in reverse order in one
 transaction, so every operation is undone exactly, review log and cascades
 included, without code of its own. The statements a replay runs are the same
-few for every step of a kind, so SQLite prepares each once.
+few for every step of a kind, so SQLite prepares each once. An undo is itself
+recorded: that record is its redo step, and a redo replays it the same way
+(recorded again, for the next undo).
 
 The triggers are TEMP (this connection's only: nothing is written to the store's
 schema). Bulk work that is not undoable pauses them, and pays one flag test a row.
@@ -45,38 +47,58 @@ class Step:
 
 @dataclass
 class UndoStack:
-    """Shared by every connection of one process to one store (the window's and its worker's)."""
+    """Shared by every connection of one process to one store (the window's and its worker's): the steps to
+    undo, and those undone, to redo."""
 
     steps: list[Step] = field(default_factory=list)
+    undone: list[Step] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def push(self, step: Step, merge: bool = False) -> None:
-        """Add a step; with merge, fold it into the step on top when that one has the same label."""
+        """A new operation's step; with merge, folded into the step on top when that one has the same label.
+        What was undone before it can no longer be redone: its rows may be the ones this step changed."""
         with self.lock:
             if merge and self.steps and self.steps[-1].label == step.label:
                 top = self.steps.pop()
                 step = Step(step.label, step.changes | top.changes, step.records + top.records, step.card_id)
             self.steps.append(step)
             del self.steps[:-MAX_STEPS]
+            self.undone.clear()
 
-    def top(self) -> Step:
+    def top(self, undone: bool = False) -> Step:
+        """The step an undo (or with undone, a redo) would replay."""
         with self.lock:
-            if not self.steps:
-                raise NothingToUndo()
-            return self.steps[-1]
+            steps = self.undone if undone else self.steps
+            if not steps:
+                raise NothingToUndo("nothing to redo" if undone else "nothing to undo")
+            return steps[-1]
 
-    def pop(self) -> Step:
+    def undid(self, redo: Step) -> None:
+        """The step on top was undone; redo is its undo's record."""
         with self.lock:
-            return self.steps.pop()
+            self.steps.pop()
+            self.undone.append(redo)
+
+    def redid(self, undo: Step) -> None:
+        """The undone step on top was redone; undo is its redo's record."""
+        with self.lock:
+            self.undone.pop()
+            self.steps.append(undo)
 
     def clear(self) -> None:
         with self.lock:
             self.steps.clear()
+            self.undone.clear()
 
     @property
     def label(self) -> str | None:
         with self.lock:
             return self.steps[-1].label if self.steps else None
+
+    @property
+    def redo_label(self) -> str | None:
+        with self.lock:
+            return self.undone[-1].label if self.undone else None
 
 
 class Recorder:

@@ -337,7 +337,8 @@ def cmd_stats(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO) 
     return 0
 
 
-REVIEW_HELP = "Enter: show answer · 1 Again · 2 Hard · 3 Good · 4 Easy · u undo · b bury · s suspend · q quit"
+REVIEW_HELP = ("Enter: show answer · 1 Again · 2 Hard · 3 Good · 4 Easy · u undo · r redo · b bury · s suspend · "
+               "q quit")
 
 
 class TerminalView:
@@ -389,7 +390,7 @@ def cmd_review(store: Store, args: argparse.Namespace, stdin: TextIO, out: TextI
     if store.next_card(deck_id) is not None:
         view.say(REVIEW_HELP)
     session.start()
-    keys = {"": session.reveal, "u": session.undo, "b": session.bury, "s": session.suspend}
+    keys = {"": session.reveal, "u": session.undo, "r": session.redo, "b": session.bury, "s": session.suspend}
     while not session.done:
         line = stdin.readline()
         command = line.strip().lower()

@@ -76,6 +76,15 @@ def test_review_piped_answers_undo_and_quit(db):
     assert "Undone: answer." in result.stderr
 
 
+def test_review_redo_does_the_undone_answer_again(db):
+    # Show, Good; undo; redo (the Good again, on to the next card); quit.
+    result = run("--db", str(db), "review", stdin="\n3\nu\nr\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Undone: answer." in result.stderr and "Redone: answer." in result.stderr
+    assert result.stdout.rstrip().endswith("Reviewed 1 card.")
+    assert review_count(db) == 1
+
+
 def test_review_refuses_a_rating_before_the_answer_is_shown(db):
     result = run("--db", str(db), "review", stdin="3\n\n3\nq\n")
     assert result.returncode == 0, result.stderr

@@ -110,6 +110,39 @@ def test_every_undoable_operation_is_undone_exactly(planned, clock, tmp_path, na
     assert snapshot(planned) == before_all
 
 
+@pytest.mark.parametrize("name", list(UNDOABLE))
+def test_every_undone_operation_is_redone_exactly_and_undone_again(planned, clock, tmp_path, name):
+    steps = len(planned.undo_stack.steps)
+    before_all = snapshot(planned)
+    result = UNDOABLE[name](planned, clock, tmp_path)
+    after_all = snapshot(planned)
+    undone = 0
+    while len(planned.undo_stack.steps) > steps:
+        ops.undo(planned)
+        undone += 1
+    assert planned.redo_label is not None
+    heard: list[Changes] = []
+    planned.listen(heard.append)
+    for _ in range(undone):
+        redone = ops.redo(planned)
+        assert heard[-1] == redone.changes
+    assert planned.redo_label is None and planned.undo_label == result.undo_label
+    assert snapshot(planned) == after_all
+    for _ in range(undone):
+        ops.undo(planned)
+    assert snapshot(planned) == before_all
+
+
+def test_a_new_change_after_an_undo_ends_what_could_be_redone(store):
+    ops.answer(store, store.next_card().id, 3)
+    ops.undo(store)
+    assert store.redo_label == "answer"
+    ops.rename_deck(store, 1, "Renamed")
+    assert store.redo_label is None
+    with pytest.raises(NothingToUndo, match="nothing to redo"):
+        ops.redo(store)
+
+
 def test_undo_walks_back_several_steps_in_order(store):
     first = snapshot(store)
     ops.answer(store, store.next_card().id, 3)

@@ -109,6 +109,27 @@ def test_undo_with_ctrl_z_and_u(window, qtbot, store):
     assert review_count(store) == 0 and review.card.id == first
 
 
+def test_redo_with_ctrl_shift_z_in_the_review_and_on_other_screens(window, qtbot, store):
+    window.start_review(-1)
+    review = window.review
+    first = review.card.id
+    press(qtbot, review, Qt.Key.Key_Space)
+    press(qtbot, review, Qt.Key.Key_4)
+    answered = store.card(first)
+    press(qtbot, review, Qt.Key.Key_U)
+    assert review_count(store) == 0 and review.card.id == first
+    assert window.redo_action.text() == "&Redo answer" and window.redo_action.isEnabled()
+    press(qtbot, review, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert review_count(store) == 1 and store.card(first) == answered  # the same answer, the same schedule
+    assert review.card.id != first  # on to the next card, as after answering
+    assert not window.redo_action.isEnabled() and window.undo_action.text() == "&Undo answer"
+    window.show_screen("Today")
+    window.undo()
+    assert review_count(store) == 0
+    window.redo_action.trigger()
+    assert review_count(store) == 1 and "Redone: answer." in window.statusBar().currentMessage()
+
+
 def test_bury_and_suspend_from_the_review_screen(window, qtbot, store):
     window.start_review(-1)
     review = window.review

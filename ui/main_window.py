@@ -192,6 +192,11 @@ class MainWindow(QMainWindow):
         self.undo_action.setProperty("help", "Undo the last change")  # its text says which change
         self.undo_action.triggered.connect(self.undo)
         edit_menu.addAction(self.undo_action)
+        # Ctrl+Shift+Z, as Anki has it, wherever the platform's Redo is: on Windows that is Ctrl+Y, File > Sync.
+        self.redo_action = QAction("Redo", self, shortcut=QKeySequence("Ctrl+Shift+Z"))
+        self.redo_action.setProperty("help", "Do again the change undone last")
+        self.redo_action.triggered.connect(self.redo)
+        edit_menu.addAction(self.redo_action)
         self._show_undo_label()
         go = self.menuBar().addMenu("&Go")
         for number, name in enumerate(SCREENS, start=1):
@@ -267,12 +272,26 @@ class MainWindow(QMainWindow):
         except NothingToUndo as exc:
             self.statusBar().showMessage(sentence(str(exc)), 4000)
             return
-        self.statusBar().showMessage(f"Undone: {step.label}.", 4000)
+        self.statusBar().showMessage(f"Undone: {step.label}. Edit > Redo (Ctrl+Shift+Z) does it again.", 5000)
+
+    def redo(self) -> None:
+        """Edit > Redo (Ctrl+Shift+Z): while reviewing, the review flow's redo (on to the next card)."""
+        if self.stack.currentWidget() is self.review and self.review.session is not None:
+            self.review.redo()
+            return
+        try:
+            step = ops.redo(self.store).value
+        except NothingToUndo as exc:
+            self.statusBar().showMessage(sentence(str(exc)), 4000)
+            return
+        self.statusBar().showMessage(f"Redone: {step.label}.", 4000)
 
     def _show_undo_label(self) -> None:
-        label = self.store.undo_label
+        label, redo = self.store.undo_label, self.store.redo_label
         self.undo_action.setText(f"&Undo {label}" if label else "&Undo")
         self.undo_action.setEnabled(label is not None)
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+        self.redo_action.setEnabled(redo is not None)
 
     def _check_day(self) -> None:
         """The study day can roll over while the window stays open: buried cards come back, counts renew."""

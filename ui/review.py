@@ -269,6 +269,10 @@ class ReviewScreen(QWidget):
         if self.session is not None:
             self.session.undo()
 
+    def redo(self) -> None:
+        if self.session is not None:
+            self.session.redo()
+
     def bury(self) -> None:
         if self.session is not None and self._studying():
             self.session.bury()
