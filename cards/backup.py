@@ -54,6 +54,7 @@ class BackupInfo:
     reviews: int | None
     size: int = 0  # bytes on disk
     schema: int | None = None
+    why: str = ""  # "before a restore": a backup made for a moment, not by the schedule ("" for those)
 
     @property
     def compressed(self) -> bool:
@@ -89,10 +90,15 @@ def backup_prefix(store_path: Path) -> str:
 
 
 def create_backup(
-    source: sqlite3.Connection, store_path: Path, now: datetime, progress: Callable[[str], None] | None = None
+    source: sqlite3.Connection,
+    store_path: Path,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+    why: str = "",
 ) -> Path:
     """Copy the store, as of one consistent moment, into its backups folder, compressed; a damaged store is
-    refused, and so is a copy that does not pass integrity_check or does not read back from its file."""
+    refused, and so is a copy that does not pass integrity_check or does not read back from its file. why
+    says, in the backup, what moment it keeps ("before a restore"), for the lists to show."""
     import zstandard  # here, as in the other functions that compress: not on the way to every start (4 ms)
 
     from .schema import damaged, is_damage  # here: schema imports this module
@@ -116,7 +122,7 @@ def create_backup(
             # read-only look at it (a restore) left -wal and -shm files beside it.
             target.execute("PRAGMA journal_mode = DELETE")
             tell("checking the copy")
-            meta = _check_whole(target, store_path)
+            meta = {**_check_whole(target, store_path), "why": why[:100]}
         finally:
             target.close()
         packed = _own_file(folder, f".{backup_prefix(store_path)}", ".zst.partial")
@@ -300,7 +306,8 @@ def _with_counts(info: BackupInfo) -> BackupInfo:
             meta = read_header(info.path)
         except StoreError:
             return info
-        return BackupInfo(info.path, info.created, meta["cards"], meta["reviews"], info.size, meta["schema"])
+        return BackupInfo(info.path, info.created, meta["cards"], meta["reviews"], info.size, meta["schema"],
+                          str(meta.get("why", "")))  # fmt: skip
     try:
         db = sqlite3.connect(info.path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
@@ -567,7 +574,7 @@ def _keep_current(store_path: Path, now: datetime) -> Path:
     """A backup of the store about to be replaced; a damaged one is copied as it is."""
     current = sqlite3.connect(store_path)
     try:
-        return create_backup(current, store_path, now)
+        return create_backup(current, store_path, now, why="before a restore")
     except StoreError:
         copy = backup_dir(store_path) / f"{backup_prefix(store_path)}{now.astimezone(UTC):{STAMP}}-damaged.db"
         current.close()

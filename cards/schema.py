@@ -334,7 +334,8 @@ def prepare(
         if 0 < version < SCHEMA_VERSION:  # an upgrade: keep the store as it was first
             if progress is not None:
                 progress(f"Upgrading the store {path.name} for this version of Study Planner (after a backup)…")
-            create_backup(db, path, now, lambda step: tell(f"backing it up first: {step}…"))
+            create_backup(db, path, now, lambda step: tell(f"backing it up first: {step}…"),
+                          why=f"before the upgrade to schema {SCHEMA_VERSION}")
 
         for target in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")

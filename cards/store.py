@@ -146,12 +146,12 @@ class Store(StudyQueue):
         twin.review_window = self.review_window
         return twin
 
-    def backup(self) -> Path:
+    def backup(self, why: str = "") -> Path:
         """Write a consistent backup now and prune old ones to the schedule and the space set for them
-        (see cards/backup.py)."""
+        (see cards/backup.py); why names the moment it keeps, when it is not the schedule's."""
         with self._lock:
             changes = self._shared.changes
-            path = backup.create_backup(self.db, self.path, self.clock.now())
+            path = backup.create_backup(self.db, self.path, self.clock.now(), why=why)
             self._shared.changes_at_backup = changes
         backup.prune(self.path, self.clock.now(), self.backup_budget())
         return path

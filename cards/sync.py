@@ -209,7 +209,7 @@ def _sync(
                 if full not in ("upload", "download"):
                     raise FullSyncChoice()
                 upload = full == "upload"
-            store.backup()
+            store.backup(why="before a whole " + ("upload" if upload else "download"))
             progress("Uploading the whole collection…" if upload else "Downloading the server's collection…")
             _full(col, auth, out.server_media_usn, upload=upload, written=written)
             full_done = "upload" if upload else "download"

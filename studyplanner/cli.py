@@ -474,7 +474,8 @@ def cmd_backup(store: Store, args: argparse.Namespace, _in: TextIO, out: TextIO)
             counts = "unreadable"
             if b.cards is not None:
                 counts = f"{plural(b.cards, 'card')}, {plural(b.reviews or 0, 'review')}"
-            out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {size(b.size):>9}  {b.path}\n")
+            why = f"  ({b.why})" if b.why else ""
+            out.write(f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {counts:<28} {size(b.size):>9}  {b.path}{why}\n")
         out.write(backup.usage_text(store.backup_usage()) + "\n")
         return 0
     out.write(f"Backed up to {store.backup()}\n")

@@ -44,6 +44,8 @@ def test_backup_is_a_consistent_copy_and_restore_brings_it_back(store, clock, tm
     kept = opened(safety, tmp_path)
     assert kept.execute("SELECT count(*) FROM review").fetchone()[0] == 2
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # and the lists say which backup that is: the one a learner looks for after a restore they regret
+    assert {b.path: b.why for b in backup.list_backups(store.path)} == {first: "", safety: "before a restore"}
 
 
 def test_changed_since_backup(store):
@@ -106,6 +108,8 @@ def test_cli_backup_list_and_restore(store, tmp_path):
     result = cli("restore", made)
     assert result.returncode == 0, result.stderr
     assert sqlite3.connect(store.path).execute("SELECT count(*) FROM review").fetchone()[0] == 1
+    kept = result.stdout.split("The store as it was is in ")[1].strip().rstrip(".")
+    assert any(line.endswith(f"{kept}  (before a restore)") for line in cli("backup", "--list").stdout.splitlines())
     bad = tmp_path / "bad.db"
     bad.write_text("not a backup")
     result = cli("restore", str(bad))

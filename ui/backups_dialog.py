@@ -50,7 +50,8 @@ class BackupsDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for row, b in enumerate(self.backups):
-            self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M:%S}"))
+            why = f" ({b.why})" if b.why else ""
+            self.table.setItem(row, 0, QTableWidgetItem(f"{b.created.astimezone():%A %d %B %Y, %H:%M:%S}{why}"))
             cards = "unreadable" if b.cards is None else f"{b.cards:,}"
             reviews = "" if b.reviews is None else f"{b.reviews:,}"
             for column, text in enumerate((cards, reviews, size(b.size)), start=1):
