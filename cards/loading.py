@@ -31,6 +31,7 @@ class LoadSummary:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0  # no longer in the file: suspended and tagged, history kept
+    returned: int = 0  # removed before, back in the file now: unsuspended, untagged
     skipped: int = 0  # rows an import could not use (said why in its summary)
     deck_id: int = 0
 
@@ -165,7 +166,7 @@ def upsert_deck(
     Cards keep their review history when their text changes. With remove_missing,
     cards no longer in the file are suspended and tagged, never deleted.
     """
-    added = updated = unchanged = removed = 0
+    added = updated = unchanged = removed = returned = 0
     row = db.execute("SELECT id FROM deck WHERE key = ?", (parsed.key,)).fetchone()
     if row:
         deck_id = row[0]
@@ -212,7 +213,10 @@ def upsert_deck(
             (card.question, card.answer, tags, position, now_ms,
              queue_for_state(state) if was_removed else queue, card_id),
         )  # fmt: skip
-        updated += 1
+        if was_removed:
+            returned += 1
+        else:
+            updated += 1
     with undo.bulk_insert(db, "card"):
         db.executemany(
             "INSERT INTO card (deck_id, key, question, answer, tags, position, created_ms, modified_ms) "
@@ -228,4 +232,5 @@ def upsert_deck(
             (QUEUE_SUSPENDED, old_tags + REMOVED_TAG + " ", now_ms, card_id),
         )
         removed += 1
-    return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed, deck_id=deck_id)
+    return LoadSummary(added=added, updated=updated, unchanged=unchanged, removed=removed, returned=returned,
+                       deck_id=deck_id)

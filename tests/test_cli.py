@@ -332,6 +332,10 @@ def test_an_import_that_would_suspend_cards_says_so_and_waits_for_yes(tmp_path):
     assert "My copy" not in run("--db", str(db), "decks").stdout  # nothing changed
     done = run("--db", str(db), "import", str(deck), "--yes")
     assert done.returncode == 0 and "25 no longer in the file (suspended)" in done.stdout
+    # The shipped file imported over them brings them back, and says so (it said "25 updated").
+    shipped = run("--db", str(db), "import", str(ROOT / "decks" / "01-transformers.md"), "--yes")
+    assert shipped.returncode == 0 and "25 back in the file (unsuspended)" in shipped.stdout
+    assert "0 updated" in shipped.stdout
 
 
 def test_the_deck_format_example_imports_as_a_deck_of_its_own(tmp_path):

@@ -53,6 +53,7 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     removed: int = 0
+    returned: int = 0  # cards an earlier import of the file suspended (gone from it), back in it: unsuspended
     reviews: int = 0  # answers of imported history
     media: int = 0
     problems: tuple[str, ...] = ()  # why cards were skipped, each naming its record
@@ -60,8 +61,9 @@ class ImportSummary:
 
     @property
     def changes_existing(self) -> bool:
-        """It would change cards the store has (their text, or suspend those the file no longer has)."""
-        return bool(self.updated or self.removed)
+        """It would change cards the store has (their text, or suspend those the file no longer has, or
+        unsuspend those back in it)."""
+        return bool(self.updated or self.removed or self.returned)
 
     def rehearsal_text(self) -> str:
         """What an import not yet applied would do, in the learner's words."""
@@ -70,6 +72,8 @@ class ImportSummary:
             parts.append(f"{plural(self.updated, 'card')} changed")
         if self.removed:
             parts.append(f"{plural(self.removed, 'card')} no longer in the file, to be suspended")
+        if self.returned:
+            parts.append(f"{plural(self.returned, 'card')} back in the file, to be unsuspended")
         if self.unchanged:
             parts.append(f"{self.unchanged:,} unchanged")
         if self.skipped:
@@ -81,6 +85,8 @@ class ImportSummary:
                  f"{self.skipped} skipped"]  # fmt: skip
         if self.removed:
             parts.append(f"{self.removed} no longer in the file (suspended)")
+        if self.returned:
+            parts.append(f"{self.returned} back in the file (unsuspended)")
         if self.reviews:
             parts.append(f"{self.reviews} past answers")
         if self.media:
@@ -550,6 +556,7 @@ def _summary(
         unchanged=sum(r.unchanged for r in results),
         skipped=skipped,
         removed=sum(r.removed for r in results),
+        returned=sum(r.returned for r in results),
         reviews=reviews,
         media=media,
     )
