@@ -6,6 +6,7 @@ from version N-1 to N inside one transaction.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, tzinfo
@@ -18,7 +19,14 @@ from .settings import stored_settings
 
 APPLICATION_ID = 0x53504C4E  # "SPLN": marks a SQLite file as a Study Planner store
 SQLITE_HEADER = b"SQLite format 3\x00"
-Progress = Callable[[str], None]  # told a line to show while a long step runs
+# Told a line to show while a long step runs; a step of known length ends its line with "(NN%)…".
+Progress = Callable[[str], None]
+
+
+def percent_done(line: str) -> int | None:
+    """The share of its step a progress line says is done ("… (35%)…"), for a bar; None when it says none."""
+    match = re.search(r"\((\d{1,3})%\)…$", line)
+    return int(match.group(1)) if match else None
 
 
 def _run(db: sqlite3.Connection, script: str) -> None:
@@ -202,7 +210,7 @@ def _v6(db: sqlite3.Connection, _tz: tzinfo | None, progress: Progress) -> None:
             (low + i * step, low + (i + 1) * step),
         )
     if chunks > 1:
-        progress("making the review log smaller (100%), then indexing it…")
+        progress("making the review log smaller: indexing it…")
     db.execute("DROP TABLE review")
     db.execute("ALTER TABLE review_v6 RENAME TO review")
     _run(db, REVIEW_INDEXES)

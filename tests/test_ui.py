@@ -1085,7 +1085,7 @@ def test_a_card_s_audio_plays_when_shown_and_again_with_r(window, qtbot, store, 
     assert review.audio.playing is None  # leaving the review silences it
 
 
-def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qtbot, tmp_path, monkeypatch):
+def test_an_upgrade_of_the_store_shows_its_progress_and_the_screen_stays_live(qtbot, tmp_path, monkeypatch):
     """A long migration runs off the GUI thread: its text shows over a bar without a maximum (one that
     moves), the event loop keeps turning meanwhile, and the store opens upgraded."""
     import threading
@@ -1103,17 +1103,19 @@ def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qt
 
     def slow_migration(db, tz, progress):  # a large store's replay of its answers takes seconds
         threading.Event().wait(0.6)
+        progress("copying (50%)…")  # a step of known length: the bar fills
+        threading.Event().wait(0.4)
         db.execute("ALTER TABLE deck ADD COLUMN colour TEXT")
         migrated.set()
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, slow_migration])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
-    seen: list[tuple[str, int, bool]] = []
+    seen: list[tuple[str, int, bool, int]] = []
 
     def look() -> None:
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QProgressDialog) and widget.isVisible():
-                seen.append((widget.labelText(), widget.maximum(), migrated.is_set()))
+                seen.append((widget.labelText(), widget.maximum(), migrated.is_set(), widget.value()))
 
     timer = QTimer()
     timer.timeout.connect(look)
@@ -1123,8 +1125,10 @@ def test_an_upgrade_of_the_store_shows_a_moving_bar_and_the_screen_stays_live(qt
     try:
         assert "colour" in [row[1] for row in store.db.execute("PRAGMA table_info(deck)")]
         assert len(seen) >= 5  # the loop turned while the migration ran: the notice was painted, not frozen
-        assert all(text.startswith("Upgrading the store old.db") and maximum == 0 for text, maximum, _ in seen)
-        assert not any(done for _, _, done in seen[:-1])  # shown during the upgrade, not after it
+        assert all(text.startswith("Upgrading the store old.db") for text, _, _, _ in seen)
+        assert {maximum for text, maximum, _, _ in seen if "copying" not in text} == {0}  # a bar that moves
+        assert {(maximum, value) for text, maximum, _, value in seen if "copying" in text} == {(100, 50)}  # fills
+        assert not any(done for _, _, done, _ in seen[:-1])  # shown during the upgrade, not after it
         assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
     finally:
         store.close()

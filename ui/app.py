@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from cards.errors import StudyPlannerError
 from cards.render import typeset
+from cards.schema import percent_done
 from cards.store import Store, default_path
 from cards.wording import sentence
 from planner.plans import open_store
@@ -85,7 +86,11 @@ def open_with_notice(path: Path, **options) -> Store:
                 notice.setMinimumDuration(0)
                 notice.setMinimumWidth(notice.fontMetrics().averageCharWidth() * 80)  # lines that grow: no jumps
                 notice.show()
-            notice.setLabelText(said.get())
+            line = said.get()
+            notice.setLabelText(line)
+            done = percent_done(line)  # a bar that fills for a step of known length, else one that moves
+            notice.setRange(0, 0 if done is None else 100)
+            notice.setValue(done or 0)
         QApplication.processEvents()
     if notice is not None:
         notice.close()
