@@ -185,12 +185,16 @@ class Store(StudyQueue):
                 self.undo_stack.clear()
                 self._settings_cache.clear()
                 self._edits += 1
-                self._shared.changes_at_backup = self._shared.changes
+                self.count_as_backed_up()
         return safety
 
     def changed_since_backup(self) -> bool:
         """Whether the learner changed anything (through any connection) since the last backup."""
         return self._shared.changes != self._shared.changes_at_backup
+
+    def count_as_backed_up(self) -> None:
+        """The store as it is now is in a backup already (it was just restored from one): none is owed."""
+        self._shared.changes_at_backup = self._shared.changes
 
     def close(self) -> None:
         with self._lock:

@@ -164,6 +164,7 @@ def restore(
     attach(store)  # a backup from before plans existed gets their tables
     ops.begin_day(store)  # cards the backup had buried on an earlier day come back
     store.notify(Changes.ALL)
+    store.count_as_backed_up()  # what changed is the backup's content: closing now writes no copy of it
     return OpResult(safety, Changes.ALL)
 
 

@@ -774,6 +774,21 @@ def test_closing_backs_up_only_after_study(qtbot, store):
         assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none
 
 
+def test_closing_right_after_a_restore_writes_no_copy_of_the_backup_restored(qtbot, store):
+    from cards import backup
+
+    plans.attach(store)
+    made = store.backup()
+    ops.answer(store, store.next_card().id, 3)
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    plans.restore(store, made)
+    before = len(backup.list_backups(store.path, counts=False))  # the restored one, and the copy kept
+    w.close()
+    assert len(backup.list_backups(store.path, counts=False)) == before
+
+
 def test_the_closing_backup_is_made_off_the_gui_thread_while_events_go_on(qtbot, store, monkeypatch):
     """The backup on close ran on the GUI thread: seconds of a frozen window at 100,000 cards."""
     import threading
