@@ -2,13 +2,21 @@
 
 QtMultimedia is imported on the first sound, not at start: most cards have none, and on a
 machine without its system libraries (libpulse) the rest of the app still runs.
+
+Each sound is played from a file of a temporary folder, not from a QBuffer: the player's threads
+read a QBuffer made in Python through PySide, which takes the interpreter's lock for every read,
+while the window's thread holds that lock in its blocking calls to the player (stop, a new source).
+The two waited on each other, or the process crashed: the audio test, with both cores busy, failed 16 times in
+25 (segmentation faults, and a hang), and passes 50 times in 50 from files.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
 
 
 class AudioPlayer(QObject):
@@ -25,7 +33,7 @@ class AudioPlayer(QObject):
         self.played: list[str] = []  # every file started, in order: what the learner has heard
         self._player = None  # QMediaPlayer, made on the first sound
         self._output = None
-        self._buffer: QBuffer | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None  # the sounds played, as files
         self._told: set[str] = set()
 
     def play(self, names: list[str]) -> None:
@@ -51,15 +59,22 @@ class AudioPlayer(QObject):
             if player is None:
                 self.queue = []
                 return
-            self._buffer = QBuffer()
-            self._buffer.setData(QByteArray(data))
-            self._buffer.open(QBuffer.OpenModeFlag.ReadOnly)
-            player.setSourceDevice(self._buffer, QUrl(name))  # the name's extension tells the format
+            player.setSource(QUrl.fromLocalFile(str(self._as_file(name, data))))
             self.playing = name
             self.played.append(name)
             player.play()
             return
         self.playing = None
+
+    def _as_file(self, name: str, data: bytes) -> Path:
+        """The sound as a file of its own name (its extension tells the format), in a folder removed when
+        the app ends; a name is the store's, so one written once is the same sound."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="studyplanner-audio-", ignore_cleanup_errors=True)
+        path = Path(self._folder.name) / Path(name).name
+        if not path.exists():
+            path.write_bytes(data)
+        return path
 
     def _media_player(self):
         if self._player is not None:
