@@ -774,8 +774,9 @@ def test_closing_backs_up_only_after_study(qtbot, store):
         assert len(backup.list_backups(store.path, counts=False)) == before + answer  # the geometry alone: none
 
 
-def test_closing_right_after_a_restore_writes_no_copy_of_the_backup_restored(qtbot, store):
+def test_closing_right_after_a_restore_writes_no_copy_of_the_backup_restored(qtbot, store, monkeypatch):
     from cards import backup
+    from ui.backups_dialog import BackupsDialog
 
     plans.attach(store)
     made = store.backup()
@@ -783,7 +784,17 @@ def test_closing_right_after_a_restore_writes_no_copy_of_the_backup_restored(qtb
     w = MainWindow(store)
     qtbot.addWidget(w)
     w.show()
-    plans.restore(store, made)
+
+    def restore_it(dialog: BackupsDialog) -> int:  # File > Restore from backup, the backup made above
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+        dialog.table.selectRow([b.path for b in dialog.backups].index(made))
+        dialog.restore()
+        return 1
+
+    monkeypatch.setattr(BackupsDialog, "exec", restore_it)
+    w.restore_backup()
+    assert store.db.execute("SELECT count(*) FROM review").fetchone()[0] == 0
     before = len(backup.list_backups(store.path, counts=False))  # the restored one, and the copy kept
     w.close()
     assert len(backup.list_backups(store.path, counts=False)) == before
