@@ -255,6 +255,10 @@ class MainWindow(QMainWindow):
         self._steps_seen = steps
         if changes & (Changes.STUDY_QUEUE | Changes.DECKS | Changes.SETTINGS | Changes.CARD_CONTENT):
             self.update_status()
+        if changes == Changes.ALL and self.stack.currentWidget() is self.review:
+            # Everything changed under the review (a restore): its card and counts were the store's before,
+            # and an answer to that card would go to a store that may hold it in another state.
+            self.show_screen("Today")
         shown = self.stack.currentWidget()
         for page in self.pages.values():
             if page is shown:
@@ -342,8 +346,6 @@ class MainWindow(QMainWindow):
         finally:
             for timer in timers:
                 timer.start()
-        if dialog.restored and self.stack.currentWidget() is self.review:
-            self.show_screen("Today")  # the card on screen, and its counts, were the store's before the restore
 
     def import_deck(self, path: str | None = None) -> None:
         dialog = ImportDialog(self.worker, path, self)
